@@ -1,0 +1,72 @@
+/**
+ * Logging set-up: LogTape sinks and levels from the configuration.
+ *
+ * @module
+ */
+
+import {
+  configure,
+  getAnsiColorFormatter,
+  getConsoleSink,
+  type LogLevel as LogTapeLevel,
+  type LogRecord,
+} from "@logtape/logtape";
+import type { LoggingConfig } from "../config/types.ts";
+
+const LEVELS: Record<LoggingConfig["level"], LogTapeLevel> = {
+  debug: "debug",
+  info: "info",
+  warn: "warning",
+  error: "error",
+};
+
+/** Strings appear bare in messages (`GET /x 200`, not `"GET" "/x" 200`). */
+function renderValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Error) return value.message;
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * Formats a record as one JSON object per line: `time`, `level`, `logger`, `message` (rendered,
+ * strings bare), then the record's properties at the top level; errors become their message
+ * and stack.
+ * @param record a LogTape record.
+ * @returns the line, with its `\n`.
+ */
+export function jsonLineFormatter(record: LogRecord): string {
+  let message = "";
+  for (let i = 0; i < record.message.length; i++) {
+    message += i % 2 === 0 ? record.message[i] as string : renderValue(record.message[i]);
+  }
+  const line: Record<string, unknown> = {
+    time: new Date(record.timestamp).toISOString(),
+    level: record.level,
+    logger: record.category.join("."),
+    message,
+  };
+  for (const [key, value] of Object.entries(record.properties)) {
+    line[key] = value instanceof Error ? { message: value.message, stack: value.stack } : value;
+  }
+  return JSON.stringify(line) + "\n";
+}
+
+/**
+ * Configures LogTape for every `["sluice", …]` category: JSON lines (one object per record,
+ * properties flattened to the top level) or coloured text, to standard output.
+ * @param config level and format.
+ * @returns once configured; call again to reconfigure.
+ */
+export async function configureLogging(config: LoggingConfig): Promise<void> {
+  const formatter = config.format === "json" ? jsonLineFormatter : getAnsiColorFormatter({
+    value: (value, inspect) => typeof value === "string" ? value : inspect(value),
+  });
+  await configure({
+    reset: true,
+    sinks: { console: getConsoleSink({ formatter }) },
+    loggers: [
+      { category: ["sluice"], lowestLevel: LEVELS[config.level], sinks: ["console"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
+    ],
+  });
+}

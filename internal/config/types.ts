@@ -1,0 +1,89 @@
+/**
+ * The validated, normalised configuration every other area reads.
+ *
+ * Durations are whole milliseconds, sizes whole bytes. The file shape uses snake_case keys
+ * (`healthy_threshold`); this runtime shape uses camelCase.
+ *
+ * @module
+ */
+
+/** Names accepted by `--strategy` / `"strategy"`. */
+export const STRATEGY_NAMES = ["round_robin"] as const;
+/** A load-balancing strategy name, e.g. `"round_robin"`. */
+export type StrategyName = typeof STRATEGY_NAMES[number];
+
+/** Log levels accepted by `--log-level`. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+/** A log level, lowest first. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/** Log output formats accepted by `--log-format`. */
+export const LOG_FORMATS = ["json", "pretty"] as const;
+/** `json`: one JSON object per line; `pretty`: coloured human-readable lines. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
+/** One upstream (backend server) as configured. */
+export interface UpstreamConfig {
+  /** Origin of the upstream, `http://host:port` or `https://host:port`, no path, no trailing slash. */
+  url: string;
+  /** Display name; defaults to the URL's `host:port`. */
+  name: string;
+  /** Relative share of traffic for weighted strategies, integer >= 1. @default 1 */
+  weight: number;
+}
+
+/** Active health check settings (see `internal/health`). */
+export interface HealthConfig {
+  /** HTTP path probed with GET (2xx-3xx is healthy); `undefined` means a TCP connect check. */
+  path: string | undefined;
+  /** Time between probes of one upstream, ms (jittered by ±10%). @default 10000 */
+  intervalMs: number;
+  /** Time a probe may take before it counts as failed, ms. @default 2000 */
+  timeoutMs: number;
+  /** Consecutive successful probes to mark a down upstream up ("rise"). @default 2 */
+  healthyThreshold: number;
+  /** Consecutive failed probes to mark an up upstream down ("fall"). @default 3 */
+  unhealthyThreshold: number;
+}
+
+/** Timeouts of the data plane and of shutdown. */
+export interface TimeoutsConfig {
+  /** Longest wait for an upstream's response headers, ms; a streaming body is not cut. @default 30000 */
+  backendMs: number;
+  /** Longest wait for in-flight requests on graceful shutdown before they are aborted, ms. @default 30000 */
+  shutdownMs: number;
+}
+
+/** Reverse-proxy behaviour. */
+export interface ProxyConfig {
+  /** Send the client's `Host` header upstream (true) or the upstream URL's host (false). @default true */
+  preserveHost: boolean;
+  /** Extra attempts on another upstream after a connect failure. @default 1 */
+  retries: number;
+  /** Largest request body prefix kept in memory so a never-sent request can be replayed, bytes. @default 65536 */
+  retryBufferBytes: number;
+}
+
+/** Logging output. */
+export interface LoggingConfig {
+  /** Lowest level written. @default "info" */
+  level: LogLevel;
+  /** Output format. @default "json" when stdout is not a TTY, else "pretty" */
+  format: LogFormat;
+}
+
+/** The whole validated configuration. */
+export interface Config {
+  /** Address the proxy listens on. @default "0.0.0.0" */
+  host: string;
+  /** TCP port the proxy listens on, 0 picks a free one. @default 8080 */
+  port: number;
+  /** Upstreams to balance across; may be empty (every request then gets 503). */
+  backends: UpstreamConfig[];
+  /** Load-balancing strategy. @default "round_robin" */
+  strategy: StrategyName;
+  health: HealthConfig;
+  timeouts: TimeoutsConfig;
+  proxy: ProxyConfig;
+  logging: LoggingConfig;
+}

@@ -1,0 +1,79 @@
+/**
+ * Structured access log: one line per request, written when the response body has finished.
+ *
+ * @module
+ */
+
+import { getLogger, type Logger } from "@logtape/logtape";
+import { pathAndQuery, STATUS_CLIENT_CLOSED } from "../proxy/mod.ts";
+import type { Handler, Middleware, RequestContext, ResponseOutcome } from "./context.ts";
+
+/** One access log entry, as written (the JSON line's properties). */
+export interface AccessLogEntry {
+  /** When the request arrived, ISO 8601. */
+  time: string;
+  request_id: string;
+  /** Client IP address. */
+  client: string;
+  method: string;
+  /** Path and query as received. */
+  path: string;
+  /** Status sent, or 499 when the client left before the body was complete. */
+  status: number;
+  /** Name of the upstream of the last attempt, or `null` when none was chosen. */
+  upstream: string | null;
+  /** Upstream attempts made. */
+  attempts: number;
+  /** From arrival to the last body byte, ms (3 decimals). */
+  duration_ms: number;
+  /** Response body bytes sent. */
+  bytes_out: number;
+}
+
+/** Options of {@linkcode accessLog}. */
+export interface AccessLogOptions {
+  /** Where entries go. @default getLogger(["sluice", "access"]) */
+  logger?: Logger;
+}
+
+/**
+ * Middleware that writes one structured line per request (category `sluice.access`, level
+ * info) after the response body has been sent or abandoned, so `duration_ms` and `bytes_out`
+ * cover the whole body. A client that leaves mid-body is logged with status 499 (nginx).
+ * @param options the logger to use.
+ * @returns the middleware.
+ */
+export function accessLog(options: AccessLogOptions = {}): Middleware {
+  const logger = options.logger ?? getLogger(["sluice", "access"]);
+  return async function accessLogMiddleware(ctx: RequestContext, next: Handler) {
+    const response = await next(ctx);
+    if (ctx.responseDone) {
+      ctx.responseDone.then((outcome) => write(logger, ctx, response.status, outcome));
+    } else {
+      const length = Number(response.headers.get("content-length") ?? 0);
+      write(logger, ctx, response.status, { bytes: length, clientAborted: false });
+    }
+    return response;
+  };
+}
+
+function write(
+  logger: Logger,
+  ctx: RequestContext,
+  status: number,
+  outcome: ResponseOutcome,
+): void {
+  const entry: AccessLogEntry = {
+    time: new Date(ctx.receivedAt).toISOString(),
+    request_id: ctx.requestId,
+    client: ctx.clientAddress,
+    method: ctx.request.method,
+    path: pathAndQuery(ctx.request.url),
+    status: outcome.clientAborted ? STATUS_CLIENT_CLOSED : status,
+    upstream: ctx.upstream?.name ?? null,
+    attempts: ctx.attempts,
+    duration_ms: Math.round((performance.now() - ctx.startTime) * 1000) / 1000,
+    bytes_out: outcome.bytes,
+  };
+  logger.info("{method} {path} {status} {duration_ms}ms", { ...entry });
+}

@@ -1,0 +1,73 @@
+/**
+ * The per-request context that the middleware chain and the proxy share.
+ *
+ * @module
+ */
+
+import type { Upstream } from "../pool/mod.ts";
+
+/** How the response body ended; known only after the last byte was sent or the client left. */
+export interface ResponseOutcome {
+  /** Body bytes handed to the client connection. */
+  bytes: number;
+  /** True when the client went away before the body was complete (logged as status 499). */
+  clientAborted: boolean;
+  /** The upstream or stream error that cut the body short, if any. */
+  error?: unknown;
+}
+
+/** One client request on its way through Sluice. Created by the server for each request. */
+export interface RequestContext {
+  /** The client's request. */
+  readonly request: Request;
+  /** The client's IP address as seen on the socket. */
+  readonly clientAddress: string;
+  /** `"http"` or `"https"`: how the client reached Sluice (X-Forwarded-Proto). */
+  readonly protocol: "http" | "https";
+  /** `performance.now()` when the request arrived, ms. */
+  readonly startTime: number;
+  /** `Date.now()` when the request arrived, ms since the epoch. */
+  readonly receivedAt: number;
+  /** Request id (X-Request-Id): the client's when sane, else generated. Set by `requestId()`. */
+  requestId: string;
+  /** The upstream of the last attempt, if one was chosen. */
+  upstream: Upstream | undefined;
+  /** Upstream attempts made (0 when none was available). */
+  attempts: number;
+  /**
+   * Settles when the response body has finished streaming to the client or was abandoned;
+   * `undefined` for responses whose size is known up front (errors, empty bodies).
+   */
+  responseDone: Promise<ResponseOutcome> | undefined;
+}
+
+/** The innermost handler: turns a context into a response. */
+export type Handler = (ctx: RequestContext) => Promise<Response>;
+
+/** A middleware (Hono/Koa onion): may act before and after `next`. */
+export type Middleware = (ctx: RequestContext, next: Handler) => Promise<Response>;
+
+/**
+ * Creates a context for a request.
+ * @param request the client's request.
+ * @param clientAddress the client's IP address.
+ * @param protocol how the client connected. @default "http"
+ * @returns a context with a placeholder request id and no upstream yet.
+ */
+export function createContext(
+  request: Request,
+  clientAddress: string,
+  protocol: "http" | "https" = "http",
+): RequestContext {
+  return {
+    request,
+    clientAddress,
+    protocol,
+    startTime: performance.now(),
+    receivedAt: Date.now(),
+    requestId: "",
+    upstream: undefined,
+    attempts: 0,
+    responseDone: undefined,
+  };
+}

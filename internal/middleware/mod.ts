@@ -1,0 +1,17 @@
+/**
+ * The middleware chain: `(ctx, next)` onion composed once, and the built-in middleware
+ * (request id, access log, recover).
+ *
+ * @module
+ */
+export { accessLog, type AccessLogEntry, type AccessLogOptions } from "./access_log.ts";
+export { compose } from "./compose.ts";
+export {
+  createContext,
+  type Handler,
+  type Middleware,
+  type RequestContext,
+  type ResponseOutcome,
+} from "./context.ts";
+export { recover } from "./recover.ts";
+export { isSaneRequestId, requestId } from "./request_id.ts";

@@ -1,0 +1,14 @@
+/**
+ * Upstreams and the pool that holds them: membership, health and admin state, and the cached
+ * snapshot of available upstreams.
+ *
+ * @module
+ */
+export { Pool, type PoolEvent, type PoolListener } from "./pool.ts";
+export {
+  type AdminState,
+  type CheckResult,
+  type HealthState,
+  Upstream,
+  type UpstreamSpec,
+} from "./upstream.ts";

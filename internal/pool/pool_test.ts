@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { Pool, type PoolEvent } from "./pool.ts";
+
+function threeUpstreams(): Pool {
+  return new Pool([
+    { id: "a", name: "a", url: "http://127.0.0.1:9001" },
+    { id: "b", name: "b", url: "http://127.0.0.1:9002/" },
+    { id: "c", name: "c", url: "http://127.0.0.1:9003", weight: 5 },
+  ]);
+}
+
+Deno.test("pool: start-up upstreams are available in order, unknown health counts as available", () => {
+  const pool = threeUpstreams();
+  assert.deepEqual(pool.available().map((u) => u.id), ["a", "b", "c"]);
+  assert.equal(pool.get("b")?.url, "http://127.0.0.1:9002");
+  assert.equal(pool.get("b")?.host, "127.0.0.1:9002");
+  assert.equal(pool.get("c")?.weight, 5);
+  assert.equal(pool.get("a")?.weight, 1);
+  assert.ok(Object.isFrozen(pool.available()));
+});
+
+Deno.test("pool: the available snapshot is reused until something changes", () => {
+  const pool = threeUpstreams();
+  const before = pool.available();
+  assert.equal(pool.available(), before);
+  pool.setHealth("a", true); // unknown -> up: a change of state, not of availability
+  const afterUp = pool.available();
+  pool.setHealth("a", true); // no change at all
+  assert.equal(pool.available(), afterUp);
+  pool.setHealth("b", false);
+  assert.notEqual(pool.available(), afterUp);
+  assert.deepEqual(pool.available().map((u) => u.id), ["a", "c"]);
+  assert.deepEqual(before.map((u) => u.id), ["a", "b", "c"], "old snapshot is never mutated");
+});
+
+Deno.test("pool: admin state draining and maintenance remove from rotation, ready restores", () => {
+  const pool = threeUpstreams();
+  assert.equal(pool.setAdminState("a", "draining"), true);
+  assert.equal(pool.setAdminState("c", "maintenance"), true);
+  assert.deepEqual(pool.available().map((u) => u.id), ["b"]);
+  pool.setAdminState("a", "ready");
+  assert.deepEqual(pool.available().map((u) => u.id), ["a", "b"]);
+  assert.equal(pool.setAdminState("nope", "ready"), false);
+});
+
+Deno.test("pool: add, remove and events", () => {
+  const pool = threeUpstreams();
+  const events: string[] = [];
+  const off = pool.onChange((e: PoolEvent) => {
+    events.push(
+      e.type === "health" || e.type === "admin"
+        ? `${e.type}:${e.upstream.id}:${e.from}->${e.to}`
+        : `${e.type}:${e.upstream.id}`,
+    );
+  });
+  pool.add({ id: "d", name: "d", url: "http://127.0.0.1:9004" }, "down");
+  assert.deepEqual(pool.available().map((u) => u.id), ["a", "b", "c"], "a down newcomer waits");
+  pool.setHealth("d", true);
+  assert.deepEqual(pool.available().map((u) => u.id), ["a", "b", "c", "d"]);
+  assert.equal(pool.remove("b")?.id, "b");
+  assert.equal(pool.remove("b"), undefined);
+  assert.deepEqual(pool.available().map((u) => u.id), ["a", "c", "d"]);
+  pool.setAdminState("a", "draining");
+  off();
+  pool.setHealth("c", false);
+  assert.deepEqual(events, [
+    "added:d",
+    "health:d:down->up",
+    "removed:b",
+    "admin:a:ready->draining",
+  ]);
+  assert.throws(() => pool.add({ id: "a", name: "x", url: "http://x:1" }), RangeError);
+});

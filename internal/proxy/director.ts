@@ -1,0 +1,118 @@
+/**
+ * The director: picks an upstream with the strategy, forwards, and retries what is safe.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { Strategy } from "../balancer/mod.ts";
+import type { Handler, RequestContext } from "../middleware/context.ts";
+import type { Pool, Upstream } from "../pool/mod.ts";
+import { ClientClosedError, NoUpstreamError } from "./errors.ts";
+import { forward, type ForwardOptions } from "./forward.ts";
+import { ReplayableBody } from "./replayable_body.ts";
+import { shouldRetry } from "./retry.ts";
+
+const logger = getLogger(["sluice", "proxy"]);
+
+/** Options of {@linkcode createDirector}. */
+export interface DirectorOptions extends ForwardOptions {
+  /** The upstreams. */
+  pool: Pool;
+  /** Chooses among available upstreams. */
+  strategy: Strategy;
+  /** Extra attempts on other upstreams after a connect failure. @default 1 */
+  retries?: number;
+  /** Request body bytes kept so a body can be replayed on retry. @default 65536 */
+  retryBufferBytes?: number;
+}
+
+/**
+ * Creates the innermost handler of the proxy: select an available upstream
+ * (`strategy.select(pool.available(), ctx)`), forward the request, and on a connect failure try
+ * another upstream not tried yet, up to `retries` times, while the body can be replayed.
+ * @param options pool, strategy, transport and timeouts.
+ * @returns a handler that resolves with the upstream's response.
+ * @throws {NoUpstreamError} (from the handler) when no upstream is available.
+ * @throws the last attempt's error (see {@linkcode forward}) when every attempt failed.
+ */
+export function createDirector(options: DirectorOptions): Handler {
+  const { pool, strategy } = options;
+  const retries = options.retries ?? 1;
+  const retryBufferBytes = options.retryBufferBytes ?? 65536;
+
+  return async function director(ctx: RequestContext): Promise<Response> {
+    const { bytes, stream, replayable } = await prepareBody(ctx, retries, retryBufferBytes);
+    let tried: Set<Upstream> | undefined;
+    try {
+      for (let attempt = 1;; attempt++) {
+        const available = pool.available();
+        const candidates = tried ? available.filter((u) => !tried!.has(u)) : available;
+        const upstream = strategy.select(candidates, ctx);
+        if (upstream === undefined) throw new NoUpstreamError(pool.size);
+        ctx.upstream = upstream;
+        ctx.attempts = attempt;
+        try {
+          const body = replayable ? replayable.stream() : (bytes ?? stream);
+          return await forward(ctx, upstream, body, options);
+        } catch (error) {
+          const retry = shouldRetry(attempt, error, {
+            retries,
+            bodyReplayable: replayable
+              ? replayable.replayable
+              : bytes !== undefined || stream === null,
+          });
+          logger.warn("Attempt {attempt} to {upstream} failed: {reason}", {
+            requestId: ctx.requestId,
+            upstream: upstream.name,
+            attempt,
+            reason: error instanceof Error ? error.message : String(error),
+            retry,
+          });
+          if (!retry) throw error;
+          (tried ??= new Set()).add(upstream);
+          if (candidates.length <= 1) throw error;
+        }
+      }
+    } catch (error) {
+      await replayable?.cancel(error);
+      throw error;
+    }
+  };
+}
+
+interface PreparedBody {
+  /** The whole body, when it was small and had a Content-Length. */
+  bytes: Uint8Array<ArrayBuffer> | undefined;
+  /** The client's body stream as is, or `null` for no body. */
+  stream: ReadableStream<Uint8Array> | null;
+  /** A replay buffer over `stream`, when retries are possible. */
+  replayable: ReplayableBody | undefined;
+}
+
+/**
+ * A body with a Content-Length within the retry buffer is read whole (nginx
+ * `proxy_request_buffering`), so the upstream gets a Content-Length (fetch sends streams
+ * chunked) and a retry can resend it. Larger or chunked bodies stream, through a bounded replay
+ * buffer when retries are on.
+ */
+async function prepareBody(
+  ctx: RequestContext,
+  retries: number,
+  retryBufferBytes: number,
+): Promise<PreparedBody> {
+  const request = ctx.request;
+  const stream = request.body;
+  if (stream === null) return { bytes: undefined, stream, replayable: undefined };
+  const length = request.headers.get("content-length");
+  if (length !== null && Number(length) <= retryBufferBytes) {
+    try {
+      return { bytes: await request.bytes(), stream, replayable: undefined };
+    } catch (error) {
+      if (request.signal.aborted) throw new ClientClosedError();
+      throw error;
+    }
+  }
+  const replayable = retries > 0 ? new ReplayableBody(stream, retryBufferBytes) : undefined;
+  return { bytes: undefined, stream, replayable };
+}

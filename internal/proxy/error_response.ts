@@ -1,0 +1,75 @@
+/**
+ * The one place where failures become HTTP responses.
+ *
+ * @module
+ */
+
+import {
+  ClientClosedError,
+  NoUpstreamError,
+  ShuttingDownError,
+  UpstreamConnectError,
+  UpstreamError,
+  UpstreamTimeoutError,
+} from "./errors.ts";
+
+/** Status 499 (nginx): the client closed the connection; nothing reaches it, only the log. */
+export const STATUS_CLIENT_CLOSED = 499;
+
+/** Options of {@linkcode errorResponse}. */
+export interface ErrorResponseOptions {
+  /** `Retry-After` of a 503, seconds. @default 1 */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * Maps a failure to its status: no upstream → 503, connect failure or upstream failure → 502,
+ * header timeout → 504, client gone → 499, shutting down → 503, anything else (a bug) → 500.
+ * @param error what was thrown.
+ * @returns the HTTP status code.
+ */
+export function statusForError(error: unknown): number {
+  if (error instanceof NoUpstreamError || error instanceof ShuttingDownError) return 503;
+  if (error instanceof UpstreamConnectError || error instanceof UpstreamError) return 502;
+  if (error instanceof UpstreamTimeoutError) return 504;
+  if (error instanceof ClientClosedError) return STATUS_CLIENT_CLOSED;
+  return 500;
+}
+
+const REASONS: Record<number, string> = {
+  499: "Client Closed Request",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+/**
+ * Builds the response for a failure: a short `text/plain` body naming the status, what went
+ * wrong and the request id, plus `X-Request-Id` (and `Retry-After` on 503, RFC 9110 §10.2.3).
+ * Internal errors (500) do not reveal their message.
+ * @param error what was thrown.
+ * @param requestId the request's id.
+ * @param options `Retry-After` for 503.
+ * @returns a new response.
+ */
+export function errorResponse(
+  error: unknown,
+  requestId: string,
+  options: ErrorResponseOptions = {},
+): Response {
+  const status = statusForError(error);
+  const detail = status === 500
+    ? "an internal error occurred"
+    : error instanceof Error
+    ? error.message
+    : String(error);
+  const headers = new Headers({
+    "content-type": "text/plain; charset=utf-8",
+    "cache-control": "no-store",
+    "x-request-id": requestId,
+  });
+  if (status === 503) headers.set("retry-after", String(options.retryAfterSeconds ?? 1));
+  const body = `${status} ${REASONS[status]}: ${detail} (request id ${requestId})\n`;
+  return new Response(body, { status, headers });
+}

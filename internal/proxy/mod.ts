@@ -1,0 +1,37 @@
+/**
+ * The streaming reverse proxy: director (select + retry), one-attempt forwarding, header
+ * rewriting, transports, and the mapping of failures to HTTP responses.
+ *
+ * @module
+ */
+export { createDirector, type DirectorOptions } from "./director.ts";
+export {
+  ClientClosedError,
+  NoUpstreamError,
+  ShuttingDownError,
+  UpstreamConnectError,
+  UpstreamError,
+  UpstreamTimeoutError,
+} from "./errors.ts";
+export {
+  errorResponse,
+  type ErrorResponseOptions,
+  STATUS_CLIENT_CLOSED,
+  statusForError,
+} from "./error_response.ts";
+export { forward, type ForwardOptions, pathAndQuery } from "./forward.ts";
+export {
+  clientResponseHeaders,
+  HOP_BY_HOP_HEADERS,
+  stripHopByHop,
+  upstreamRequestHeaders,
+} from "./headers.ts";
+export { shouldRetry } from "./retry.ts";
+export {
+  describeTransportError,
+  FetchTransport,
+  type FetchTransportOptions,
+  isConnectFailure,
+  type Transport,
+  type UpstreamRequest,
+} from "./transport.ts";

@@ -1,0 +1,102 @@
+/**
+ * A request body that can be sent again while its prefix fits in a bounded buffer.
+ *
+ * @module
+ */
+
+/**
+ * Wraps a client's request body so that an attempt which failed before the upstream read it
+ * (a connect failure) can be retried on another upstream. Chunks are streamed through as they
+ * arrive and kept while their total stays within `limitBytes`; past that they are dropped and
+ * the body can no longer be replayed (Envoy's per-request buffer limit for retries). Nothing
+ * is read from the client before an attempt asks for it.
+ */
+export class ReplayableBody {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #limit: number;
+  #kept: Uint8Array[] = [];
+  #keptBytes = 0;
+  #overflowed = false;
+  #done = false;
+  #pending: Promise<Uint8Array | null> | undefined;
+  #attempts = 0;
+
+  /**
+   * @param source the client's request body.
+   * @param limitBytes most bytes kept for a replay, bytes; 0 keeps nothing.
+   */
+  constructor(source: ReadableStream<Uint8Array>, limitBytes: number) {
+    this.#reader = source.getReader();
+    this.#limit = limitBytes;
+  }
+
+  /**
+   * Whether another {@linkcode stream} can be made: true until more than `limitBytes` were read,
+   * or, with a limit of 0, until the first byte was read.
+   */
+  get replayable(): boolean {
+    return !this.#overflowed;
+  }
+
+  /**
+   * A stream for one attempt: the kept chunks first, then the rest of the client's body.
+   * Only one attempt may read at a time.
+   * @returns a new stream of the whole body.
+   * @throws {RangeError} when the body can no longer be replayed.
+   */
+  stream(): ReadableStream<Uint8Array> {
+    if (this.#overflowed) throw new RangeError("request body is larger than the retry buffer");
+    this.#attempts++;
+    let index = 0;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (!this.#overflowed && index < this.#kept.length) {
+          controller.enqueue(this.#kept[index++]!);
+          return;
+        }
+        const chunk = await this.#next();
+        if (chunk === null) {
+          controller.close();
+          return;
+        }
+        index++;
+        controller.enqueue(chunk);
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /** Stops reading the client's body (after the request ended). */
+  async cancel(reason?: unknown): Promise<void> {
+    if (!this.#done) await this.#reader.cancel(reason).catch(() => {});
+    this.#kept = [];
+  }
+
+  #next(): Promise<Uint8Array | null> {
+    if (this.#done) return Promise.resolve(null);
+    this.#pending ??= this.#reader.read().then(({ done, value }) => {
+      this.#pending = undefined;
+      if (done) {
+        this.#done = true;
+        return null;
+      }
+      this.#keep(value);
+      return value;
+    }, (error) => {
+      this.#pending = undefined;
+      throw error;
+    });
+    return this.#pending;
+  }
+
+  #keep(chunk: Uint8Array): void {
+    if (this.#overflowed) return;
+    if (this.#keptBytes + chunk.byteLength > this.#limit) {
+      this.#overflowed = true;
+      this.#kept = [];
+      this.#keptBytes = 0;
+      return;
+    }
+    this.#kept.push(chunk);
+    this.#keptBytes += chunk.byteLength;
+  }
+}

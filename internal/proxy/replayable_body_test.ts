@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { ReplayableBody } from "./replayable_body.ts";
+
+const enc = new TextEncoder();
+
+function source(chunks: string[]): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(enc.encode(chunks[i++]));
+      else c.close();
+    },
+  });
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return await new Response(stream).text();
+}
+
+Deno.test("replayable body: a failed attempt that read part of the body is replayed whole", async () => {
+  const body = new ReplayableBody(source(["ab", "cd", "ef"]), 100);
+  const first = body.stream().getReader();
+  assert.equal(new TextDecoder().decode((await first.read()).value), "ab");
+  await first.cancel(); // the attempt failed after reading one chunk
+  assert.equal(body.replayable, true);
+  assert.equal(await readAll(body.stream()), "abcdef");
+});
+
+Deno.test("replayable body: past the limit it streams on but cannot be replayed", async () => {
+  const body = new ReplayableBody(source(["abcd", "efgh", "ij"]), 6);
+  assert.equal(await readAll(body.stream()), "abcdefghij");
+  assert.equal(body.replayable, false);
+  assert.throws(() => body.stream(), RangeError);
+});
+
+Deno.test("replayable body: an attempt that read nothing leaves everything for the next", async () => {
+  const body = new ReplayableBody(source(["x", "y"]), 0);
+  await body.stream().cancel();
+  assert.equal(body.replayable, true);
+  assert.equal(await readAll(body.stream()), "xy");
+  assert.equal(body.replayable, false);
+});
+
+Deno.test("replayable body: a read still pending when an attempt dies reaches the next one", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  let step = 0;
+  const slow = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (step === 0) {
+        step++;
+        await gate;
+        c.enqueue(enc.encode("late"));
+      } else c.close();
+    },
+  }, { highWaterMark: 0 });
+  const body = new ReplayableBody(slow, 100);
+  const first = body.stream().getReader();
+  const pendingRead = first.read();
+  first.releaseLock(); // the attempt is abandoned with its read in flight
+  await pendingRead.catch(() => {});
+  const second = readAll(body.stream());
+  release();
+  assert.equal(await second, "late");
+});

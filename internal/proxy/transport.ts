@@ -1,0 +1,126 @@
+/**
+ * Transports send one request to one upstream and return its streaming response.
+ *
+ * @module
+ */
+
+/** One request as the transport sends it. */
+export interface UpstreamRequest {
+  /** Absolute URL: the upstream's origin followed by the client's path and query. */
+  url: string;
+  /** Request method, as the client sent it. */
+  method: string;
+  /** Headers to send, already rewritten for the upstream. */
+  headers: Headers;
+  /** Body: a stream (sent chunked), whole bytes (sent with Content-Length), or `null`. */
+  body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | null;
+  /** Aborts the request and its response body. */
+  signal: AbortSignal;
+}
+
+/**
+ * Sends requests to upstreams. Implementations resolve with the response as soon as its
+ * headers arrive (the body streams) and reject with the transport's own error otherwise; the
+ * caller classifies failures with {@linkcode isConnectFailure}.
+ */
+export interface Transport {
+  /**
+   * @param request what to send.
+   * @returns the upstream's response, body unread.
+   */
+  send(request: UpstreamRequest): Promise<Response>;
+  /** Releases pooled connections. */
+  close(): void;
+}
+
+/** Options of {@linkcode FetchTransport}. */
+export interface FetchTransportOptions {
+  /** Allow a `Host` header different from the URL's (needed to preserve the client's). @default true */
+  allowHost?: boolean;
+  /** Idle keep-alive connections kept per upstream. @default fetch's own default */
+  poolMaxIdlePerHost?: number;
+}
+
+/**
+ * Transport over Deno's `fetch` with its own `Deno.HttpClient` (pooled keep-alive HTTP/1.1
+ * and HTTP/2). Redirects are passed to the client, never followed. Known traits of fetch, all
+ * documented in the README: it adds `accept`, `accept-language` and `user-agent` when absent,
+ * removes dot segments from the path (WHATWG URL parsing), and decompresses bodies unless the
+ * request asks for `Accept-Encoding: identity` (which the proxy therefore always sends).
+ */
+export class FetchTransport implements Transport {
+  readonly #client: Deno.HttpClient;
+
+  /** @param options Host and pool settings. */
+  constructor(options: FetchTransportOptions = {}) {
+    const clientOptions: Deno.CreateHttpClientOptions & { allowHost?: boolean } = {
+      allowHost: options.allowHost ?? true,
+    };
+    if (options.poolMaxIdlePerHost !== undefined) {
+      clientOptions.poolMaxIdlePerHost = options.poolMaxIdlePerHost;
+    }
+    this.#client = Deno.createHttpClient(clientOptions);
+  }
+
+  /** @inheritdoc */
+  send(request: UpstreamRequest): Promise<Response> {
+    return fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: request.signal,
+      redirect: "manual",
+      client: this.#client,
+    });
+  }
+
+  /** @inheritdoc */
+  close(): void {
+    this.#client.close();
+  }
+}
+
+/**
+ * Whether a transport error means the connection never opened, so the request was not sent
+ * and may be retried whatever its method (DNS failure, refused, unreachable, connect timeout).
+ * @param error what `Transport.send` rejected with.
+ * @returns true for a connect failure.
+ */
+export function isConnectFailure(error: unknown): boolean {
+  if (error instanceof Deno.errors.ConnectionRefused) return true;
+  const text = errorText(error);
+  return text.includes("client error (Connect)") || text.includes("tcp connect error") ||
+    text.includes("dns error");
+}
+
+/**
+ * A one-line reason for a transport error, e.g. `"connection refused"`.
+ * @param error what `Transport.send` rejected with.
+ * @returns a short reason for logs and error pages.
+ */
+export function describeTransportError(error: unknown): string {
+  const text = errorText(error);
+  const known: [RegExp, string][] = [
+    [/connection refused/i, "connection refused"],
+    [/connection reset/i, "connection reset"],
+    [/dns error/i, "DNS lookup failed"],
+    [/unreachable/i, "network unreachable"],
+    [
+      /connection closed before message completed|unexpected eof|incomplete message/i,
+      "connection closed before a complete response",
+    ],
+  ];
+  for (const [pattern, reason] of known) if (pattern.test(text)) return reason;
+  const firstLine = text.split("\n", 1)[0] ?? text;
+  return firstLine.length > 200 ? firstLine.slice(0, 200) + "…" : firstLine;
+}
+
+function errorText(error: unknown): string {
+  let text = "";
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
+    text += current instanceof Error ? ` ${current.message}` : ` ${String(current)}`;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return text;
+}

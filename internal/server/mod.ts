@@ -1,0 +1,6 @@
+/**
+ * HTTP listeners.
+ *
+ * @module
+ */
+export { listen, type ListenOptions } from "./listener.ts";
