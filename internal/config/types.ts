@@ -82,8 +82,12 @@ export interface Config {
   backends: UpstreamConfig[];
   /** Load-balancing strategy. @default "round_robin" */
   strategy: StrategyName;
+  /** Active health checks (file section `health`). */
   health: HealthConfig;
+  /** Data-plane and shutdown timeouts (file section `timeouts`). */
   timeouts: TimeoutsConfig;
+  /** Reverse-proxy behaviour (file section `proxy`). */
   proxy: ProxyConfig;
+  /** Log level and format (file section `logging`). */
   logging: LoggingConfig;
 }

@@ -1,0 +1,66 @@
+/**
+ * Environment variables: `SLUICE_<FLAG>` for every flag that takes a value, read only where the
+ * process has been granted permission, so a missing grant never prompts and never throws.
+ *
+ * @module
+ */
+
+import { envVarName, type FlagValues, VALUE_FLAGS } from "./flags.ts";
+
+/** Reads one environment variable; `undefined` when it is unset or may not be read. */
+export type EnvReader = (name: string) => string | undefined;
+
+/** Answers whether a permission is granted, like `Deno.permissions.querySync` (never prompts). */
+export type PermissionQuery = (descriptor: Deno.PermissionDescriptor) => Deno.PermissionState;
+
+/** Options of `createPermittedEnvReader`. */
+export interface PermittedEnvReaderOptions {
+  /**
+   * Reads a variable once permission is known to be granted.
+   * @default Deno.env.get
+   */
+  get?: EnvReader;
+  /**
+   * Checks the permission of each variable before reading it.
+   * @default Deno.permissions.querySync
+   */
+  queryPermission?: PermissionQuery;
+}
+
+/**
+ * Creates an `EnvReader` that reads a variable only when `--allow-env` covers it (e.g.
+ * `--allow-env=SLUICE_*`), checked per variable. Anything else reads as unset: no prompt, no throw.
+ *
+ * @param options See `PermittedEnvReaderOptions`; the defaults use the real environment.
+ * @returns A reader that returns `undefined` for unset or not-permitted variables.
+ */
+export function createPermittedEnvReader(options: PermittedEnvReaderOptions = {}): EnvReader {
+  const get = options.get ?? ((name: string) => Deno.env.get(name));
+  const queryPermission = options.queryPermission ??
+    ((descriptor: Deno.PermissionDescriptor) => Deno.permissions.querySync(descriptor).state);
+  return function readPermittedEnv(name: string): string | undefined {
+    try {
+      return queryPermission({ name: "env", variable: name }) === "granted" ? get(name) : undefined;
+    } catch {
+      // A permission revoked in between reads as unset, like one never granted.
+      return undefined;
+    }
+  };
+}
+
+/**
+ * Reads `SLUICE_<FLAG>` for every flag that takes a value (`SLUICE_PORT`, `SLUICE_BACKENDS`,
+ * `SLUICE_HEALTH_PATH`, `SLUICE_CONFIG`, …). `--help` and `--version` have no variable.
+ *
+ * @param read How to read a variable, e.g. `createPermittedEnvReader()`.
+ * @returns Values by flag name. An empty variable counts as unset, as `docker run -e X=` or
+ * compose files with blank entries produce them.
+ */
+export function readEnvFlags(read: EnvReader): FlagValues {
+  const values: FlagValues = {};
+  for (const { name } of VALUE_FLAGS) {
+    const value = read(envVarName(name));
+    if (value !== undefined && value !== "") values[name] = value;
+  }
+  return values;
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { envVarName, parseFlags, VALUE_FLAGS } from "./flags.ts";
+
+Deno.test("parseFlags() reads --flag value and --flag=value alike", () => {
+  assert.deepEqual(parseFlags(["--port", "8080", "--host=127.0.0.1"]), {
+    values: { port: "8080", host: "127.0.0.1" },
+    help: false,
+    version: false,
+    problems: [],
+  });
+});
+
+Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
+  const args = [
+    "--config=sluice.yaml",
+    "--host=::",
+    "--port=1",
+    "--backends=http://a:1,http://b:1",
+    "--strategy=round_robin",
+    "--health-path=/health",
+    "--health-interval=5s",
+    "--health-timeout=1s",
+    "--backend-timeout=10s",
+    "--shutdown-timeout=20s",
+    "--log-level=debug",
+    "--log-format=pretty",
+  ];
+  assert.deepEqual(parseFlags(args).values, {
+    config: "sluice.yaml",
+    host: "::",
+    port: "1",
+    backends: "http://a:1,http://b:1",
+    strategy: "round_robin",
+    "health-path": "/health",
+    "health-interval": "5s",
+    "health-timeout": "1s",
+    "backend-timeout": "10s",
+    "shutdown-timeout": "20s",
+    "log-level": "debug",
+    "log-format": "pretty",
+  });
+  assert.equal(VALUE_FLAGS.length, args.length);
+});
+
+Deno.test("parseFlags() keeps the last of a repeated flag but joins repeated --backends", () => {
+  const parsed = parseFlags([
+    "--port",
+    "1",
+    "--port",
+    "2",
+    "--backends",
+    "http://a",
+    "--backends=http://b",
+  ]);
+  assert.deepEqual(parsed.values, { port: "2", backends: "http://a,http://b" });
+});
+
+Deno.test("parseFlags() reads --help, -h and --version", () => {
+  assert.equal(parseFlags(["--help"]).help, true);
+  assert.equal(parseFlags(["-h"]).help, true);
+  assert.equal(parseFlags(["--version"]).version, true);
+  assert.deepEqual(parseFlags(["--help=yes"]).problems, [{
+    path: "--help",
+    message: "takes no value",
+  }]);
+});
+
+Deno.test("parseFlags() reports an unknown flag with a suggestion, and not its value", () => {
+  assert.deepEqual(parseFlags(["--prot", "8080"]).problems, [
+    { path: "--prot", message: "unknown flag (did you mean --port? see --help)" },
+  ]);
+  assert.deepEqual(parseFlags(["--colour=red"]).problems, [
+    { path: "--colour", message: "unknown flag (see --help)" },
+  ]);
+  assert.deepEqual(parseFlags(["-port", "1"]).problems, [
+    { path: "-port", message: "unknown flag (did you mean --port? see --help)" },
+  ]);
+});
+
+Deno.test("parseFlags() reports positional arguments", () => {
+  assert.deepEqual(parseFlags(["sluice.yaml", "--", "--port"]).problems, [
+    {
+      path: "argv",
+      message: 'unexpected argument "sluice.yaml" (every option is a --flag; see --help)',
+    },
+    {
+      path: "argv",
+      message: 'unexpected argument "--port" (every option is a --flag; see --help)',
+    },
+  ]);
+});
+
+Deno.test("parseFlags() reports a flag missing its value", () => {
+  assert.deepEqual(parseFlags(["--port"]).problems, [
+    { path: "--port", message: "needs a value (--port N)" },
+  ]);
+  const parsed = parseFlags(["--health-path", "--port", "80"]);
+  assert.deepEqual(parsed.problems, [{
+    path: "--health-path",
+    message: "needs a value (--health-path PATH)",
+  }]);
+  assert.deepEqual(parsed.values, { port: "80" });
+  assert.deepEqual(parseFlags(["--port=", "--health-path=--x"]).values, {
+    port: "",
+    "health-path": "--x",
+  });
+});
+
+Deno.test("parseFlags() lists every problem at once", () => {
+  const { problems } = parseFlags(["--prot=1", "--port", "--lvl", "x", "y", "--host"]);
+  assert.deepEqual(problems.map((problem) => problem.path), [
+    "--prot",
+    "--port",
+    "--lvl",
+    "argv",
+    "--host",
+  ]);
+});
+
+Deno.test("envVarName() upper-cases the flag and turns dashes into underscores", () => {
+  assert.equal(envVarName("port"), "SLUICE_PORT");
+  assert.equal(envVarName("health-path"), "SLUICE_HEALTH_PATH");
+  assert.equal(envVarName("log-level"), "SLUICE_LOG_LEVEL");
+});

@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { envVarName, VALUE_FLAGS } from "./flags.ts";
+import { HELP_TEXT } from "./help.ts";
+
+Deno.test("HELP_TEXT documents every flag with its environment variable and default", () => {
+  for (const flag of VALUE_FLAGS) {
+    const line = HELP_TEXT.split("\n").findIndex((text) =>
+      text.startsWith(`  --${flag.name} ${flag.valueName} `)
+    );
+    assert.ok(line >= 0, `--${flag.name} is missing`);
+    const next = HELP_TEXT.split("\n")[line + 1] ?? "";
+    assert.ok(next.includes(`env ${envVarName(flag.name)};`), `${flag.name}: ${next}`);
+    assert.ok(next.includes(`default: ${flag.defaultText}`), `${flag.name}: ${next}`);
+  }
+  assert.match(HELP_TEXT, /--help/);
+  assert.match(HELP_TEXT, /--version/);
+});
+
+Deno.test("HELP_TEXT shows the defaults users rely on", () => {
+  assert.match(HELP_TEXT, /env SLUICE_PORT; default: 8080/);
+  assert.match(HELP_TEXT, /env SLUICE_HEALTH_INTERVAL; default: 10s/);
+  assert.match(HELP_TEXT, /env SLUICE_BACKEND_TIMEOUT; default: 30s/);
+  assert.match(HELP_TEXT, /env SLUICE_LOG_LEVEL; default: info/);
+});
+
+Deno.test("HELP_TEXT fits in 100 columns", () => {
+  for (const line of HELP_TEXT.split("\n")) assert.ok(line.length <= 100, line);
+});

@@ -1,0 +1,464 @@
+/**
+ * The config file's shape (snake_case keys, durations like `"10s"`, sizes like `"64kb"`) as a
+ * zod schema, and its validation into the runtime `Config`.
+ *
+ * Every problem is collected, never only the first, and reported with a path written the way
+ * a user reads it: `backends[1].url`, `health.interval`.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { showValue } from "./_show.ts";
+import { suggestName } from "./_suggest.ts";
+import { CONFIG_DEFAULTS } from "./defaults.ts";
+import { formatDuration, parseDuration } from "./duration.ts";
+import { ConfigError, type ConfigProblem } from "./errors.ts";
+import { parseSize } from "./size.ts";
+import {
+  type Config,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  STRATEGY_NAMES,
+  type UpstreamConfig,
+} from "./types.ts";
+import { normalizeUpstreamUrl } from "./upstream_url.ts";
+
+/**
+ * Longest accepted duration. Timers fire at once for delays above 2^31-1 ms (about 24.8 days),
+ * so a longer interval or timeout would silently become zero.
+ */
+const MAX_DURATION_MS = 24 * 24 * 3_600_000;
+const DIGITS = /^\s*-?\d+\s*$/;
+
+function integer(min: number, max?: number) {
+  const describe = (problem: string) => (issue: { input: unknown }): string =>
+    `${showValue(issue.input)} is ${max === undefined ? problem : `out of range ${min}-${max}`}`;
+  const notInteger = (issue: { input: unknown }): string =>
+    `${showValue(issue.input)} is not an integer`;
+  const schema = z.number({ error: notInteger })
+    .refine(Number.isInteger, { error: notInteger, abort: true })
+    .min(min, { error: describe(`less than the minimum ${min}`) })
+    .max(max ?? Number.MAX_SAFE_INTEGER, { error: describe("too large") });
+  // Flags and environment variables are strings; "8080" means 8080 wherever it comes from.
+  return z.preprocess(
+    (value) => (typeof value === "string" && DIGITS.test(value) ? Number(value) : value),
+    schema,
+  );
+}
+
+function text() {
+  return z.string({ error: (issue) => `${showValue(issue.input)} is not a string` });
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (issue) => `${showValue(issue.input)} is not one of ${values.join(", ")}`,
+  });
+}
+
+/** A duration or size: a string or number run through `parse`, whose errors become issues. */
+function measure(
+  parse: (value: string | number) => number,
+  kind: { what: string; hint: string; allowZero: boolean; max?: { value: number; text: string } },
+) {
+  return z.unknown().transform((value, ctx): number => {
+    if (typeof value !== "string" && typeof value !== "number") {
+      ctx.addIssue({
+        code: "custom",
+        message: `${showValue(value)} is not a ${kind.what} ${kind.hint}`,
+      });
+      return z.NEVER;
+    }
+    let amount: number;
+    try {
+      amount = parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+    if (amount === 0 && !kind.allowZero) {
+      ctx.addIssue({ code: "custom", message: `${showValue(value)} must be more than 0` });
+    } else if (kind.max !== undefined && amount > kind.max.value) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${showValue(value)} is too long (at most ${kind.max.text})`,
+      });
+    }
+    return amount;
+  });
+}
+
+function duration(options: { allowZero: boolean }) {
+  const hint = "(use 250ms, 2s, 1m or milliseconds)";
+  const max = { value: MAX_DURATION_MS, text: "24 days" };
+  return measure(parseDuration, { what: "duration", hint, max, ...options });
+}
+
+function size() {
+  const hint = "(use 512kb, 10mb, 1gb or bytes)";
+  return measure(parseSize, { what: "size", hint, allowZero: true });
+}
+
+/** A YAML section with every line commented out (`health:`) is null; treat it as empty. */
+function section<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema);
+}
+
+function objectError(issue: { input: unknown; code?: string }): string | undefined {
+  return issue.code === "invalid_type"
+    ? `${showValue(issue.input)} is not an object (a mapping of keys to values)`
+    : undefined;
+}
+
+const hostSchema = text().superRefine((host, ctx) => {
+  if (host === "") {
+    ctx.addIssue({ code: "custom", message: `"" is empty (use 0.0.0.0 for every interface)` });
+  } else if (/[\s/@]/.test(host)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${showValue(host)} is not a host name or IP address`,
+    });
+  } else if (/^[^:]+:\d*$/.test(host)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${showValue(host)} must not include a port (set the port with "port" or --port)`,
+    });
+  }
+});
+
+const healthPathSchema = text().superRefine((path, ctx) => {
+  const shown = showValue(path);
+  if (!path.startsWith("/")) {
+    ctx.addIssue({ code: "custom", message: `${shown} must start with "/"` });
+  } else if (path.startsWith("//")) {
+    // new URL("//evil.example", upstream) would probe another host.
+    ctx.addIssue({ code: "custom", message: `${shown} must not start with "//"` });
+  } else if (/[\s\p{Cc}]/u.test(path)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${shown} must not contain spaces or control characters`,
+    });
+  }
+});
+
+const upstreamUrlSchema = text().transform((value, ctx): string => {
+  try {
+    return normalizeUpstreamUrl(value);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+function upstream(url: string, name?: string, weight?: number): UpstreamConfig {
+  return { url, name: name ?? new URL(url).host, weight: weight ?? 1 };
+}
+
+const backendShape = {
+  url: upstreamUrlSchema,
+  name: text().min(1, { error: `"" is empty` }).optional(),
+  weight: integer(1).optional(),
+};
+
+const backendSchema = z.union([
+  upstreamUrlSchema.transform((url) => upstream(url)),
+  z.strictObject(backendShape, { error: objectError })
+    .transform((backend) => upstream(backend.url, backend.name, backend.weight)),
+], {
+  error: (issue) =>
+    `${showValue(issue.input)} is not an upstream (give a URL or an object with url, name, weight)`,
+});
+
+const backendsSchema = z.array(backendSchema, {
+  error: (issue) => `${showValue(issue.input)} is not a list`,
+}).superRefine((backends, ctx) => {
+  if (!Array.isArray(backends)) return;
+  const firstIndex = new Map<string, number>();
+  backends.forEach((backend: unknown, index) => {
+    const url = urlOf(backend);
+    if (url === undefined) return;
+    const first = firstIndex.get(url);
+    if (first === undefined) {
+      firstIndex.set(url, index);
+    } else {
+      ctx.addIssue({
+        code: "custom",
+        path: [index],
+        message: `${showValue(url)} is listed more than once (first at backends[${first}])`,
+      });
+    }
+  });
+  // Run even when some entry is invalid, so duplicates among the others show in the same run.
+}, { when: () => true });
+
+/** The normalised URL of a backend entry, or `undefined` when the entry is itself invalid. */
+function urlOf(backend: unknown): string | undefined {
+  const raw = typeof backend === "string"
+    ? backend
+    : typeof backend === "object" && backend !== null && "url" in backend
+    ? backend.url
+    : undefined;
+  if (typeof raw !== "string") return undefined;
+  try {
+    return normalizeUpstreamUrl(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+const healthShape = {
+  path: healthPathSchema.optional(),
+  interval: duration({ allowZero: false }).default(CONFIG_DEFAULTS.health.intervalMs),
+  timeout: duration({ allowZero: false }).optional(),
+  healthy_threshold: integer(1).default(CONFIG_DEFAULTS.health.healthyThreshold),
+  unhealthy_threshold: integer(1).default(CONFIG_DEFAULTS.health.unhealthyThreshold),
+};
+
+const healthSchema = z.strictObject(healthShape, { error: objectError })
+  .superRefine((health, ctx) => {
+    if (health.timeout !== undefined && health.timeout > health.interval) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["timeout"],
+        message: `${formatDuration(health.timeout)} is longer than health.interval (${
+          formatDuration(health.interval)
+        })`,
+      });
+    }
+  }, {
+    // Compare the two even when another health key is wrong, so every problem shows at once.
+    when: (payload) =>
+      typeof payload.value === "object" && payload.value !== null &&
+      !payload.issues.some((issue) => ["interval", "timeout"].includes(String(issue.path?.[0]))),
+  })
+  .transform((health): Config["health"] => ({
+    path: health.path,
+    intervalMs: health.interval,
+    // An interval shorter than the default timeout caps the timeout instead of failing.
+    timeoutMs: health.timeout ?? Math.min(CONFIG_DEFAULTS.health.timeoutMs, health.interval),
+    healthyThreshold: health.healthy_threshold,
+    unhealthyThreshold: health.unhealthy_threshold,
+  }));
+
+const timeoutsShape = {
+  backend: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.backendMs),
+  shutdown: duration({ allowZero: true }).default(CONFIG_DEFAULTS.timeouts.shutdownMs),
+};
+
+const timeoutsSchema = z.strictObject(timeoutsShape, { error: objectError })
+  .transform((timeouts): Config["timeouts"] => ({
+    backendMs: timeouts.backend,
+    shutdownMs: timeouts.shutdown,
+  }));
+
+const proxyShape = {
+  preserve_host: z.boolean({ error: (issue) => `${showValue(issue.input)} is not true or false` })
+    .default(CONFIG_DEFAULTS.proxy.preserveHost),
+  retries: integer(0, 10).default(CONFIG_DEFAULTS.proxy.retries),
+  retry_buffer: size().default(CONFIG_DEFAULTS.proxy.retryBufferBytes),
+};
+
+const proxySchema = z.strictObject(proxyShape, { error: objectError })
+  .transform((proxy): Config["proxy"] => ({
+    preserveHost: proxy.preserve_host,
+    retries: proxy.retries,
+    retryBufferBytes: proxy.retry_buffer,
+  }));
+
+function loggingShape(defaultFormat: LogFormat) {
+  return {
+    level: oneOf(LOG_LEVELS).default(CONFIG_DEFAULTS.logging.level),
+    format: oneOf(LOG_FORMATS).default(defaultFormat),
+  };
+}
+
+function rootShape(defaultFormat: LogFormat) {
+  return {
+    host: hostSchema.default(CONFIG_DEFAULTS.host),
+    port: integer(0, 65_535).default(CONFIG_DEFAULTS.port),
+    strategy: oneOf(STRATEGY_NAMES).default(CONFIG_DEFAULTS.strategy),
+    backends: section(backendsSchema.default(() => [])),
+    health: section(healthSchema.prefault({})),
+    timeouts: section(timeoutsSchema.prefault({})),
+    proxy: section(proxySchema.prefault({})),
+    logging: section(
+      z.strictObject(loggingShape(defaultFormat), { error: objectError }).prefault({}),
+    ),
+  };
+}
+
+/** Keys allowed in each object of the file shape, for "did you mean" suggestions. */
+const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["", Object.keys(rootShape("json"))],
+  ["backends[]", Object.keys(backendShape)],
+  ["health", Object.keys(healthShape)],
+  ["timeouts", Object.keys(timeoutsShape)],
+  ["proxy", Object.keys(proxyShape)],
+  ["logging", Object.keys(loggingShape("json"))],
+]);
+
+/** Options of `createConfigSchema`. */
+export interface ConfigSchemaOptions {
+  /**
+   * `logging.format` when the configuration does not set it.
+   * @default "json"
+   */
+  defaultLogFormat?: LogFormat;
+}
+
+/**
+ * Builds the zod schema that checks the config file shape and transforms it into a `Config`.
+ *
+ * Unknown keys are errors at every level. Integers also accept strings of digits, since flags
+ * and environment variables are merged into the same shape as strings.
+ *
+ * @param options See `ConfigSchemaOptions`.
+ * @returns A schema whose input is the file shape (snake_case keys, `"10s"` durations, `"64kb"`
+ * sizes) and whose output is the runtime `Config` (camelCase keys, ms, bytes).
+ */
+export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType<Config> {
+  return z.strictObject(rootShape(options.defaultLogFormat ?? "json"), { error: objectError })
+    .transform((file): Config => ({
+      host: file.host,
+      port: file.port,
+      backends: file.backends,
+      strategy: file.strategy,
+      health: file.health,
+      timeouts: file.timeouts,
+      proxy: file.proxy,
+      logging: file.logging,
+    }));
+}
+
+/** Options of `validateConfig`. */
+export interface ValidateConfigOptions extends ConfigSchemaOptions {
+  /**
+   * Rewrites the path of each problem, e.g. `port` to `--port` when that value came from a flag.
+   * @default the identity
+   */
+  renamePath?: (path: string) => string;
+}
+
+/**
+ * Validates a file-shaped configuration object and returns the runtime `Config`.
+ *
+ * @example
+ * ```ts
+ * const config = validateConfig({ port: 8080, backends: [{ url: "http://localhost:9001" }] });
+ * config.backends[0]?.name; // "localhost:9001"
+ * ```
+ *
+ * @param input The parsed config file (or flags and environment merged into that shape).
+ * @param options See `ValidateConfigOptions`.
+ * @returns The validated configuration with every default filled in.
+ * @throws {ConfigError} Listing every problem found, each with its path, e.g.
+ * `backends[1].url: "localhost:9001" is not an http(s) URL` and `port: 99999 is out of range 0-65535`.
+ */
+export function validateConfig(input: unknown, options: ValidateConfigOptions = {}): Config {
+  const result = createConfigSchema(options).safeParse(input, {
+    reportInput: true,
+    error: fallbackMessage,
+  });
+  if (result.success) return result.data;
+  const renamePath = options.renamePath ?? ((path: string) => path);
+  throw new ConfigError(
+    toProblems(result.error.issues, []).map((problem) => ({
+      path: renamePath(problem.path),
+      message: problem.message,
+    })),
+  );
+}
+
+function fallbackMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  const input = showValue(issue.input);
+  switch (issue.code) {
+    case "invalid_type":
+      return `${input} is not ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
+    case "too_small":
+      return `${input} is less than the minimum ${issue.minimum}`;
+    case "too_big":
+      return `${input} is more than the maximum ${issue.maximum}`;
+    case "invalid_value":
+      return `${input} is not one of ${issue.values.map(String).join(", ")}`;
+    default:
+      return undefined;
+  }
+}
+
+function toProblems(
+  issues: readonly z.core.$ZodIssue[],
+  base: readonly PropertyKey[],
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const path = [...base, ...issue.path];
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        problems.push({ path: formatPath([...path, key]), message: unknownKeyMessage(path, key) });
+      }
+    } else if (issue.code === "invalid_union") {
+      const branch = likelyBranch(issue.errors);
+      problems.push(
+        ...(branch === undefined
+          ? [{ path: formatPath(path), message: issue.message }]
+          : toProblems(branch, path)),
+      );
+    } else {
+      const missing = issue.code === "invalid_type" && issue.input === undefined;
+      problems.push({ path: formatPath(path), message: missing ? "is required" : issue.message });
+    }
+  }
+  return problems;
+}
+
+/**
+ * The union member the user evidently meant: the only one that did not reject the value's type
+ * outright (a string entry of `backends` is a URL, an object entry is `{url, name, weight}`).
+ */
+function likelyBranch(
+  branches: readonly (readonly z.core.$ZodIssue[])[],
+): readonly z.core.$ZodIssue[] | undefined {
+  const plausible = branches.filter((issues) =>
+    !issues.every((issue) => issue.code === "invalid_type" && issue.path.length === 0)
+  );
+  return plausible.length === 1 ? plausible[0] : undefined;
+}
+
+function unknownKeyMessage(objectPath: readonly PropertyKey[], key: string): string {
+  const where = objectPath.map((segment) => (typeof segment === "number" ? "[]" : String(segment)))
+    .join(".").replaceAll(".[]", "[]");
+  let suggestion = suggestName(key, KNOWN_KEYS.get(where) ?? []);
+  if (suggestion === undefined) {
+    // A key put at the wrong level, e.g. `retries` at the top instead of under `proxy`.
+    for (const [section, keys] of KNOWN_KEYS) {
+      const match = keys.find((known) => suggestName(key, [known]) !== undefined);
+      if (section !== where && !section.includes("[]") && match !== undefined) {
+        suggestion = section === "" ? match : `${section}.${match}`;
+        break;
+      }
+    }
+  }
+  return `unknown key ${JSON.stringify(key)}${
+    suggestion === undefined ? "" : ` (did you mean ${JSON.stringify(suggestion)}?)`
+  }`;
+}
+
+/**
+ * Formats a path as `backends[1].url`; a key that is not a plain word is quoted (`["my key"]`).
+ * The empty path (the configuration as a whole) is `""`.
+ */
+function formatPath(path: readonly PropertyKey[]): string {
+  let formatted = "";
+  for (const segment of path) {
+    if (typeof segment === "number") {
+      formatted += `[${segment}]`;
+    } else if (/^[A-Za-z_][\w-]*$/.test(String(segment))) {
+      formatted += formatted === "" ? String(segment) : `.${String(segment)}`;
+    } else {
+      formatted += `[${JSON.stringify(String(segment))}]`;
+    }
+  }
+  return formatted;
+}

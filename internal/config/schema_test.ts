@@ -1,0 +1,327 @@
+import assert from "node:assert/strict";
+import { CONFIG_DEFAULTS } from "./defaults.ts";
+import { ConfigError, type ConfigProblem } from "./errors.ts";
+import { createConfigSchema, validateConfig } from "./schema.ts";
+import type { Config } from "./types.ts";
+
+const DEFAULTS: Config = {
+  host: "0.0.0.0",
+  port: 8080,
+  strategy: "round_robin",
+  backends: [],
+  health: {
+    path: undefined,
+    intervalMs: 10_000,
+    timeoutMs: 2_000,
+    healthyThreshold: 2,
+    unhealthyThreshold: 3,
+  },
+  timeouts: { backendMs: 30_000, shutdownMs: 30_000 },
+  proxy: { preserveHost: true, retries: 1, retryBufferBytes: 65_536 },
+  logging: { level: "info", format: "json" },
+};
+
+/** The problems `validateConfig` reports for `input`; fails when it does not throw. */
+function problemsOf(input: unknown): readonly ConfigProblem[] {
+  try {
+    validateConfig(input);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error.problems;
+  }
+  assert.fail("expected validateConfig() to throw");
+}
+
+Deno.test("validateConfig() fills every default for an empty file", () => {
+  assert.deepEqual(validateConfig({}), DEFAULTS);
+});
+
+Deno.test("validateConfig() defaults agree with CONFIG_DEFAULTS", () => {
+  const config = validateConfig({});
+  assert.equal(config.port, CONFIG_DEFAULTS.port);
+  assert.equal(config.health.intervalMs, CONFIG_DEFAULTS.health.intervalMs);
+  assert.equal(config.proxy.retryBufferBytes, CONFIG_DEFAULTS.proxy.retryBufferBytes);
+});
+
+Deno.test("validateConfig() takes the log format default from its caller", () => {
+  assert.equal(validateConfig({}, { defaultLogFormat: "pretty" }).logging.format, "pretty");
+  assert.equal(
+    validateConfig({ logging: { format: "json" } }, { defaultLogFormat: "pretty" }).logging.format,
+    "json",
+  );
+});
+
+Deno.test("validateConfig() accepts the minimal JSON shape as it is", () => {
+  const config = validateConfig(
+    JSON.parse('{"port": 8080, "backends": [{"url": "http://localhost:9001"}]}'),
+  );
+  assert.deepEqual(config, {
+    ...DEFAULTS,
+    backends: [{ url: "http://localhost:9001", name: "localhost:9001", weight: 1 }],
+  });
+});
+
+Deno.test("validateConfig() converts a full file to the camelCase runtime shape", () => {
+  const config = validateConfig({
+    host: "127.0.0.1",
+    port: 0,
+    strategy: "round_robin",
+    backends: [
+      { url: "http://localhost:9001/", name: "a", weight: 3 },
+      "https://example.com:443",
+    ],
+    health: {
+      path: "/health",
+      interval: "1m",
+      timeout: 1500,
+      healthy_threshold: 1,
+      unhealthy_threshold: 5,
+    },
+    timeouts: { backend: "2s", shutdown: "0s" },
+    proxy: { preserve_host: false, retries: 0, retry_buffer: "1mb" },
+    logging: { level: "debug", format: "pretty" },
+  });
+  assert.deepEqual(config, {
+    host: "127.0.0.1",
+    port: 0,
+    strategy: "round_robin",
+    backends: [
+      { url: "http://localhost:9001", name: "a", weight: 3 },
+      { url: "https://example.com", name: "example.com", weight: 1 },
+    ],
+    health: {
+      path: "/health",
+      intervalMs: 60_000,
+      timeoutMs: 1_500,
+      healthyThreshold: 1,
+      unhealthyThreshold: 5,
+    },
+    timeouts: { backendMs: 2_000, shutdownMs: 0 },
+    proxy: { preserveHost: false, retries: 0, retryBufferBytes: 1_048_576 },
+    logging: { level: "debug", format: "pretty" },
+  });
+});
+
+Deno.test("validateConfig() reads integers given as digit strings, as flags give them", () => {
+  assert.equal(validateConfig({ port: "9090" }).port, 9090);
+});
+
+Deno.test("validateConfig() treats empty YAML sections (null) as defaults", () => {
+  assert.deepEqual(
+    validateConfig({ backends: null, health: null, timeouts: null, proxy: null, logging: null }),
+    DEFAULTS,
+  );
+});
+
+Deno.test("validateConfig() caps the default health timeout at a shorter interval", () => {
+  const health = validateConfig({ health: { interval: "1s" } }).health;
+  assert.equal(health.intervalMs, 1_000);
+  assert.equal(health.timeoutMs, 1_000);
+  assert.equal(
+    validateConfig({ health: { interval: "2s", timeout: "2s" } }).health.timeoutMs,
+    2_000,
+  );
+});
+
+Deno.test("validateConfig() reports a backend URL that is not http(s) at its path", () => {
+  assert.deepEqual(problemsOf({ backends: ["http://localhost:9000", "localhost:9001"] }), [{
+    path: "backends[1]",
+    message: '"localhost:9001" is not an http(s) URL (did you mean "http://localhost:9001"?)',
+  }]);
+  assert.deepEqual(problemsOf({ backends: [{ url: "ftp://files" }] }), [{
+    path: "backends[0].url",
+    message: '"ftp://files" is not an http(s) URL',
+  }]);
+});
+
+Deno.test("validateConfig() requires a backend's url and checks name and weight", () => {
+  assert.deepEqual(
+    problemsOf({ backends: [{ name: "a" }, { url: "http://b", name: "", weight: 0 }] }),
+    [
+      { path: "backends[0].url", message: "is required" },
+      { path: "backends[1].name", message: '"" is empty' },
+      { path: "backends[1].weight", message: "0 is less than the minimum 1" },
+    ],
+  );
+  assert.deepEqual(problemsOf({ backends: [5] }), [{
+    path: "backends[0]",
+    message: "5 is not an upstream (give a URL or an object with url, name, weight)",
+  }]);
+  assert.deepEqual(problemsOf({ backends: "http://a" }), [{
+    path: "backends",
+    message: '"http://a" is not a list',
+  }]);
+});
+
+Deno.test("validateConfig() reports duplicate backends after normalising them", () => {
+  assert.deepEqual(
+    problemsOf({ backends: ["http://a:1", { url: "http://b:1" }, { url: "HTTP://A:1/" }] }),
+    [{
+      path: "backends[2]",
+      message: '"http://a:1" is listed more than once (first at backends[0])',
+    }],
+  );
+});
+
+Deno.test("validateConfig() reports a port out of range, or not an integer", () => {
+  assert.deepEqual(problemsOf({ port: 99999 }), [
+    { path: "port", message: "99999 is out of range 0-65535" },
+  ]);
+  assert.deepEqual(problemsOf({ port: -1 }), [{
+    path: "port",
+    message: "-1 is out of range 0-65535",
+  }]);
+  assert.deepEqual(problemsOf({ port: "abc" }), [{
+    path: "port",
+    message: '"abc" is not an integer',
+  }]);
+  assert.deepEqual(problemsOf({ port: 80.5 }), [{
+    path: "port",
+    message: "80.5 is not an integer",
+  }]);
+});
+
+Deno.test("validateConfig() reports an unknown strategy, log level or log format", () => {
+  assert.deepEqual(problemsOf({ strategy: "foo", logging: { level: "verbose", format: "xml" } }), [
+    { path: "strategy", message: '"foo" is not one of round_robin' },
+    { path: "logging.level", message: '"verbose" is not one of debug, info, warn, error' },
+    { path: "logging.format", message: '"xml" is not one of json, pretty' },
+  ]);
+});
+
+Deno.test("validateConfig() reports a malformed, zero or too long duration", () => {
+  assert.deepEqual(problemsOf({ health: { interval: "10 sec" } }), [{
+    path: "health.interval",
+    message: '"10 sec" is not a duration (use 250ms, 2s, 1m or milliseconds)',
+  }]);
+  assert.deepEqual(problemsOf({ health: { timeout: 0 }, timeouts: { backend: "0s" } }), [
+    { path: "health.timeout", message: "0 must be more than 0" },
+    { path: "timeouts.backend", message: '"0s" must be more than 0' },
+  ]);
+  assert.deepEqual(problemsOf({ timeouts: { shutdown: "999h" } }), [
+    { path: "timeouts.shutdown", message: '"999h" is too long (at most 24 days)' },
+  ]);
+  assert.deepEqual(problemsOf({ timeouts: { shutdown: true } }), [{
+    path: "timeouts.shutdown",
+    message: "true is not a duration (use 250ms, 2s, 1m or milliseconds)",
+  }]);
+});
+
+Deno.test("validateConfig() reports a health timeout longer than the interval", () => {
+  assert.deepEqual(problemsOf({ health: { interval: "1s", timeout: "2s" } }), [
+    { path: "health.timeout", message: "2s is longer than health.interval (1s)" },
+  ]);
+});
+
+Deno.test("validateConfig() reports a health path that is not an absolute path", () => {
+  assert.deepEqual(problemsOf({ health: { path: "health" } }), [
+    { path: "health.path", message: '"health" must start with "/"' },
+  ]);
+  assert.deepEqual(problemsOf({ health: { path: "//other.example/" } }), [
+    { path: "health.path", message: '"//other.example/" must not start with "//"' },
+  ]);
+  assert.deepEqual(problemsOf({ health: { path: "/a b" } }), [
+    { path: "health.path", message: '"/a b" must not contain spaces or control characters' },
+  ]);
+});
+
+Deno.test("validateConfig() reports a host that includes a port or a scheme", () => {
+  assert.deepEqual(problemsOf({ host: "0.0.0.0:8080" }), [{
+    path: "host",
+    message: '"0.0.0.0:8080" must not include a port (set the port with "port" or --port)',
+  }]);
+  assert.deepEqual(problemsOf({ host: "http://x" }), [
+    { path: "host", message: '"http://x" is not a host name or IP address' },
+  ]);
+  assert.equal(validateConfig({ host: "::1" }).host, "::1");
+});
+
+Deno.test("validateConfig() reports bad proxy settings", () => {
+  assert.deepEqual(
+    problemsOf({ proxy: { preserve_host: "yes", retries: 11, retry_buffer: "10 megs" } }),
+    [
+      { path: "proxy.preserve_host", message: '"yes" is not true or false' },
+      { path: "proxy.retries", message: "11 is out of range 0-10" },
+      {
+        path: "proxy.retry_buffer",
+        message: '"10 megs" is not a size (use 512kb, 10mb, 1gb or bytes)',
+      },
+    ],
+  );
+});
+
+Deno.test("validateConfig() reports unknown keys at every level, with suggestions", () => {
+  assert.deepEqual(
+    problemsOf({
+      prot: 8080,
+      retries: 2,
+      colour: "red",
+      health: { intervall: "1s", healthyThreshold: 1 },
+      backends: [{ url: "http://a", wieght: 2 }],
+    }),
+    [
+      { path: "backends[0].wieght", message: 'unknown key "wieght" (did you mean "weight"?)' },
+      { path: "health.intervall", message: 'unknown key "intervall" (did you mean "interval"?)' },
+      {
+        path: "health.healthyThreshold",
+        message: 'unknown key "healthyThreshold" (did you mean "healthy_threshold"?)',
+      },
+      { path: "prot", message: 'unknown key "prot" (did you mean "port"?)' },
+      { path: "retries", message: 'unknown key "retries" (did you mean "proxy.retries"?)' },
+      { path: "colour", message: 'unknown key "colour"' },
+    ],
+  );
+});
+
+Deno.test("validateConfig() reports a section that is not an object", () => {
+  assert.deepEqual(problemsOf({ health: 5 }), [
+    { path: "health", message: "5 is not an object (a mapping of keys to values)" },
+  ]);
+  assert.deepEqual(problemsOf([]), [
+    { path: "", message: "[] is not an object (a mapping of keys to values)" },
+  ]);
+});
+
+Deno.test("validateConfig() lists every problem at once", () => {
+  const paths = problemsOf({
+    prot: 1,
+    port: 99999,
+    strategy: "foo",
+    backends: ["http://a", "localhost:9001"],
+    health: { interval: "10 sec", path: "x" },
+    logging: { level: "loud" },
+  }).map((problem) => problem.path);
+  assert.deepEqual(paths.toSorted(), [
+    "backends[1]",
+    "health.interval",
+    "health.path",
+    "logging.level",
+    "port",
+    "prot",
+    "strategy",
+  ]);
+});
+
+Deno.test("validateConfig() renames problem paths through renamePath", () => {
+  assert.throws(
+    () =>
+      validateConfig({ port: "abc" }, {
+        renamePath: (path) => (path === "port" ? "--port" : path),
+      }),
+    { name: "ConfigError", message: '--port: "abc" is not an integer' },
+  );
+});
+
+Deno.test("createConfigSchema() is a zod schema from the file shape to Config", () => {
+  const result = createConfigSchema({ defaultLogFormat: "pretty" }).safeParse({ port: 1 });
+  assert.ok(result.success);
+  assert.equal(result.data.port, 1);
+  assert.equal(result.data.logging.format, "pretty");
+  assert.equal(createConfigSchema().safeParse({ port: -1 }).success, false);
+});
+
+Deno.test("validateConfig() never shares default arrays between results", () => {
+  const first = validateConfig({});
+  first.backends.push({ url: "http://x", name: "x", weight: 1 });
+  assert.deepEqual(validateConfig({}).backends, []);
+});
