@@ -1,0 +1,78 @@
+/**
+ * Micro benchmarks of the per-request hot path: header rewriting, target extraction,
+ * round robin selection and walking the composed middleware chain.
+ *
+ * Run: `deno task bench`
+ *
+ * @module
+ */
+
+import { RoundRobinStrategy } from "../internal/balancer/mod.ts";
+import { compose, createContext, type Middleware } from "../internal/middleware/mod.ts";
+import { Pool } from "../internal/pool/mod.ts";
+import {
+  clientResponseHeaders,
+  pathAndQuery,
+  upstreamRequestHeaders,
+} from "../internal/proxy/mod.ts";
+
+const browserHeaders = new Headers({
+  "host": "shop.example",
+  "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
+  "accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+  "accept-language": "en-GB,en;q=0.9",
+  "accept-encoding": "gzip, deflate, br",
+  "connection": "keep-alive",
+  "cookie": "session=abc123; theme=dark",
+  "x-forwarded-for": "203.0.113.9",
+});
+const info = {
+  clientAddress: "10.1.2.3",
+  protocol: "http" as const,
+  requestId: "9b2c6a0e-2f4d-4c1b-8a47-3f0f0f6c0d11",
+  preserveHost: true,
+};
+
+Deno.bench("upstreamRequestHeaders (8 browser headers)", { group: "headers" }, () => {
+  upstreamRequestHeaders(browserHeaders, info);
+});
+
+const upstreamHeaders = new Headers({
+  "content-type": "text/html; charset=utf-8",
+  "content-length": "5120",
+  "cache-control": "max-age=60",
+  "connection": "keep-alive",
+  "keep-alive": "timeout=5",
+  "date": "Sat, 21 Nov 2026 20:00:00 GMT",
+});
+Deno.bench("clientResponseHeaders (6 headers)", { group: "headers" }, () => {
+  clientResponseHeaders(upstreamHeaders, info.requestId);
+});
+
+Deno.bench("pathAndQuery", () => {
+  pathAndQuery("http://shop.example:8080/api/v1/items/42?expand=price&lang=en");
+});
+
+for (const n of [3, 100, 1000]) {
+  const pool = new Pool(
+    Array.from(
+      { length: n },
+      (_, i) => ({ id: `u${i}`, name: `u${i}`, url: `http://10.0.0.${i % 250}:80` }),
+    ),
+  );
+  const rr = new RoundRobinStrategy();
+  const ctx = { request: new Request("http://lb/"), clientAddress: "10.1.2.3" };
+  Deno.bench(`round_robin select, ${n} upstreams`, { group: "select" }, () => {
+    rr.select(pool.available(), ctx);
+  });
+}
+
+const passThrough: Middleware = (ctx, next) => next(ctx);
+const chain = compose(
+  [passThrough, passThrough, passThrough],
+  () => Promise.resolve(new Response(null)),
+);
+const request = new Request("http://lb/");
+Deno.bench("middleware chain of 3 + context", async () => {
+  await chain(createContext(request, "10.1.2.3"));
+});

@@ -1,0 +1,140 @@
+/**
+ * Shared fixtures of the end-to-end tests: real upstream servers on loopback and Sluice
+ * started through the same code path as `main.ts`.
+ *
+ * @module
+ */
+
+import { type App, startFromArgs } from "../internal/app/mod.ts";
+
+/** What an upstream saw of one request. */
+export interface SeenRequest {
+  method: string;
+  /** Path and query exactly as received on the wire. */
+  target: string;
+  headers: Headers;
+}
+
+/** A real HTTP server on 127.0.0.1 used as an upstream. */
+export interface TestUpstream extends AsyncDisposable {
+  /** Origin, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly port: number;
+  /** Every request received, in order. */
+  readonly seen: SeenRequest[];
+  /** Stops the server (graceful, then waits). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Handles a request to a {@linkcode TestUpstream}. */
+export type UpstreamHandler = (request: Request) => Response | Promise<Response>;
+
+/**
+ * Starts an upstream on 127.0.0.1. The default handler answers `200` with body `name`.
+ * @param name text the default handler answers with.
+ * @param handler replaces the default handler.
+ * @param port fixed port (to restart an upstream where it was); 0 picks a free one.
+ */
+export function startUpstream(
+  name: string,
+  handler?: UpstreamHandler,
+  port = 0,
+): TestUpstream {
+  const seen: SeenRequest[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port, onListen() {} },
+    (request) => {
+      seen.push({
+        method: request.method,
+        target: request.url.slice(request.url.indexOf("/", request.url.indexOf("//") + 2)),
+        headers: request.headers,
+      });
+      return handler ? handler(request) : new Response(name);
+    },
+  );
+  let closing: Promise<void> | undefined;
+  const close = () => closing ??= server.shutdown().then(() => server.finished);
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    port: server.addr.port,
+    seen,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** A Sluice started in this process for a test. */
+export interface TestSluice extends AsyncDisposable {
+  readonly app: App;
+  /** Origin of the proxy listener, e.g. `http://127.0.0.1:41235`. */
+  readonly url: string;
+  /** Starts the graceful shutdown and waits until it has finished. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Sluice via `startFromArgs` (what `main.ts` runs) on 127.0.0.1 and a free port.
+ * Logging is left unconfigured, so tests print nothing; `--host`/`--port` may be overridden.
+ * @param args command-line arguments, e.g. `["--backends", up.url]`.
+ */
+export async function startSluice(args: string[]): Promise<TestSluice> {
+  const controller = new AbortController();
+  const result = await startFromArgs(["--host", "127.0.0.1", "--port", "0", ...args], {
+    signal: controller.signal,
+    configureLogging: false,
+    load: { env: () => undefined },
+  });
+  if (result.kind !== "started") throw new Error(`expected a start, got ${result.kind}`);
+  const app = result.app;
+  const stop = async () => {
+    controller.abort();
+    await app.finished;
+  };
+  return {
+    app,
+    url: `http://127.0.0.1:${app.addr.port}`,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/**
+ * Resolves when `predicate` holds, re-checking on every change of the app's pool (health,
+ * admin state, membership); rejects after `timeoutMs`. Waits on the event, not on a sleep.
+ * @param app the running app.
+ * @param predicate the condition over the pool.
+ * @param timeoutMs bound on the wait, ms.
+ * @param what description for the timeout error.
+ */
+export function waitForPool(
+  app: App,
+  predicate: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  if (predicate()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const off = app.pool.onChange(() => {
+      if (!predicate()) return;
+      off();
+      clearTimeout(timer);
+      resolve();
+    });
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}`));
+    }, timeoutMs);
+  });
+}
+
+/**
+ * Fetches and reads the whole body as text (so no body is left open).
+ * @returns status, headers and text.
+ */
+export async function get(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const response = await fetch(url, init);
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
