@@ -25,7 +25,7 @@ function describeFlags(): string {
 export const HELP_TEXT: string = `Sluice: an L7 HTTP load balancer.
 
 Usage:
-  deno run -A main.ts [--config FILE] [options]
+  deno run --allow-net [--allow-read] [--allow-env=SLUICE_*] main.ts [--config FILE] [options]
   deno task start [--config FILE] [options]
 
 Options (each flag can also be set by the environment variable shown):
