@@ -33,7 +33,7 @@ export interface AppOptions {
  * ```ts
  * const controller = new AbortController();
  * const app = new App(config);
- * await app.start(controller.signal);
+ * app.start(controller.signal);
  * Deno.addSignalListener("SIGTERM", () => controller.abort());
  * await app.finished;
  * ```
@@ -95,12 +95,12 @@ export class App {
   }
 
   /**
-   * Starts health checks and the listener.
+   * Starts health checks and binds the listener; requests are served from the return on.
    * @param signal aborting it starts the graceful shutdown.
-   * @returns once the listener is bound.
    * @throws {Deno.errors.AddrInUse} when the port is taken (health checks are stopped again).
+   * @throws {Error} when called twice.
    */
-  async start(signal: AbortSignal): Promise<void> {
+  start(signal: AbortSignal): void {
     if (this.#server) throw new Error("App is already started");
     const config = this.#config;
     const handler = compose(

@@ -57,7 +57,7 @@ export async function startFromArgs(args: string[], options: StartOptions): Prom
   const appOptions: AppOptions = {};
   if (options.transport) appOptions.transport = options.transport;
   const app = new App(config, appOptions);
-  await app.start(options.signal);
+  app.start(options.signal);
   return { kind: "started", app, config };
 }
 
