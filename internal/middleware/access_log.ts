@@ -47,6 +47,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   const logger = options.logger ?? getLogger(["sluice", "access"]);
   return async function accessLogMiddleware(ctx: RequestContext, next: Handler) {
     const response = await next(ctx);
+    if (!logger.isEnabledFor("info")) return response;
     if (ctx.responseDone) {
       ctx.responseDone.then((outcome) => write(logger, ctx, response.status, outcome));
     } else {

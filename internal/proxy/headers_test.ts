@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clientResponseHeaders, stripHopByHop, upstreamRequestHeaders } from "./headers.ts";
+import { rewriteResponseHeaders, stripHopByHop, upstreamRequestHeaders } from "./headers.ts";
 
 const info = {
   clientAddress: "10.0.0.7",
@@ -25,7 +25,7 @@ Deno.test("headers: hop-by-hop headers and those named in Connection are removed
 });
 
 Deno.test("headers: forwarding headers are set, X-Forwarded-For appended", () => {
-  const h = upstreamRequestHeaders(
+  const h = new Headers(upstreamRequestHeaders(
     new Headers({
       "host": "shop.example",
       "x-forwarded-for": "203.0.113.9",
@@ -36,7 +36,7 @@ Deno.test("headers: forwarding headers are set, X-Forwarded-For appended", () =>
       "cookie": "a=1",
     }),
     info,
-  );
+  ));
   assert.equal(h.get("x-forwarded-for"), "203.0.113.9, 10.0.0.7");
   assert.equal(h.get("x-forwarded-proto"), "http");
   assert.equal(h.get("x-forwarded-host"), "shop.example");
@@ -47,28 +47,57 @@ Deno.test("headers: forwarding headers are set, X-Forwarded-For appended", () =>
 });
 
 Deno.test("headers: first hop gets a fresh X-Forwarded-For; Host dropped when not preserved", () => {
-  const h = upstreamRequestHeaders(new Headers({ host: "a.example" }), {
+  const h = new Headers(upstreamRequestHeaders(new Headers({ host: "a.example" }), {
     ...info,
     preserveHost: false,
-  });
+  }));
   assert.equal(h.get("x-forwarded-for"), "10.0.0.7");
   assert.equal(h.get("host"), null);
   assert.equal(h.get("x-forwarded-host"), "a.example");
 });
 
-Deno.test("headers: response keeps Content-Encoding and Content-Length, loses hop-by-hop", () => {
-  const h = clientResponseHeaders(
+Deno.test("headers: hop-by-hop headers never reach the upstream, Connection tokens included", () => {
+  const list = upstreamRequestHeaders(
     new Headers({
-      "content-encoding": "gzip",
-      "content-length": "58",
-      "connection": "keep-alive",
+      "host": "a.example",
+      "connection": "keep-alive, X-Hop",
       "keep-alive": "timeout=5",
+      "te": "trailers",
+      "upgrade": "h2c",
+      "x-hop": "1",
+      "x-end": "2",
+      "set-cookie": "a=1",
     }),
-    "rid-2",
+    info,
   );
+  assert.deepEqual(list.map(([name]) => name), [
+    "host",
+    "set-cookie",
+    "x-end",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-request-id",
+    "accept-encoding",
+  ]);
+});
+
+Deno.test("headers: response keeps Content-Encoding and Content-Length, loses hop-by-hop", () => {
+  const h = new Headers({
+    "content-encoding": "gzip",
+    "content-length": "58",
+    "connection": "keep-alive, x-up-hop",
+    "keep-alive": "timeout=5",
+    "x-up-hop": "1",
+    "set-cookie": "a=1",
+  });
+  h.append("set-cookie", "b=2");
+  rewriteResponseHeaders(h, "rid-2");
   assert.deepEqual([...h.entries()], [
     ["content-encoding", "gzip"],
     ["content-length", "58"],
+    ["set-cookie", "a=1"],
+    ["set-cookie", "b=2"],
     ["x-request-id", "rid-2"],
   ]);
 });

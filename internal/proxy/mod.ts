@@ -21,8 +21,10 @@ export {
 } from "./error_response.ts";
 export { forward, type ForwardOptions, pathAndQuery } from "./forward.ts";
 export {
-  clientResponseHeaders,
+  type ForwardingInfo,
+  type HeaderList,
   HOP_BY_HOP_HEADERS,
+  rewriteResponseHeaders,
   stripHopByHop,
   upstreamRequestHeaders,
 } from "./headers.ts";

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { HeaderList } from "./headers.ts";
+
 /** One request as the transport sends it. */
 export interface UpstreamRequest {
   /** Absolute URL: the upstream's origin followed by the client's path and query. */
@@ -11,7 +13,7 @@ export interface UpstreamRequest {
   /** Request method, as the client sent it. */
   method: string;
   /** Headers to send, already rewritten for the upstream. */
-  headers: Headers;
+  headers: HeaderList;
   /** Body: a stream (sent chunked), whole bytes (sent with Content-Length), or `null`. */
   body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | null;
   /** Aborts the request and its response body. */

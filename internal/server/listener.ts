@@ -39,5 +39,8 @@ export function listen(handler: Handler, options: ListenOptions): Deno.HttpServe
         headers: { "content-type": "text/plain; charset=utf-8" },
       });
     },
-  }, (request, info) => handler(createContext(request, info.remoteAddr.hostname, "http")));
+  }, (request, info) =>
+    handler(
+      createContext(request, info.remoteAddr.hostname, { completed: info.completed }),
+    ));
 }
