@@ -44,12 +44,17 @@ export function createDirector(options: DirectorOptions): Handler {
   return async function director(ctx: RequestContext): Promise<Response> {
     const { bytes, stream, replayable } = await prepareBody(ctx, retries, retryBufferBytes);
     let tried: Set<Upstream> | undefined;
+    let lastError: unknown;
     try {
       for (let attempt = 1;; attempt++) {
         const available = pool.available();
-        const candidates = tried ? available.filter((u) => !tried!.has(u)) : available;
-        const upstream = strategy.select(candidates, ctx);
-        if (upstream === undefined) throw new NoUpstreamError(pool.size);
+        const upstream = tried
+          ? selectUntried(strategy, available, ctx, tried)
+          : strategy.select(available, ctx);
+        if (upstream === undefined) {
+          if (tried) throw lastError;
+          throw new NoUpstreamError(pool.size);
+        }
         ctx.upstream = upstream;
         ctx.attempts = attempt;
         try {
@@ -71,7 +76,7 @@ export function createDirector(options: DirectorOptions): Handler {
           });
           if (!retry) throw error;
           (tried ??= new Set()).add(upstream);
-          if (candidates.length <= 1) throw error;
+          lastError = error;
         }
       }
     } catch (error) {
@@ -79,6 +84,26 @@ export function createDirector(options: DirectorOptions): Handler {
       throw error;
     }
   };
+}
+
+/**
+ * Picks an upstream not tried yet for a retry. The strategy selects from the whole available
+ * snapshot, as for a first attempt, until it returns an untried upstream: handing it a filtered
+ * list would shift its rotation (round robin would then send every retry to the same
+ * neighbour). A strategy that keeps answering tried upstreams (hashing) gets the untried ones.
+ */
+function selectUntried(
+  strategy: Strategy,
+  available: readonly Upstream[],
+  ctx: RequestContext,
+  tried: ReadonlySet<Upstream>,
+): Upstream | undefined {
+  for (let i = 0; i < available.length; i++) {
+    const upstream = strategy.select(available, ctx);
+    if (upstream === undefined) return undefined;
+    if (!tried.has(upstream)) return upstream;
+  }
+  return strategy.select(available.filter((u) => !tried.has(u)), ctx);
 }
 
 interface PreparedBody {
