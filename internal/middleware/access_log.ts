@@ -76,5 +76,5 @@ function write(
     duration_ms: Math.round((performance.now() - ctx.startTime) * 1000) / 1000,
     bytes_out: outcome.bytes,
   };
-  logger.info("{method} {path} {status} {duration_ms}ms", { ...entry });
+  logger.info("{method} {path} {status} {duration_ms}ms via {upstream}", { ...entry });
 }
