@@ -138,3 +138,21 @@ export async function get(
   const response = await fetch(url, init);
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
+
+/**
+ * Rejects when `promise` has not settled within `ms`; the timer is always cleared.
+ * @param promise what to wait for.
+ * @param ms bound on the wait, ms.
+ * @param what description for the timeout error.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { startSluice, startUpstream } from "./_fixtures.ts";
+import { startSluice, startUpstream, within } from "./_fixtures.ts";
 import { rawGet } from "./_raw_http.ts";
 
 const MiB = 1024 * 1024;
@@ -27,19 +27,6 @@ function randomBytes(length: number): Uint8Array<ArrayBuffer> {
 async function sha256(bytes: Uint8Array<ArrayBuffer> | ArrayBuffer): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Rejects with `what` when `promise` has not settled within `ms`; the timer is always cleared. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A stream of `bytes` in chunks of `chunkSize`, one chunk per pull (so it really streams). */

@@ -8,20 +8,7 @@
 
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { get, startSluice, startUpstream, waitForPool } from "./_fixtures.ts";
-
-/** Rejects with `what` when `promise` has not settled within `ms`; the timer is always cleared. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { get, startSluice, startUpstream, waitForPool, within } from "./_fixtures.ts";
 
 /** A loopback port nothing listens on (it was just bound and released). */
 async function closedPortUrl(): Promise<string> {

@@ -9,20 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startSluice, startUpstream } from "./_fixtures.ts";
-
-/** Rejects with `what` when `promise` has not settled within `ms`; the timer is always cleared. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { startSluice, startUpstream, within } from "./_fixtures.ts";
 
 /** A fresh HTTP client (no shared keep-alive pool), closed on dispose. */
 function freshClient(): Deno.HttpClient {
