@@ -7,7 +7,8 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { Pool, Upstream } from "../pool/mod.ts";
-import { describeProbeError, type Probe } from "./probes.ts";
+import { describeNetworkError } from "./network_errors.ts";
+import type { Probe } from "./probes.ts";
 
 const logger = getLogger(["sluice", "health"]);
 
@@ -178,7 +179,7 @@ export class ActiveHealthChecker {
         ? (controller.signal.reason as DOMException)?.name === "TimeoutError"
           ? `timed out after ${this.#timeoutMs}ms`
           : "aborted"
-        : describeProbeError(error);
+        : describeNetworkError(error);
     } finally {
       clearTimeout(timeout);
       target.controller = undefined;

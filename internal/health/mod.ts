@@ -1,13 +1,9 @@
 /**
- * Active health checking (HTTP or TCP probes with rise/fall thresholds).
+ * Active health checking (HTTP or TCP probes with rise/fall thresholds), and the reading of
+ * network errors that probes and the proxy share.
  *
  * @module
  */
 export { ActiveHealthChecker, type ActiveHealthCheckerOptions } from "./active_health_checker.ts";
-export {
-  describeProbeError,
-  httpProbe,
-  type Probe,
-  type ProbeOutcome,
-  tcpProbe,
-} from "./probes.ts";
+export { describeNetworkError, isConnectFailure } from "./network_errors.ts";
+export { httpProbe, type Probe, type ProbeOutcome, tcpProbe } from "./probes.ts";

@@ -57,19 +57,3 @@ export function tcpProbe(): Probe {
     return { ok: true, detail: "TCP connect" };
   };
 }
-
-/**
- * Shortens a probe error to a log-friendly reason (`"connection refused"` rather than a
- * multi-line fetch error).
- * @param error what the probe threw.
- * @returns a one-line reason.
- */
-export function describeProbeError(error: unknown): string {
-  if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
-  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  const text = cause instanceof Error ? cause.message : String(cause);
-  if (/connection refused/i.test(text)) return "connection refused";
-  if (/reset/i.test(text)) return "connection reset";
-  const firstLine = text.split("\n", 1)[0] ?? text;
-  return firstLine.length > 200 ? firstLine.slice(0, 200) + "…" : firstLine;
-}

@@ -15,12 +15,8 @@ import {
 } from "./errors.ts";
 import { rewriteResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
 import { trackBody } from "./track_body.ts";
-import {
-  describeTransportError,
-  isConnectFailure,
-  type Transport,
-  type UpstreamRequest,
-} from "./transport.ts";
+import { describeNetworkError, isConnectFailure } from "../health/mod.ts";
+import type { Transport, UpstreamRequest } from "./transport.ts";
 
 /** Options of {@linkcode forward}. */
 export interface ForwardOptions {
@@ -166,7 +162,7 @@ function classify(error: unknown, upstream: Upstream, signal: AbortSignal): Erro
     if (signal.reason === SHUTTING_DOWN) return new ShuttingDownError();
     if (signal.reason instanceof UpstreamTimeoutError) return signal.reason;
   }
-  const reason = describeTransportError(error);
+  const reason = describeNetworkError(error);
   if (isConnectFailure(error)) {
     return new UpstreamConnectError(upstream.name, reason, { cause: error });
   }

@@ -30,10 +30,8 @@ export {
 } from "./headers.ts";
 export { shouldRetry } from "./retry.ts";
 export {
-  describeTransportError,
   FetchTransport,
   type FetchTransportOptions,
-  isConnectFailure,
   type Transport,
   type UpstreamRequest,
 } from "./transport.ts";

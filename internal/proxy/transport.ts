@@ -23,7 +23,7 @@ export interface UpstreamRequest {
 /**
  * Sends requests to upstreams. Implementations resolve with the response as soon as its
  * headers arrive (the body streams) and reject with the transport's own error otherwise; the
- * caller classifies failures with {@linkcode isConnectFailure}.
+ * caller classifies failures with `isConnectFailure` (internal/health).
  */
 export interface Transport {
   /**
@@ -80,49 +80,4 @@ export class FetchTransport implements Transport {
   close(): void {
     this.#client.close();
   }
-}
-
-/**
- * Whether a transport error means the connection never opened, so the request was not sent
- * and may be retried whatever its method (DNS failure, refused, unreachable, connect timeout).
- * @param error what `Transport.send` rejected with.
- * @returns true for a connect failure.
- */
-export function isConnectFailure(error: unknown): boolean {
-  if (error instanceof Deno.errors.ConnectionRefused) return true;
-  const text = errorText(error);
-  return text.includes("client error (Connect)") || text.includes("tcp connect error") ||
-    text.includes("dns error");
-}
-
-/**
- * A one-line reason for a transport error, e.g. `"connection refused"`.
- * @param error what `Transport.send` rejected with.
- * @returns a short reason for logs and error pages.
- */
-export function describeTransportError(error: unknown): string {
-  const text = errorText(error);
-  const known: [RegExp, string][] = [
-    [/connection refused/i, "connection refused"],
-    [/connection reset/i, "connection reset"],
-    [/dns error/i, "DNS lookup failed"],
-    [/unreachable/i, "network unreachable"],
-    [
-      /connection closed before message completed|unexpected eof|incomplete message/i,
-      "connection closed before a complete response",
-    ],
-  ];
-  for (const [pattern, reason] of known) if (pattern.test(text)) return reason;
-  const firstLine = text.split("\n", 1)[0] ?? text;
-  return firstLine.length > 200 ? firstLine.slice(0, 200) + "…" : firstLine;
-}
-
-function errorText(error: unknown): string {
-  let text = "";
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
-    text += current instanceof Error ? ` ${current.message}` : ` ${String(current)}`;
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return text;
 }

@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { describeNetworkError, isConnectFailure } from "./network_errors.ts";
+
+/** The shape Deno 2.9.6's fetch rejects with: the reason sits in `cause`. */
+function fetchError(cause: string): TypeError {
+  return new TypeError("fetch failed", { cause: new Error(cause) });
+}
+
+Deno.test("network errors: a refused connection is a connect failure with a short reason", () => {
+  const error = fetchError(
+    "error sending request for url (http://127.0.0.1:9199/): client error (Connect): " +
+      "tcp connect error: Connection refused (os error 111)",
+  );
+  assert.equal(isConnectFailure(error), true);
+  assert.equal(describeNetworkError(error), "connection refused");
+  assert.equal(isConnectFailure(new Deno.errors.ConnectionRefused("refused")), true);
+});
+
+Deno.test("network errors: a reset after connecting is not a connect failure", () => {
+  const error = fetchError(
+    "error sending request for url (http://127.0.0.1:9199/): client error (SendRequest): " +
+      "connection closed before message completed",
+  );
+  assert.equal(isConnectFailure(error), false);
+  assert.equal(describeNetworkError(error), "connection closed before a complete response");
+});
+
+Deno.test("network errors: unknown errors keep their first line, at most 200 characters", () => {
+  assert.equal(describeNetworkError(new Error("odd\nsecond line")), "odd");
+  assert.equal(describeNetworkError(new Error("x".repeat(300))).length, 201);
+  assert.equal(describeNetworkError("plain"), "plain");
+});
