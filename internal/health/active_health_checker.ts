@@ -6,7 +6,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { Pool, Upstream } from "../pool/mod.ts";
+import type { CheckResult, Pool, Upstream } from "../pool/mod.ts";
 import { describeNetworkError } from "./network_errors.ts";
 import type { Probe } from "./probes.ts";
 
@@ -26,6 +26,8 @@ export interface ActiveHealthCheckerOptions {
   unhealthyThreshold?: number;
   /** Source of randomness for the jitter, in [0, 1). @default Math.random */
   random?: () => number;
+  /** Called after every probe with its result (metrics); must not throw. */
+  onResult?: (upstream: Upstream, result: CheckResult) => void;
 }
 
 interface Target {
@@ -53,6 +55,7 @@ export class ActiveHealthChecker {
   readonly #rise: number;
   readonly #fall: number;
   readonly #random: () => number;
+  readonly #onResult: ((upstream: Upstream, result: CheckResult) => void) | undefined;
   readonly #targets = new Map<string, Target>();
   #unsubscribe: (() => void) | undefined;
   #stopped = false;
@@ -71,6 +74,7 @@ export class ActiveHealthChecker {
     this.#rise = options.healthyThreshold ?? 2;
     this.#fall = options.unhealthyThreshold ?? 3;
     this.#random = options.random ?? Math.random;
+    this.#onResult = options.onResult;
     for (
       const [name, value] of [["intervalMs", this.#intervalMs], [
         "timeoutMs",
@@ -187,8 +191,10 @@ export class ActiveHealthChecker {
     // A probe aborted because the upstream was removed or the checker stopped decides nothing.
     if (this.#targets.get(target.upstream.id) !== target) return;
     const latencyMs = performance.now() - started;
-    target.upstream.lastCheck = { ok, latencyMs, at: Date.now(), detail };
+    const result: CheckResult = { ok, latencyMs, at: Date.now(), detail };
+    target.upstream.lastCheck = result;
     this.#apply(target, ok, detail);
+    this.#onResult?.(target.upstream, result);
   }
 
   #apply(target: Target, ok: boolean, detail: string): void {

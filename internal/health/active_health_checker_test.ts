@@ -28,12 +28,19 @@ Deno.test("health: first probe at start decides unknown health at once", async (
   const pool = twoUpstreams();
   const { probe, up } = scriptedProbe();
   up.set("b", false);
-  const checker = new ActiveHealthChecker(pool, { probe, intervalMs: 1000, timeoutMs: 500 });
+  const results: string[] = [];
+  const checker = new ActiveHealthChecker(pool, {
+    probe,
+    intervalMs: 1000,
+    timeoutMs: 500,
+    onResult: (upstream, result) => results.push(`${upstream.id}:${result.ok}`),
+  });
   try {
     checker.start();
     await clock.tickAsync(0);
     assert.equal(pool.get("a")?.health, "up");
     assert.equal(pool.get("b")?.health, "down");
+    assert.deepEqual(results.toSorted(), ["a:true", "b:false"]);
     assert.equal(pool.get("b")?.lastCheck?.ok, false);
     assert.equal(pool.get("b")?.lastCheck?.detail, "refused");
   } finally {
@@ -109,11 +116,11 @@ Deno.test("health: follows upstreams added and removed at run time; stop ends al
   try {
     checker.start();
     await clock.tickAsync(0);
-    pool.add({ id: "c", name: "c", url: "http://127.0.0.1:9003" }, "down");
+    pool.add({ id: "c", name: "c", url: "http://127.0.0.1:9003", servesBeforeCheck: false });
+    assert.equal(pool.get("c")?.available, false, "a newcomer waits for its first check");
     await clock.tickAsync(0);
-    assert.equal(pool.get("c")?.health, "down", "a newcomer needs rise passes");
-    await clock.tickAsync(1100);
     assert.equal(pool.get("c")?.health, "up");
+    assert.equal(pool.get("c")?.available, true);
     pool.remove("b");
     const seen = calls.length;
     await clock.tickAsync(5000);

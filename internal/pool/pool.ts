@@ -12,7 +12,8 @@ export type PoolEvent =
   | { type: "added"; upstream: Upstream }
   | { type: "removed"; upstream: Upstream }
   | { type: "health"; upstream: Upstream; from: HealthState; to: HealthState }
-  | { type: "admin"; upstream: Upstream; from: AdminState; to: AdminState };
+  | { type: "admin"; upstream: Upstream; from: AdminState; to: AdminState }
+  | { type: "weight"; upstream: Upstream; from: number; to: number };
 
 /** Listener for {@linkcode PoolEvent}s; called synchronously, must not throw. */
 export type PoolListener = (event: PoolEvent) => void;
@@ -61,15 +62,14 @@ export class Pool {
   }
 
   /**
-   * Adds an upstream.
-   * @param spec id, name, URL and weight of the new upstream.
-   * @param health initial health; `"down"` keeps it out of rotation until a probe passes.
+   * Adds an upstream. With `spec.servesBeforeCheck: false` it takes traffic only after its
+   * first passing health check.
+   * @param spec id, name, URL, weight of the new upstream.
    * @returns the new upstream.
    * @throws {RangeError} when the id is taken.
    */
-  add(spec: UpstreamSpec, health: HealthState = "unknown"): Upstream {
+  add(spec: UpstreamSpec): Upstream {
     const upstream = new Upstream(spec);
-    upstream.health = health;
     this.#insert(upstream);
     this.#rebuild();
     this.#emit({ type: "added", upstream });
@@ -117,6 +117,48 @@ export class Pool {
     upstream.admin = state;
     this.#rebuild();
     this.#emit({ type: "admin", upstream, from, to: state });
+    return true;
+  }
+
+  /**
+   * Changes the weight of an upstream (weighted strategies read it on their next pick).
+   * @param weight integer >= 1.
+   * @returns false when the id is unknown.
+   * @throws {RangeError} when the weight is not an integer >= 1.
+   */
+  setWeight(id: string, weight: number): boolean {
+    if (!Number.isInteger(weight) || weight < 1) {
+      throw new RangeError(`weight must be an integer >= 1: current value is ${weight}`);
+    }
+    const upstream = this.#byId.get(id);
+    if (!upstream) return false;
+    if (upstream.weight === weight) return true;
+    const from = upstream.weight;
+    upstream.weight = weight;
+    this.#rebuild();
+    this.#emit({ type: "weight", upstream, from, to: weight });
+    return true;
+  }
+
+  /**
+   * Drains an upstream, then removes it: no new requests go to it at once, and it leaves the
+   * pool when its in-flight requests have finished or `timeoutMs` has passed (requests still
+   * streaming then are not cut; they just no longer count).
+   * @param id upstream id.
+   * @param timeoutMs longest wait for in-flight requests, ms.
+   * @returns resolves `true` once removed, `false` at once when the id is unknown.
+   */
+  async drainAndRemove(id: string, timeoutMs: number): Promise<boolean> {
+    const upstream = this.#byId.get(id);
+    if (!upstream) return false;
+    this.setAdminState(id, "draining");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      upstream.idle(),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+    if (this.#byId.get(id) === upstream) this.remove(id);
     return true;
   }
 

@@ -53,8 +53,8 @@ Deno.test("pool: add, remove and events", () => {
         : `${e.type}:${e.upstream.id}`,
     );
   });
-  pool.add({ id: "d", name: "d", url: "http://127.0.0.1:9004" }, "down");
-  assert.deepEqual(pool.available().map((u) => u.id), ["a", "b", "c"], "a down newcomer waits");
+  pool.add({ id: "d", name: "d", url: "http://127.0.0.1:9004", servesBeforeCheck: false });
+  assert.deepEqual(pool.available().map((u) => u.id), ["a", "b", "c"], "a newcomer waits");
   pool.setHealth("d", true);
   assert.deepEqual(pool.available().map((u) => u.id), ["a", "b", "c", "d"]);
   assert.equal(pool.remove("b")?.id, "b");
@@ -65,9 +65,46 @@ Deno.test("pool: add, remove and events", () => {
   pool.setHealth("c", false);
   assert.deepEqual(events, [
     "added:d",
-    "health:d:down->up",
+    "health:d:unknown->up",
     "removed:b",
     "admin:a:ready->draining",
   ]);
   assert.throws(() => pool.add({ id: "a", name: "x", url: "http://x:1" }), RangeError);
+});
+
+Deno.test("pool: weight changes rebuild the snapshot and are announced", () => {
+  const pool = threeUpstreams();
+  const before = pool.available();
+  const seen: string[] = [];
+  pool.onChange((e) => e.type === "weight" && seen.push(`${e.upstream.id}:${e.from}->${e.to}`));
+  assert.equal(pool.setWeight("a", 3), true);
+  assert.equal(pool.get("a")?.weight, 3);
+  assert.notEqual(pool.available(), before);
+  assert.equal(pool.setWeight("zz", 2), false);
+  assert.throws(() => pool.setWeight("a", 0), RangeError);
+  assert.throws(() => pool.setWeight("a", 1.5), RangeError);
+  assert.deepEqual(seen, ["a:1->3"]);
+});
+
+Deno.test("pool: drainAndRemove waits for in-flight requests, then removes", async () => {
+  const pool = threeUpstreams();
+  const a = pool.get("a")!;
+  a.acquire();
+  a.acquire();
+  const removed = pool.drainAndRemove("a", 60_000);
+  assert.equal(a.admin, "draining");
+  assert.deepEqual(pool.available().map((u) => u.id), ["b", "c"], "no new requests");
+  a.release();
+  assert.ok(pool.get("a"), "still one in flight");
+  a.release();
+  assert.equal(await removed, true);
+  assert.equal(pool.get("a"), undefined);
+  assert.equal(await pool.drainAndRemove("a", 10), false);
+});
+
+Deno.test("pool: drainAndRemove gives up waiting after the timeout", async () => {
+  const pool = threeUpstreams();
+  pool.get("b")!.acquire();
+  assert.equal(await pool.drainAndRemove("b", 1), true);
+  assert.equal(pool.get("b"), undefined);
 });

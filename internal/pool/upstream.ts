@@ -4,11 +4,14 @@
  * @module
  */
 
+import { UpstreamStats } from "./upstream_stats.ts";
+
 /**
  * Health as decided by active health checks.
  *
  * `unknown` (not probed yet) counts as available for upstreams configured at start-up, so the
- * proxy serves at once; the first probe result replaces it without waiting for rise/fall.
+ * proxy serves at once, but not for upstreams added at run time; the first probe result
+ * replaces it without waiting for rise/fall.
  */
 export type HealthState = "unknown" | "up" | "down";
 
@@ -40,6 +43,12 @@ export interface UpstreamSpec {
   url: string;
   /** Relative share for weighted strategies, integer >= 1. @default 1 */
   weight?: number;
+  /**
+   * Whether the upstream takes traffic before its first health check (start-up upstreams) or
+   * only after a passing one (added at run time; Envoy's `ignore_new_hosts_until_first_hc`).
+   * @default true
+   */
+  servesBeforeCheck?: boolean;
 }
 
 /**
@@ -69,6 +78,11 @@ export class Upstream {
   requestsTotal = 0;
   /** Attempts that failed (connect error, timeout, reset) since start. */
   failuresTotal = 0;
+  /** Recent rate, latency percentiles and error rate. */
+  readonly stats: UpstreamStats = new UpstreamStats();
+  /** Whether `unknown` health (before the first check) counts as available. */
+  readonly servesBeforeCheck: boolean;
+  #idleWaiters: (() => void)[] = [];
 
   /**
    * @param spec id, name, origin URL and weight.
@@ -80,10 +94,37 @@ export class Upstream {
     this.url = spec.url.endsWith("/") ? spec.url.slice(0, -1) : spec.url;
     this.host = new URL(this.url).host;
     this.weight = spec.weight ?? 1;
+    this.servesBeforeCheck = spec.servesBeforeCheck ?? true;
   }
 
-  /** Whether a strategy may pick this upstream: not down by health and admin state `ready`. */
+  /**
+   * Whether a strategy may pick this upstream: admin state `ready` and health `up` (or still
+   * `unknown` for an upstream that serves before its first check).
+   */
   get available(): boolean {
-    return this.health !== "down" && this.admin === "ready";
+    if (this.admin !== "ready") return false;
+    return this.health === "up" || (this.health === "unknown" && this.servesBeforeCheck);
+  }
+
+  /** Counts a request sent to this upstream; pair it with {@linkcode release}. */
+  acquire(): void {
+    this.inFlight++;
+    this.requestsTotal++;
+  }
+
+  /** Counts the end of a request (its response body finished or was abandoned). */
+  release(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Resolves when no request is in flight (at once if none is): the end of a drain. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 }

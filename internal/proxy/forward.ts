@@ -85,8 +85,8 @@ export async function forward(
     () => controller.abort(new UpstreamTimeoutError(upstream.name, options.timeoutMs)),
     options.timeoutMs,
   );
-  upstream.inFlight++;
-  upstream.requestsTotal++;
+  upstream.acquire();
+  const sentAt = performance.now();
   let response: Response;
   try {
     response = await options.transport.send({
@@ -103,9 +103,13 @@ export async function forward(
     });
   } catch (error) {
     unlink();
-    upstream.inFlight--;
-    upstream.failuresTotal++;
-    throw classify(error, upstream, controller.signal);
+    const failure = classify(error, upstream, controller.signal);
+    if (!(failure instanceof ClientClosedError)) {
+      upstream.failuresTotal++;
+      upstream.stats.record(performance.now() - sentAt, true);
+    }
+    upstream.release();
+    throw failure;
   } finally {
     clearTimeout(timer);
   }
@@ -117,7 +121,7 @@ export async function forward(
   };
   const finish = (outcome: ResponseOutcome): ResponseOutcome => {
     unlink();
-    upstream.inFlight--;
+    upstream.release();
     if (outcome.error !== undefined && !outcome.clientAborted) upstream.failuresTotal++;
     return outcome;
   };
