@@ -5,6 +5,7 @@
  */
 
 import type {
+  AdminConfig,
   HealthConfig,
   LoggingConfig,
   ProxyConfig,
@@ -28,13 +29,16 @@ export interface ConfigDefaults {
   readonly proxy: Readonly<ProxyConfig>;
   /** Log level `info`. */
   readonly logging: Readonly<Pick<LoggingConfig, "level">>;
+  /** Admin listener on `127.0.0.1:8090`; `token` defaults to none. */
+  readonly admin: Readonly<Omit<AdminConfig, "token">>;
 }
 
 /**
  * Defaults in the runtime shape (camelCase, milliseconds, bytes), frozen. Not listed here:
  * `backends` defaults to none and `health.path` to a TCP check; `logging.format` is `json` when
  * stdout is not a terminal and `pretty` when it is (see `LoadConfigOptions.defaultLogFormat`);
- * `health.timeoutMs` is capped at `health.intervalMs` when only the interval is configured.
+ * `health.timeoutMs` is capped at `health.intervalMs` when only the interval is configured;
+ * `admin.token` defaults to none.
  */
 export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
   host: "0.0.0.0",
@@ -49,4 +53,5 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
   timeouts: Object.freeze({ backendMs: 30_000, shutdownMs: 30_000 }),
   proxy: Object.freeze({ preserveHost: true, retries: 1, retryBufferBytes: 65_536 }),
   logging: Object.freeze({ level: "info" }),
+  admin: Object.freeze({ host: "127.0.0.1", port: 8090 }),
 });

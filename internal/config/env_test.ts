@@ -15,6 +15,9 @@ Deno.test("readEnvFlags() reads SLUICE_<FLAG> for every value flag", () => {
     SLUICE_SHUTDOWN_TIMEOUT: "20s",
     SLUICE_LOG_LEVEL: "debug",
     SLUICE_LOG_FORMAT: "pretty",
+    SLUICE_ADMIN_HOST: "0.0.0.0",
+    SLUICE_ADMIN_PORT: "9091",
+    SLUICE_ADMIN_TOKEN: "0123456789abcdef",
     SLUICE_HELP: "1",
     PORT: "1",
   };
@@ -31,6 +34,9 @@ Deno.test("readEnvFlags() reads SLUICE_<FLAG> for every value flag", () => {
     "shutdown-timeout": "20s",
     "log-level": "debug",
     "log-format": "pretty",
+    "admin-host": "0.0.0.0",
+    "admin-port": "9091",
+    "admin-token": "0123456789abcdef",
   });
 });
 

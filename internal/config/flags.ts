@@ -23,6 +23,8 @@ export interface ValueFlag {
   readonly description: string;
   /** The default as shown by `--help`. */
   readonly defaultText: string;
+  /** A further line of advice under the flag in `--help`, e.g. a safer way to pass it. */
+  readonly note?: string;
 }
 
 /**
@@ -113,6 +115,29 @@ export const VALUE_FLAGS = [
     key: "logging.format",
     description: `log output: ${LOG_FORMATS.join(", ")}`,
     defaultText: "pretty on a terminal, else json",
+  },
+  {
+    name: "admin-host",
+    valueName: "ADDR",
+    key: "admin.host",
+    description: "address of the admin API; other than loopback needs a token",
+    defaultText: CONFIG_DEFAULTS.admin.host,
+  },
+  {
+    name: "admin-port",
+    valueName: "N",
+    key: "admin.port",
+    description: "port of the admin API, metrics, probes, dashboard; 0-65535, 0 is off",
+    defaultText: String(CONFIG_DEFAULTS.admin.port),
+  },
+  {
+    name: "admin-token",
+    valueName: "TOKEN",
+    key: "admin.token",
+    description: "bearer token the admin API asks for, at least 16 characters",
+    defaultText: "none (allowed on loopback only)",
+    // argv is world-readable (/proc/<pid>/cmdline, ps); the environment and a file are not.
+    note: "better via SLUICE_ADMIN_TOKEN or admin.token: any user sees argv in ps",
   },
 ] as const satisfies readonly ValueFlag[];
 

@@ -24,6 +24,9 @@ Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
     "--shutdown-timeout=20s",
     "--log-level=debug",
     "--log-format=pretty",
+    "--admin-host=0.0.0.0",
+    "--admin-port=9091",
+    "--admin-token=0123456789abcdef",
   ];
   assert.deepEqual(parseFlags(args).values, {
     config: "sluice.yaml",
@@ -38,6 +41,9 @@ Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
     "shutdown-timeout": "20s",
     "log-level": "debug",
     "log-format": "pretty",
+    "admin-host": "0.0.0.0",
+    "admin-port": "9091",
+    "admin-token": "0123456789abcdef",
   });
   assert.equal(VALUE_FLAGS.length, args.length);
 });
@@ -117,8 +123,21 @@ Deno.test("parseFlags() lists every problem at once", () => {
   ]);
 });
 
+Deno.test("parseFlags() reports a missing admin flag value with its placeholder", () => {
+  assert.deepEqual(parseFlags(["--admin-token", "--admin-port", "1"]), {
+    values: { "admin-port": "1" },
+    help: false,
+    version: false,
+    problems: [{ path: "--admin-token", message: "needs a value (--admin-token TOKEN)" }],
+  });
+  assert.deepEqual(parseFlags(["--admin-prot=1"]).problems, [
+    { path: "--admin-prot", message: "unknown flag (did you mean --admin-port? see --help)" },
+  ]);
+});
+
 Deno.test("envVarName() upper-cases the flag and turns dashes into underscores", () => {
   assert.equal(envVarName("port"), "SLUICE_PORT");
   assert.equal(envVarName("health-path"), "SLUICE_HEALTH_PATH");
   assert.equal(envVarName("log-level"), "SLUICE_LOG_LEVEL");
+  assert.equal(envVarName("admin-token"), "SLUICE_ADMIN_TOKEN");
 });

@@ -4,16 +4,18 @@
  * @module
  */
 
-import { envVarName, VALUE_FLAGS } from "./flags.ts";
+import { envVarName, VALUE_FLAGS, type ValueFlag } from "./flags.ts";
 
 const FLAG_COLUMN = 30;
 
 function describeFlags(): string {
-  return VALUE_FLAGS.map((flag) => {
+  return VALUE_FLAGS.map((flag: ValueFlag) => {
     const usage = `  --${flag.name} ${flag.valueName}`;
+    const indent = " ".repeat(FLAG_COLUMN);
     return [
       `${usage.padEnd(FLAG_COLUMN)}${flag.description}`,
-      `${" ".repeat(FLAG_COLUMN)}env ${envVarName(flag.name)}; default: ${flag.defaultText}`,
+      `${indent}env ${envVarName(flag.name)}; default: ${flag.defaultText}`,
+      ...(flag.note === undefined ? [] : [`${indent}${flag.note}`]),
     ].join("\n");
   }).join("\n");
 }
@@ -40,5 +42,7 @@ Values:
 The config file (JSON or YAML) also sets backends[].name and backends[].weight,
 health.healthy_threshold and health.unhealthy_threshold, proxy.preserve_host,
 proxy.retries and proxy.retry_buffer (a size: 512kb, 10mb, 1gb or bytes).
+The admin server (/api, /metrics, /healthz, /readyz, the dashboard at /) runs unless
+--admin-port is 0. On an address other than loopback it will not start without a token.
 Environment variables are read only with permission, e.g. --allow-env=SLUICE_*.
 `;

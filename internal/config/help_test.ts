@@ -23,6 +23,25 @@ Deno.test("HELP_TEXT shows the defaults users rely on", () => {
   assert.match(HELP_TEXT, /env SLUICE_LOG_LEVEL; default: info/);
 });
 
+Deno.test("HELP_TEXT documents the admin flags and where the token is safer", () => {
+  assert.match(
+    HELP_TEXT,
+    /^ {2}--admin-host ADDR .*\n.*env SLUICE_ADMIN_HOST; default: 127\.0\.0\.1$/m,
+  );
+  assert.match(
+    HELP_TEXT,
+    /^ {2}--admin-port N .*0 is off\n.*env SLUICE_ADMIN_PORT; default: 8090$/m,
+  );
+  const lines = HELP_TEXT.split("\n");
+  const token = lines.findIndex((line) => line.startsWith("  --admin-token TOKEN "));
+  assert.match(lines[token + 1] ?? "", /env SLUICE_ADMIN_TOKEN; default: none/);
+  // The advice sits under the flag itself, where someone about to type it will read it.
+  assert.match(
+    lines[token + 2] ?? "",
+    /^ +better via SLUICE_ADMIN_TOKEN or admin\.token: any user sees argv in ps$/,
+  );
+});
+
 Deno.test("HELP_TEXT fits in 100 columns", () => {
   for (const line of HELP_TEXT.split("\n")) assert.ok(line.length <= 100, line);
 });

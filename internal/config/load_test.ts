@@ -21,6 +21,7 @@ const DEFAULTS: Config = {
   timeouts: { backendMs: 30_000, shutdownMs: 30_000 },
   proxy: { preserveHost: true, retries: 1, retryBufferBytes: 65_536 },
   logging: { level: "info", format: "json" },
+  admin: { host: "127.0.0.1", port: 8090, token: undefined },
 };
 
 /** Options for a hermetic load: the given environment, files from a map, json logs. */
@@ -125,6 +126,9 @@ Deno.test("loadConfig() maps every flag onto its config key", async () => {
     "--shutdown-timeout=5s",
     "--log-level=error",
     "--log-format=pretty",
+    "--admin-host=::1",
+    "--admin-port=9091",
+    "--admin-token=0123456789abcdef",
   ], hermetic());
   assert.deepEqual(config, {
     ...DEFAULTS,
@@ -137,7 +141,111 @@ Deno.test("loadConfig() maps every flag onto its config key", async () => {
     health: { ...DEFAULTS.health, path: "/healthz", intervalMs: 3_000, timeoutMs: 1_000 },
     timeouts: { backendMs: 4_000, shutdownMs: 5_000 },
     logging: { level: "error", format: "pretty" },
+    admin: { host: "::1", port: 9091, token: "0123456789abcdef" },
   });
+});
+
+const FILE_TOKEN = "file-token-0123456789";
+const ENV_TOKEN = "env-token-0123456789";
+const FLAG_TOKEN = "flag-token-0123456789";
+
+Deno.test("loadConfig() takes each admin setting from flag, environment or file", async () => {
+  const file = ["admin:", "  host: 10.0.0.1", "  port: 9001", `  token: ${FILE_TOKEN}`].join("\n");
+  const files = { "sluice.yaml": file };
+  const fromFile = await loadConfig(["--config=sluice.yaml"], hermetic({}, files));
+  assert.deepEqual(fromFile.kind === "config" && fromFile.config.admin, {
+    host: "10.0.0.1",
+    port: 9001,
+    token: FILE_TOKEN,
+  });
+  const env = {
+    SLUICE_ADMIN_HOST: "0.0.0.0",
+    SLUICE_ADMIN_PORT: "9002",
+    SLUICE_ADMIN_TOKEN: ENV_TOKEN,
+  };
+  const result = await loadConfig(
+    ["--config=sluice.yaml", "--admin-port", "9003", "--admin-token", FLAG_TOKEN],
+    hermetic(env, files),
+  );
+  assert.deepEqual(result, {
+    kind: "config",
+    config: {
+      ...DEFAULTS,
+      admin: { host: "0.0.0.0", port: 9003, token: FLAG_TOKEN }, // env, flag, flag
+    },
+    sources: {
+      file: "sluice.yaml",
+      overrides: {
+        "admin.host": "SLUICE_ADMIN_HOST",
+        "admin.port": "--admin-port",
+        "admin.token": "--admin-token",
+      },
+    },
+  });
+  const tokenFromEnv = await configOf(["--config=sluice.yaml"], hermetic(env, files));
+  assert.equal(tokenFromEnv.admin.token, ENV_TOKEN);
+});
+
+const NEEDS_TOKEN = "needs a token (--admin-token, SLUICE_ADMIN_TOKEN or admin.token): " +
+  "without one anyone who can reach it can change the pool";
+
+Deno.test("loadConfig() reports a missing admin token under the source of the host", async () => {
+  assert.deepEqual(await problemsOf(["--admin-host", "0.0.0.0"], hermetic()), [
+    { path: "--admin-host", message: `the admin API on "0.0.0.0" ${NEEDS_TOKEN}` },
+  ]);
+  assert.deepEqual(await problemsOf([], hermetic({ SLUICE_ADMIN_HOST: "192.168.1.5" })), [
+    { path: "SLUICE_ADMIN_HOST", message: `the admin API on "192.168.1.5" ${NEEDS_TOKEN}` },
+  ]);
+  const files = { "s.yaml": "admin:\n  host: 0.0.0.0\n" };
+  assert.deepEqual(
+    await problemsOf(["--config=s.yaml", "--admin-port=9000"], hermetic({}, files)),
+    [
+      { path: "admin.token", message: `the admin API on "0.0.0.0" ${NEEDS_TOKEN}` },
+    ],
+  );
+  const off = await configOf(["--config=s.yaml", "--admin-port=0"], hermetic({}, files));
+  assert.deepEqual(off.admin, { host: "0.0.0.0", port: 0, token: undefined });
+});
+
+Deno.test("loadConfig() reports a bad admin token under its source, never showing it", async () => {
+  const weak = "0123456789";
+  const short = `is 10 characters long: a token under 16 characters can be guessed ` +
+    "(make one with: openssl rand -hex 32)";
+  assert.deepEqual(await problemsOf(["--admin-token", weak], hermetic()), [
+    { path: "--admin-token", message: short },
+  ]);
+  assert.deepEqual(await problemsOf([], hermetic({ SLUICE_ADMIN_TOKEN: weak })), [
+    { path: "SLUICE_ADMIN_TOKEN", message: short },
+  ]);
+  assert.deepEqual(await problemsOf(["--admin-token="], hermetic()), [
+    { path: "--admin-token", message: "is empty (give at least 16 characters, or leave it unset)" },
+  ]);
+  await assert.rejects(
+    loadConfig(["--admin-token", "not a good token"], hermetic()),
+    (error: Error) => error instanceof ConfigError && !error.message.includes("not a good token"),
+  );
+});
+
+Deno.test("loadConfig() reports an admin port that clashes with the proxy's", async () => {
+  assert.deepEqual(await problemsOf(["--admin-port", "8080"], hermetic()), [{
+    path: "--admin-port",
+    message: `8080 is also the proxy's port and "0.0.0.0" is every address: use another port, ` +
+      "or 0 to turn the admin server off",
+  }]);
+  assert.equal((await configOf(["--port=0", "--admin-port=0"], hermetic())).admin.port, 0);
+});
+
+Deno.test("loadConfig() lists admin problems with every other problem at once", async () => {
+  const problems = await problemsOf(
+    ["--admin-host=0.0.0.0", "--port=8090", "--strategy=foo"],
+    hermetic({ SLUICE_ADMIN_PORT: "8090", SLUICE_LOG_LEVEL: "loud" }),
+  );
+  assert.deepEqual(problems.map((problem) => problem.path), [
+    "--strategy",
+    "SLUICE_LOG_LEVEL",
+    "--admin-host",
+    "SLUICE_ADMIN_PORT",
+  ]);
 });
 
 Deno.test("loadConfig() replaces the file's backends with --backends or SLUICE_BACKENDS", async () => {
@@ -184,6 +292,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
       timeouts: { backendMs: 10_000, shutdownMs: 60_000 },
       proxy: { preserveHost: false, retries: 2, retryBufferBytes: 131_072 },
       logging: { level: "debug", format: "pretty" },
+      admin: { host: "0.0.0.0", port: 9091, token: "test-token-0123456789abcdef" },
     },
     sources: { file: `${TESTDATA}/sluice.yaml`, overrides: {} },
   });

@@ -23,6 +23,7 @@
  */
 
 export type {
+  AdminConfig,
   Config,
   HealthConfig,
   LogFormat,
@@ -43,3 +44,5 @@ export { formatDuration, parseDuration } from "./duration.ts";
 export { parseSize } from "./size.ts";
 export { normalizeUpstreamUrl } from "./upstream_url.ts";
 export { HELP_TEXT } from "./help.ts";
+export { redactConfig } from "./redact.ts";
+export { isLoopbackHost } from "./loopback.ts";

@@ -14,6 +14,7 @@ import { suggestName } from "./_suggest.ts";
 import { CONFIG_DEFAULTS } from "./defaults.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
+import { isLoopbackHost } from "./loopback.ts";
 import { parseSize } from "./size.ts";
 import {
   type Config,
@@ -112,21 +113,58 @@ function objectError(issue: { input: unknown; code?: string }): string | undefin
     : undefined;
 }
 
-const hostSchema = text().superRefine((host, ctx) => {
-  if (host === "") {
-    ctx.addIssue({ code: "custom", message: `"" is empty (use 0.0.0.0 for every interface)` });
-  } else if (/[\s/@]/.test(host)) {
-    ctx.addIssue({
-      code: "custom",
-      message: `${showValue(host)} is not a host name or IP address`,
-    });
-  } else if (/^[^:]+:\d*$/.test(host)) {
-    ctx.addIssue({
-      code: "custom",
-      message: `${showValue(host)} must not include a port (set the port with "port" or --port)`,
-    });
-  }
-});
+/** A listen address; `portSetting` names where its port is set, e.g. `"port" or --port`. */
+function hostSchema(portSetting: string) {
+  return text().superRefine((host, ctx) => {
+    if (host === "") {
+      ctx.addIssue({ code: "custom", message: `"" is empty (use 0.0.0.0 for every interface)` });
+    } else if (/[\s/@]/.test(host)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${showValue(host)} is not a host name or IP address`,
+      });
+    } else if (/^[^:]+:\d*$/.test(host)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${showValue(host)} must not include a port (set the port with ${portSetting})`,
+      });
+    }
+  });
+}
+
+/** Shortest admin token accepted: 16 random characters resist guessing over the network. */
+const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * The admin token. Its messages never show the value: they end up in logs and terminals, and
+ * even a rejected token may be the one in use elsewhere.
+ */
+const tokenSchema = z.string({ error: "must be a string (quote it in YAML)" })
+  .superRefine((token, ctx) => {
+    if (token === "") {
+      ctx.addIssue({
+        code: "custom",
+        message: `is empty (give at least ${MIN_TOKEN_LENGTH} characters, or leave it unset)`,
+      });
+      return;
+    }
+    // It travels in `Authorization: Bearer <token>` (RFC 6750 §2.1), where spaces end it and
+    // header values are bytes, so only visible ASCII is safe.
+    if (/[^\x21-\x7e]/.test(token)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be visible ASCII characters only: no spaces, control characters or " +
+          "accented letters (it is sent in an HTTP header)",
+      });
+    }
+    if (token.length < MIN_TOKEN_LENGTH) {
+      ctx.addIssue({
+        code: "custom",
+        message: `is ${token.length} characters long: a token under ${MIN_TOKEN_LENGTH} ` +
+          "characters can be guessed (make one with: openssl rand -hex 32)",
+      });
+    }
+  });
 
 const healthPathSchema = text().superRefine((path, ctx) => {
   const shown = showValue(path);
@@ -267,6 +305,16 @@ const proxySchema = z.strictObject(proxyShape, { error: objectError })
     retryBufferBytes: proxy.retry_buffer,
   }));
 
+const adminShape = {
+  host: hostSchema(`"admin.port" or --admin-port`).default(CONFIG_DEFAULTS.admin.host),
+  port: integer(0, 65_535).default(CONFIG_DEFAULTS.admin.port),
+  token: tokenSchema.optional(),
+};
+
+// The file keys of `admin` are the runtime keys, so it needs no transform.
+const adminSchema = z.strictObject(adminShape, { error: objectError });
+type AdminSection = z.output<typeof adminSchema>;
+
 function loggingShape(defaultFormat: LogFormat) {
   return {
     level: oneOf(LOG_LEVELS).default(CONFIG_DEFAULTS.logging.level),
@@ -276,7 +324,7 @@ function loggingShape(defaultFormat: LogFormat) {
 
 function rootShape(defaultFormat: LogFormat) {
   return {
-    host: hostSchema.default(CONFIG_DEFAULTS.host),
+    host: hostSchema(`"port" or --port`).default(CONFIG_DEFAULTS.host),
     port: integer(0, 65_535).default(CONFIG_DEFAULTS.port),
     strategy: oneOf(STRATEGY_NAMES).default(CONFIG_DEFAULTS.strategy),
     backends: section(backendsSchema.default(() => [])),
@@ -286,6 +334,7 @@ function rootShape(defaultFormat: LogFormat) {
     logging: section(
       z.strictObject(loggingShape(defaultFormat), { error: objectError }).prefault({}),
     ),
+    admin: section(adminSchema.prefault({})),
   };
 }
 
@@ -297,6 +346,7 @@ const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ["timeouts", Object.keys(timeoutsShape)],
   ["proxy", Object.keys(proxyShape)],
   ["logging", Object.keys(loggingShape("json"))],
+  ["admin", Object.keys(adminShape)],
 ]);
 
 /** Options of `createConfigSchema`. */
@@ -314,12 +364,22 @@ export interface ConfigSchemaOptions {
  * Unknown keys are errors at every level. Integers also accept strings of digits, since flags
  * and environment variables are merged into the same shape as strings.
  *
+ * Settings are also checked against each other: an admin server on an address other than
+ * loopback needs `admin.token`, and cannot share the proxy's port on an address both listen on.
+ *
  * @param options See `ConfigSchemaOptions`.
  * @returns A schema whose input is the file shape (snake_case keys, `"10s"` durations, `"64kb"`
  * sizes) and whose output is the runtime `Config` (camelCase keys, ms, bytes).
  */
 export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType<Config> {
   return z.strictObject(rootShape(options.defaultLogFormat ?? "json"), { error: objectError })
+    .superRefine((file, ctx) => checkAdminToken(file.admin, ctx), {
+      when: (payload) => isValidAt(payload, [["admin", "host"], ["admin", "port"]]),
+    })
+    .superRefine((file, ctx) => checkAdminPort(file, ctx), {
+      when: (payload) =>
+        isValidAt(payload, [["host"], ["port"], ["admin", "host"], ["admin", "port"]]),
+    })
     .transform((file): Config => ({
       host: file.host,
       port: file.port,
@@ -329,7 +389,92 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       timeouts: file.timeouts,
       proxy: file.proxy,
       logging: file.logging,
+      admin: { host: file.admin.host, port: file.admin.port, token: file.admin.token },
     }));
+}
+
+type RefinementPayload = z.core.ParsePayload<unknown>;
+type RefinementContext = z.core.$RefinementCtx<unknown>;
+
+/**
+ * Whether the object being refined has no issue at, above or below any of `paths`, so a check
+ * across settings can read them; the other settings' problems, and other checks across
+ * settings, do not stop it, so every problem still shows in one run.
+ */
+function isValidAt(payload: RefinementPayload, paths: readonly (readonly string[])[]): boolean {
+  const { value } = payload;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return !payload.issues.some((issue) => {
+    // Unknown keys are reported on the object itself, but leave its known settings intact.
+    if (issue.code === "unrecognized_keys" || isAcrossSettings(issue)) return false;
+    const at = issue.path ?? [];
+    return paths.some((path) =>
+      path.slice(0, Math.min(path.length, at.length)).every((key, i) => key === at[i])
+    );
+  });
+}
+
+/** Marks a problem whose path, unless a flag or variable set it, is replaced by another. */
+const PATH_IF_NOT_OVERRIDDEN = "pathIfNotOverridden";
+/** Marks a problem of a check across settings: the settings themselves are valid. */
+const ACROSS_SETTINGS = "acrossSettings";
+
+function isAcrossSettings(issue: z.core.$ZodRawIssue): boolean {
+  return issue.code === "custom" && issue.params?.[ACROSS_SETTINGS] === true;
+}
+
+/**
+ * An admin server reachable from the network must ask for a token: its API adds, drains and
+ * removes upstreams. The problem is reported under the flag or variable that set the host, else
+ * under `admin.token`, the setting to add.
+ */
+function checkAdminToken(admin: AdminSection, ctx: RefinementContext): void {
+  if (admin.port === 0 || admin.token !== undefined || isLoopbackHost(admin.host)) return;
+  ctx.addIssue({
+    code: "custom",
+    path: ["admin", "host"],
+    params: { [ACROSS_SETTINGS]: true, [PATH_IF_NOT_OVERRIDDEN]: "admin.token" },
+    message: `the admin API on ${showValue(admin.host)} needs a token (--admin-token, ` +
+      "SLUICE_ADMIN_TOKEN or admin.token): without one anyone who can reach it can change " +
+      "the pool",
+  });
+}
+
+/** The admin server cannot share the proxy's port on an address both would listen on. */
+function checkAdminPort(
+  file: { host: string; port: number; admin: AdminSection },
+  ctx: RefinementContext,
+): void {
+  const { admin } = file;
+  if (admin.port === 0 || admin.port !== file.port) return;
+  const proxyHost = canonicalHost(file.host);
+  const adminHost = canonicalHost(admin.host);
+  const wildcard = [proxyHost, adminHost].find((host) => WILDCARD_HOSTS.includes(host));
+  if (proxyHost !== adminHost && wildcard === undefined) return;
+  const clash = proxyHost === adminHost
+    ? `on ${showValue(file.host)}`
+    : `and ${showValue(wildcard === proxyHost ? file.host : admin.host)} is every address`;
+  ctx.addIssue({
+    code: "custom",
+    path: ["admin", "port"],
+    params: { [ACROSS_SETTINGS]: true },
+    message: `${admin.port} is also the proxy's port ${clash}: use another port, or 0 to turn ` +
+      "the admin server off",
+  });
+}
+
+const WILDCARD_HOSTS: readonly string[] = ["0.0.0.0", "[::]"];
+
+/** Lower case, IPv6 in its shortest bracketed form, so `::` and `[0::0]` compare equal. */
+function canonicalHost(host: string): string {
+  const lower = host.toLowerCase();
+  if (!lower.includes(":")) return lower;
+  const bare = lower.startsWith("[") && lower.endsWith("]") ? lower.slice(1, -1) : lower;
+  try {
+    return new URL(`http://[${bare}]/`).hostname;
+  } catch {
+    return lower;
+  }
 }
 
 /** Options of `validateConfig`. */
@@ -364,11 +509,21 @@ export function validateConfig(input: unknown, options: ValidateConfigOptions = 
   if (result.success) return result.data;
   const renamePath = options.renamePath ?? ((path: string) => path);
   throw new ConfigError(
-    toProblems(result.error.issues, []).map((problem) => ({
-      path: renamePath(problem.path),
-      message: problem.message,
-    })),
+    toProblems(result.error.issues, []).map((problem) => {
+      const renamed = renamePath(problem.path);
+      const fallback = problem.pathIfNotOverridden;
+      return {
+        path: renamed === problem.path && fallback !== undefined ? fallback : renamed,
+        message: problem.message,
+      };
+    }),
   );
+}
+
+/** A problem as found in the file shape, before its path is renamed for its source. */
+interface FoundProblem extends ConfigProblem {
+  /** The path to report when no flag or variable set `path`. */
+  readonly pathIfNotOverridden?: string;
 }
 
 function fallbackMessage(issue: z.core.$ZodRawIssue): string | undefined {
@@ -390,8 +545,8 @@ function fallbackMessage(issue: z.core.$ZodRawIssue): string | undefined {
 function toProblems(
   issues: readonly z.core.$ZodIssue[],
   base: readonly PropertyKey[],
-): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+): FoundProblem[] {
+  const problems: FoundProblem[] = [];
   for (const issue of issues) {
     const path = [...base, ...issue.path];
     if (issue.code === "unrecognized_keys") {
@@ -405,6 +560,12 @@ function toProblems(
           ? [{ path: formatPath(path), message: issue.message }]
           : toProblems(branch, path)),
       );
+    } else if (issue.code === "custom" && issue.params?.[PATH_IF_NOT_OVERRIDDEN] !== undefined) {
+      problems.push({
+        path: formatPath(path),
+        message: issue.message,
+        pathIfNotOverridden: String(issue.params[PATH_IF_NOT_OVERRIDDEN]),
+      });
     } else {
       const missing = issue.code === "invalid_type" && issue.input === undefined;
       problems.push({ path: formatPath(path), message: missing ? "is required" : issue.message });

@@ -19,6 +19,7 @@ const DEFAULTS: Config = {
   timeouts: { backendMs: 30_000, shutdownMs: 30_000 },
   proxy: { preserveHost: true, retries: 1, retryBufferBytes: 65_536 },
   logging: { level: "info", format: "json" },
+  admin: { host: "127.0.0.1", port: 8090, token: undefined },
 };
 
 /** The problems `validateConfig` reports for `input`; fails when it does not throw. */
@@ -80,6 +81,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
     timeouts: { backend: "2s", shutdown: "0s" },
     proxy: { preserve_host: false, retries: 0, retry_buffer: "1mb" },
     logging: { level: "debug", format: "pretty" },
+    admin: { host: "::", port: 9090, token: "0123456789abcdef" },
   });
   assert.deepEqual(config, {
     host: "127.0.0.1",
@@ -99,6 +101,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
     timeouts: { backendMs: 2_000, shutdownMs: 0 },
     proxy: { preserveHost: false, retries: 0, retryBufferBytes: 1_048_576 },
     logging: { level: "debug", format: "pretty" },
+    admin: { host: "::", port: 9090, token: "0123456789abcdef" },
   });
 });
 
@@ -300,6 +303,191 @@ Deno.test("validateConfig() lists every problem at once", () => {
     "prot",
     "strategy",
   ]);
+});
+
+Deno.test("validateConfig() defaults the admin server to 127.0.0.1:8090 without a token", () => {
+  const { admin } = validateConfig({});
+  assert.deepEqual(admin, { host: "127.0.0.1", port: 8090, token: undefined });
+  assert.deepEqual(admin, { ...CONFIG_DEFAULTS.admin, token: undefined });
+  assert.deepEqual(validateConfig({ admin: null }).admin, admin);
+  assert.deepEqual(validateConfig({ admin: { port: "0" } }).admin, { ...admin, port: 0 });
+});
+
+Deno.test("validateConfig() reports an admin port out of range, or not an integer", () => {
+  assert.deepEqual(problemsOf({ admin: { port: 65_536 } }), [
+    { path: "admin.port", message: "65536 is out of range 0-65535" },
+  ]);
+  assert.deepEqual(problemsOf({ admin: { port: "x" } }), [
+    { path: "admin.port", message: '"x" is not an integer' },
+  ]);
+  assert.deepEqual(problemsOf({ admin: { port: 1.5 } }), [
+    { path: "admin.port", message: "1.5 is not an integer" },
+  ]);
+});
+
+Deno.test("validateConfig() reports an admin host that includes a port or is not a host", () => {
+  assert.deepEqual(problemsOf({ admin: { host: "127.0.0.1:8090" } }), [{
+    path: "admin.host",
+    message:
+      '"127.0.0.1:8090" must not include a port (set the port with "admin.port" or --admin-port)',
+  }]);
+  assert.deepEqual(problemsOf({ admin: { host: "" } }), [
+    { path: "admin.host", message: '"" is empty (use 0.0.0.0 for every interface)' },
+  ]);
+  assert.deepEqual(problemsOf({ admin: { host: "http://x" } }), [
+    { path: "admin.host", message: '"http://x" is not a host name or IP address' },
+  ]);
+});
+
+const NEEDS_TOKEN = "needs a token (--admin-token, SLUICE_ADMIN_TOKEN or admin.token): " +
+  "without one anyone who can reach it can change the pool";
+
+Deno.test("validateConfig() refuses an admin server beyond loopback without a token", () => {
+  assert.deepEqual(problemsOf({ admin: { host: "0.0.0.0" } }), [
+    { path: "admin.token", message: `the admin API on "0.0.0.0" ${NEEDS_TOKEN}` },
+  ]);
+  assert.deepEqual(problemsOf({ admin: { host: "10.1.2.3", port: 9000 } }), [
+    { path: "admin.token", message: `the admin API on "10.1.2.3" ${NEEDS_TOKEN}` },
+  ]);
+  assert.deepEqual(problemsOf({ admin: { host: "::" } }), [
+    { path: "admin.token", message: `the admin API on "::" ${NEEDS_TOKEN}` },
+  ]);
+});
+
+Deno.test("validateConfig() allows no admin token on loopback or with the admin server off", () => {
+  for (const host of ["127.0.0.1", "127.0.0.53", "::1", "[::1]", "localhost"]) {
+    assert.equal(validateConfig({ admin: { host } }).admin.host, host);
+  }
+  assert.deepEqual(validateConfig({ admin: { host: "0.0.0.0", port: 0 } }).admin, {
+    host: "0.0.0.0",
+    port: 0,
+    token: undefined,
+  });
+  const token = "0123456789abcdef";
+  assert.equal(validateConfig({ admin: { host: "0.0.0.0", token } }).admin.token, token);
+});
+
+Deno.test("validateConfig() reports a weak or malformed admin token without showing it", () => {
+  const cases: [unknown, string[]][] = [
+    ["", ["is empty (give at least 16 characters, or leave it unset)"]],
+    [
+      "hunter2",
+      [
+        "is 7 characters long: a token under 16 characters can be guessed " +
+        "(make one with: openssl rand -hex 32)",
+      ],
+    ],
+    [
+      "with space 0123456789",
+      [
+        "must be visible ASCII characters only: no spaces, control characters or accented " +
+        "letters (it is sent in an HTTP header)",
+      ],
+    ],
+    ["tab\t0123456789abcdef", ["must be visible ASCII characters only"]],
+    ["nul\u00000123456789abcdef", ["must be visible ASCII characters only"]],
+    ["pässwörd-0123456789", ["must be visible ASCII characters only"]],
+    ["x y", ["must be visible ASCII characters only", "is 3 characters long"]],
+    [1234567890123456, ["must be a string (quote it in YAML)"]],
+    [null, ["must be a string (quote it in YAML)"]],
+  ];
+  for (const [token, expected] of cases) {
+    const problems = problemsOf({ admin: { token } });
+    assert.deepEqual(
+      problems.map((problem) => problem.path),
+      expected.map(() => "admin.token"),
+      String(token),
+    );
+    problems.forEach((problem, i) => {
+      assert.ok(problem.message.startsWith(expected[i] ?? "?"), problem.message);
+      if (String(token).length > 0) {
+        assert.ok(!problem.message.includes(String(token)), problem.message);
+      }
+    });
+  }
+});
+
+Deno.test("validateConfig() accepts a token of 16 or more visible ASCII characters", () => {
+  for (const token of ["0123456789abcdef", "A-Za-z0-9._~+/=!#$%&'*^`|", "x".repeat(512)]) {
+    assert.equal(validateConfig({ admin: { token } }).admin.token, token);
+  }
+});
+
+Deno.test("validateConfig() reports an admin port that is the proxy's port on one address", () => {
+  const turnOff = "use another port, or 0 to turn the admin server off";
+  assert.deepEqual(problemsOf({ host: "127.0.0.1", port: 8090 }), [{
+    path: "admin.port",
+    message: `8090 is also the proxy's port on "127.0.0.1": ${turnOff}`,
+  }]);
+  assert.deepEqual(problemsOf({ port: 9000, admin: { port: 9000 } }), [{
+    path: "admin.port",
+    message: `9000 is also the proxy's port and "0.0.0.0" is every address: ${turnOff}`,
+  }]);
+  const token = "0123456789abcdef";
+  assert.deepEqual(
+    problemsOf({ host: "10.0.0.1", port: 1, admin: { host: "[::]", port: 1, token } }),
+    [{
+      path: "admin.port",
+      message: `1 is also the proxy's port and "[::]" is every address: ${turnOff}`,
+    }],
+  );
+  assert.deepEqual(problemsOf({ host: "::", port: 1, admin: { host: "[0::0]", port: 1, token } }), [
+    {
+      path: "admin.port",
+      message: `1 is also the proxy's port on "::": ${turnOff}`,
+    },
+  ]);
+});
+
+Deno.test("validateConfig() lets the admin server share a port number on another address", () => {
+  const config = validateConfig({ host: "10.0.0.1", port: 8090 });
+  assert.deepEqual([config.port, config.admin.port], [8090, 8090]);
+  assert.equal(validateConfig({ port: 0, admin: { port: 0 } }).admin.port, 0);
+  assert.equal(validateConfig({ host: "127.0.0.1", port: 0 }).port, 0);
+});
+
+Deno.test("validateConfig() suggests admin keys", () => {
+  assert.deepEqual(problemsOf({ token: "0123456789abcdef", admin: { prot: 1 } }), [
+    { path: "admin.prot", message: 'unknown key "prot" (did you mean "port"?)' },
+    { path: "token", message: 'unknown key "token" (did you mean "admin.token"?)' },
+  ]);
+  assert.deepEqual(problemsOf({ admin: "0.0.0.0" }), [
+    { path: "admin", message: '"0.0.0.0" is not an object (a mapping of keys to values)' },
+  ]);
+});
+
+Deno.test("validateConfig() lists the admin problems with every other one", () => {
+  assert.deepEqual(
+    problemsOf({
+      host: "0.0.0.0",
+      port: 8090,
+      strategy: "foo",
+      admin: { host: "0.0.0.0", extra: true },
+    }),
+    [
+      { path: "strategy", message: '"foo" is not one of round_robin' },
+      { path: "admin.extra", message: 'unknown key "extra"' },
+      { path: "admin.token", message: `the admin API on "0.0.0.0" ${NEEDS_TOKEN}` },
+      {
+        path: "admin.port",
+        message: `8090 is also the proxy's port on "0.0.0.0": use another port, or 0 to turn ` +
+          "the admin server off",
+      },
+    ],
+  );
+  assert.deepEqual(
+    problemsOf({ port: 8090, proxy: { retries: 11 }, admin: { token: "short token" } })
+      .map((problem) => problem.path),
+    ["proxy.retries", "admin.token", "admin.token", "admin.port"],
+  );
+});
+
+Deno.test("validateConfig() reports the missing admin token where the host came from", () => {
+  const renamePath = (path: string) => (path === "admin.host" ? "--admin-host" : path);
+  assert.throws(() => validateConfig({ admin: { host: "0.0.0.0" } }, { renamePath }), {
+    name: "ConfigError",
+    message: `--admin-host: the admin API on "0.0.0.0" ${NEEDS_TOKEN}`,
+  });
 });
 
 Deno.test("validateConfig() renames problem paths through renamePath", () => {

@@ -72,6 +72,22 @@ export interface LoggingConfig {
   format: LogFormat;
 }
 
+/**
+ * The admin listener: the admin API, Prometheus metrics, Kubernetes probes and the dashboard
+ * (see `internal/admin`).
+ */
+export interface AdminConfig {
+  /** Address the admin server listens on; a non-loopback one requires `token`. @default "127.0.0.1" */
+  host: string;
+  /** TCP port the admin server listens on; 0 disables the admin server. @default 8090 */
+  port: number;
+  /**
+   * Bearer token the admin API requires, at least 16 visible ASCII characters; `undefined` when
+   * none is set, which only a loopback `host` allows. @default undefined
+   */
+  token: string | undefined;
+}
+
 /** The whole validated configuration. */
 export interface Config {
   /** Address the proxy listens on. @default "0.0.0.0" */
@@ -90,4 +106,6 @@ export interface Config {
   proxy: ProxyConfig;
   /** Log level and format (file section `logging`). */
   logging: LoggingConfig;
+  /** Admin API, metrics and dashboard listener (file section `admin`). */
+  admin: AdminConfig;
 }

@@ -1,0 +1,60 @@
+/**
+ * The running configuration as it may be shown to an operator, without its secrets.
+ *
+ * @module
+ */
+
+import { formatDuration } from "./duration.ts";
+import type { Config } from "./types.ts";
+
+/** What `redactConfig` puts in place of a secret that is set. */
+const REDACTED = "[redacted]";
+
+/**
+ * Turns a runtime `Config` back into the config file shape (snake_case keys, durations such as
+ * `"10s"`, sizes in bytes) with every secret replaced, for `GET /api/config` and logs.
+ *
+ * `admin.token` becomes `"[redacted]"` when set; settings that are unset (`admin.token`,
+ * `health.path`) are `null` rather than left out, so a reader sees every key. The result is a
+ * fresh object that shares nothing with `config`.
+ *
+ * @example
+ * ```ts
+ * const config = validateConfig({ admin: { token: "0123456789abcdef" } });
+ * redactConfig(config).admin; // { host: "127.0.0.1", port: 8090, token: "[redacted]" }
+ * ```
+ *
+ * @param config A validated configuration, e.g. from `loadConfig`.
+ * @returns A JSON-serialisable object in the file shape, safe to show.
+ */
+export function redactConfig(config: Config): Record<string, unknown> {
+  const { health, timeouts, proxy, logging, admin } = config;
+  return {
+    host: config.host,
+    port: config.port,
+    strategy: config.strategy,
+    backends: config.backends.map(({ url, name, weight }) => ({ url, name, weight })),
+    health: {
+      path: health.path ?? null,
+      interval: formatDuration(health.intervalMs),
+      timeout: formatDuration(health.timeoutMs),
+      healthy_threshold: health.healthyThreshold,
+      unhealthy_threshold: health.unhealthyThreshold,
+    },
+    timeouts: {
+      backend: formatDuration(timeouts.backendMs),
+      shutdown: formatDuration(timeouts.shutdownMs),
+    },
+    proxy: {
+      preserve_host: proxy.preserveHost,
+      retries: proxy.retries,
+      retry_buffer: proxy.retryBufferBytes,
+    },
+    logging: { level: logging.level, format: logging.format },
+    admin: {
+      host: admin.host,
+      port: admin.port,
+      token: admin.token === undefined ? null : REDACTED,
+    },
+  };
+}
