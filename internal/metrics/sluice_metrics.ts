@@ -1,0 +1,496 @@
+/**
+ * Sluice's Prometheus metrics: the definitions, their recording on the request path, and the
+ * series computed from the pool when scraped.
+ *
+ * @module
+ */
+
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CheckResult, Pool, Upstream } from "../pool/mod.ts";
+import { registerProcessMetrics } from "./process_metrics.ts";
+import type { Traffic } from "./traffic.ts";
+
+/**
+ * Values of the `method` label: the methods of RFC 9110 §9 and PATCH (RFC 5789); any other
+ * method, including a differently cased one (methods are case-sensitive), is `"OTHER"`, so
+ * clients cannot create series at will.
+ */
+export const METHOD_LABELS = [
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "PATCH",
+  "OPTIONS",
+  "CONNECT",
+  "TRACE",
+  "OTHER",
+] as const;
+
+/** A value of the `method` label. */
+export type MethodLabel = typeof METHOD_LABELS[number];
+
+/** Values of the `code_class` label. */
+export const CODE_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+
+/** A value of the `code_class` label. */
+export type CodeClass = typeof CODE_CLASSES[number];
+
+/**
+ * Value of the `upstream` label of requests that reached no upstream (none available, or
+ * refused before one was chosen). Upstream names are never empty, and `{upstream=""}` selects
+ * these series in PromQL.
+ */
+export const NO_UPSTREAM = "";
+
+/**
+ * Bucket upper bounds of `sluice_request_duration_seconds`, seconds: 1 ms (a cached answer on
+ * loopback) to 30 s (a slow upload or a long poll); slower requests land in `+Inf`.
+ */
+export const REQUEST_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
+]);
+
+/** Bucket upper bounds of `sluice_health_check_duration_seconds`, seconds: 1 ms to 10 s. */
+export const HEALTH_CHECK_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+]);
+
+const METHOD_COUNT = METHOD_LABELS.length;
+const CLASS_COUNT = CODE_CLASSES.length;
+const HEALTH_STATES = ["unknown", "up", "down"] as const;
+const ADMIN_STATES = ["ready", "draining", "maintenance"] as const;
+
+function methodIndex(method: string): number {
+  switch (method) {
+    case "GET":
+      return 0;
+    case "HEAD":
+      return 1;
+    case "POST":
+      return 2;
+    case "PUT":
+      return 3;
+    case "DELETE":
+      return 4;
+    case "PATCH":
+      return 5;
+    case "OPTIONS":
+      return 6;
+    case "CONNECT":
+      return 7;
+    case "TRACE":
+      return 8;
+    default:
+      return 9;
+  }
+}
+
+function classIndex(status: number): number {
+  if (status < 200) return 0;
+  if (status < 300) return 1;
+  if (status < 400) return 2;
+  if (status < 500) return 3;
+  return 4;
+}
+
+/**
+ * The `method` label of a request method.
+ * @param method the method as received, e.g. `"GET"`.
+ * @returns the method when it is a standard one (exact case), else `"OTHER"`.
+ */
+export function methodLabel(method: string): MethodLabel {
+  return METHOD_LABELS[methodIndex(method)]!;
+}
+
+/**
+ * The `code_class` label of a status.
+ * @param status an HTTP status code (499 for a client that left).
+ * @returns `"1xx"` … `"5xx"`; below 200 counts as `"1xx"`, 500 and above as `"5xx"`.
+ */
+export function codeClass(status: number): CodeClass {
+  return CODE_CLASSES[classIndex(status)]!;
+}
+
+/**
+ * What {@linkcode SluiceMetrics.recordRequest} reads of a finished request. The middleware's
+ * `RequestContext` has this shape.
+ */
+export interface RecordedRequest {
+  /** The client's request: its method, and its Content-Length for the bytes received. */
+  readonly request: { readonly method: string; readonly headers: Headers };
+  /** The upstream of the last attempt, `undefined` when none was chosen. */
+  readonly upstream: Upstream | undefined;
+  /** Upstream attempts made (0 when none was available). */
+  readonly attempts: number;
+}
+
+/** Options of {@linkcode createMetrics}. */
+export interface SluiceMetricsOptions {
+  /** The upstreams whose state the scrape-time series report. */
+  pool: Pool;
+  /**
+   * Where the metrics are registered. Give one to expose other metrics beside Sluice's.
+   * @default a new Registry (never prom-client's global one)
+   */
+  registry?: Registry;
+  /** Register the process metrics of `registerProcessMetrics`. @default true */
+  processMetrics?: boolean;
+  /** When given, its in-flight count is exported as `sluice_requests_in_flight`. */
+  traffic?: Traffic;
+}
+
+/** Per-upstream-name accumulators of the request path, read at scrape time. */
+interface Series {
+  readonly labels: { readonly upstream: string };
+  /** Requests by `methodIndex * CLASS_COUNT + classIndex`. */
+  readonly requests: Float64Array;
+  retries: number;
+  bytesReceived: number;
+  bytesSent: number;
+  readonly duration: Histogram.Internal<"upstream">;
+}
+
+/**
+ * Creates Sluice's metrics in their own registry. See {@linkcode SluiceMetrics} for the list.
+ * @param options the pool to report on, and optionally a registry, the traffic totals, and
+ *   whether to add process metrics.
+ * @returns the metrics; record with {@linkcode SluiceMetrics.recordRequest} (the `metrics()`
+ *   middleware does) and {@linkcode SluiceMetrics.observeHealthCheck}, expose with
+ *   {@linkcode SluiceMetrics.render}.
+ * @throws {Error} when `options.registry` already holds a metric of the same name.
+ *
+ * @example
+ * ```ts
+ * const metrics = createMetrics({ pool });
+ * const checker = new ActiveHealthChecker(pool, { probe, intervalMs, timeoutMs,
+ *   onResult: metrics.observeHealthCheck });
+ * // GET /metrics:
+ * new Response(await metrics.render(), { headers: { "content-type": metrics.contentType } });
+ * ```
+ */
+export function createMetrics(options: SluiceMetricsOptions): SluiceMetrics {
+  return new SluiceMetrics(options);
+}
+
+/**
+ * Sluice's Prometheus metrics (text format 0.0.4). Upstreams are labelled by name
+ * (`upstream="10.0.0.5:8080"`); two upstreams with the same name share their series (counters
+ * add up, the pool gauges count both), and `sluice_upstream_info` maps ids to names.
+ *
+ * Recorded per request, after its response body finished (see the `metrics()` middleware):
+ * - `sluice_requests_total{upstream, method, code_class}` counter; `upstream` is the upstream of
+ *   the last attempt or `""` ({@linkcode NO_UPSTREAM}), `method` one of
+ *   {@linkcode METHOD_LABELS}, `code_class` `"1xx"`…`"5xx"` (a client that left mid-response
+ *   counts as 499, `"4xx"`);
+ * - `sluice_request_duration_seconds{upstream}` histogram, from arrival to the end of the
+ *   response body, buckets {@linkcode REQUEST_DURATION_BUCKETS};
+ * - `sluice_retries_total{upstream}` counter: `attempts - 1`, labelled by the upstream of the
+ *   *last* attempt (the one that answered); which upstream failed shows in
+ *   `sluice_upstream_failures_total`;
+ * - `sluice_bytes_received_total{upstream}` counter: request body bytes by Content-Length
+ *   (bodies sent chunked, without Content-Length, are not counted);
+ * - `sluice_bytes_sent_total{upstream}` counter: response body bytes delivered to the client
+ *   (for responses that do not stream through the proxy, such as Sluice's own error pages,
+ *   their Content-Length, 0 when absent).
+ *
+ * Per health check ({@linkcode SluiceMetrics.observeHealthCheck}):
+ * - `sluice_health_checks_total{upstream, result="success"|"failure"}` counter;
+ * - `sluice_health_check_duration_seconds{upstream}` histogram, buckets
+ *   {@linkcode HEALTH_CHECK_DURATION_BUCKETS}.
+ *
+ * Traffic and check series of an upstream that left the pool stay (a name that comes back
+ * continues them). The series computed from the pool at each scrape list only its current
+ * members:
+ * - `sluice_upstream_up{upstream}` gauge: 1 when available to take traffic (health up or not yet
+ *   checked, admin state ready), else 0;
+ * - `sluice_upstream_in_flight{upstream}` gauge: requests whose response body has not finished;
+ * - `sluice_upstream_health{upstream, state="unknown"|"up"|"down"}` and
+ *   `sluice_upstream_admin_state{upstream, state="ready"|"draining"|"maintenance"}` gauges, 1 for
+ *   the current state and 0 for the others;
+ * - `sluice_upstream_attempts_total{upstream}` and `sluice_upstream_failures_total{upstream}`
+ *   counters: attempts sent, and attempts that failed (connect error, timeout, reset);
+ * - `sluice_upstream_info{upstream_id, upstream, url}` gauge, 1.
+ *
+ * Also `sluice_requests_in_flight` (with the `traffic` option) and the process metrics of
+ * `registerProcessMetrics` (unless `processMetrics: false`).
+ */
+export class SluiceMetrics {
+  /** The registry holding every metric; {@linkcode render} exposes it. */
+  readonly registry: Registry;
+  readonly #series = new Map<string, Series>();
+  readonly #duration: Histogram<"upstream">;
+  readonly #healthChecks: Counter<"upstream" | "result">;
+  readonly #healthCheckDuration: Histogram<"upstream">;
+
+  /** @param options see {@linkcode createMetrics}. */
+  constructor(options: SluiceMetricsOptions) {
+    const registry = options.registry ?? new Registry();
+    const registers = [registry];
+    const pool = options.pool;
+    const series = this.#series;
+    this.registry = registry;
+
+    new Counter({
+      name: "sluice_requests_total",
+      help: "Requests answered, by upstream of the last attempt, method and status class.",
+      labelNames: ["upstream", "method", "code_class"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const s of series.values()) {
+          for (let i = 0; i < s.requests.length; i++) {
+            const count = s.requests[i]!;
+            if (count === 0) continue;
+            this.inc({
+              upstream: s.labels.upstream,
+              method: METHOD_LABELS[Math.floor(i / CLASS_COUNT)]!,
+              code_class: CODE_CLASSES[i % CLASS_COUNT]!,
+            }, count);
+          }
+        }
+      },
+    });
+    this.#duration = new Histogram({
+      name: "sluice_request_duration_seconds",
+      help: "Time from the arrival of a request to the end of its response body, seconds.",
+      labelNames: ["upstream"] as const,
+      buckets: [...REQUEST_DURATION_BUCKETS],
+      registers,
+    });
+    const seriesCounter = (name: string, help: string, read: (s: Series) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ["upstream"] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const s of series.values()) this.inc(s.labels, read(s));
+        },
+      });
+    seriesCounter(
+      "sluice_retries_total",
+      "Extra upstream attempts, by upstream of the last attempt.",
+      (s) => s.retries,
+    );
+    seriesCounter(
+      "sluice_bytes_received_total",
+      "Request body bytes received from clients, by Content-Length (chunked bodies not counted).",
+      (s) => s.bytesReceived,
+    );
+    seriesCounter(
+      "sluice_bytes_sent_total",
+      "Response body bytes sent to clients.",
+      (s) => s.bytesSent,
+    );
+
+    this.#healthChecks = new Counter({
+      name: "sluice_health_checks_total",
+      help: "Active health checks, by upstream and result.",
+      labelNames: ["upstream", "result"] as const,
+      registers,
+    });
+    this.#healthCheckDuration = new Histogram({
+      name: "sluice_health_check_duration_seconds",
+      help: "Duration of active health checks, seconds.",
+      labelNames: ["upstream"] as const,
+      buckets: [...HEALTH_CHECK_DURATION_BUCKETS],
+      registers,
+    });
+
+    const poolGauge = (name: string, help: string, read: (u: Upstream) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["upstream"] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const u of pool.list()) this.inc({ upstream: u.name }, read(u));
+        },
+      });
+    poolGauge(
+      "sluice_upstream_up",
+      "1 when the upstream is available to take traffic (healthy and ready), else 0.",
+      (u) => u.available ? 1 : 0,
+    );
+    poolGauge(
+      "sluice_upstream_in_flight",
+      "Requests to the upstream whose response body has not finished.",
+      (u) => u.inFlight,
+    );
+    const stateGauge = (
+      name: string,
+      help: string,
+      states: readonly string[],
+      read: (u: Upstream) => string,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["upstream", "state"] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const u of pool.list()) {
+            const current = read(u);
+            for (const state of states) {
+              this.inc({ upstream: u.name, state }, state === current ? 1 : 0);
+            }
+          }
+        },
+      });
+    stateGauge(
+      "sluice_upstream_health",
+      "Health from active checks: 1 for the current state.",
+      HEALTH_STATES,
+      (u) => u.health,
+    );
+    stateGauge(
+      "sluice_upstream_admin_state",
+      "Operator state: 1 for the current state.",
+      ADMIN_STATES,
+      (u) => u.admin,
+    );
+    const poolCounter = (name: string, help: string, read: (u: Upstream) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ["upstream"] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const u of pool.list()) this.inc({ upstream: u.name }, read(u));
+        },
+      });
+    poolCounter(
+      "sluice_upstream_attempts_total",
+      "Attempts sent to the upstream, retries included, while it is in the pool.",
+      (u) => u.requestsTotal,
+    );
+    poolCounter(
+      "sluice_upstream_failures_total",
+      "Attempts to the upstream that failed (connect error, timeout, reset).",
+      (u) => u.failuresTotal,
+    );
+    new Gauge({
+      name: "sluice_upstream_info",
+      help: "Upstreams in the pool: id, name and URL; the value is 1.",
+      labelNames: ["upstream_id", "upstream", "url"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const u of pool.list()) {
+          this.set({ upstream_id: u.id, upstream: u.name, url: u.url }, 1);
+        }
+      },
+    });
+
+    const traffic = options.traffic;
+    if (traffic !== undefined) {
+      new Gauge({
+        name: "sluice_requests_in_flight",
+        help: "Requests received whose response has not finished.",
+        registers,
+        collect() {
+          this.set(traffic.inFlight);
+        },
+      });
+    }
+    if (options.processMetrics ?? true) registerProcessMetrics(registry);
+  }
+
+  /** Content-Type of {@linkcode render}'s output: `text/plain; version=0.0.4; charset=utf-8`. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /**
+   * The exposition of every metric in the registry; series from the pool are computed now.
+   * @returns the text for `GET /metrics`.
+   */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /**
+   * Records one finished request. Called on the request path: about 0.3–0.4 µs, two thirds of
+   * it prom-client's histogram `observe()`; the counters are plain numbers read at scrape time.
+   * Arguments are positional so that no object is built per request.
+   * @param request its method, headers (Content-Length), last upstream and attempts; a
+   *   `RequestContext` fits.
+   * @param status the status sent; 499 when the client left before the body was complete.
+   * @param durationMs from arrival to the end of the response body, ms.
+   * @param bytesSent response body bytes delivered to the client.
+   */
+  recordRequest(
+    request: RecordedRequest,
+    status: number,
+    durationMs: number,
+    bytesSent: number,
+  ): void {
+    const name = request.upstream === undefined ? NO_UPSTREAM : request.upstream.name;
+    const series = this.#series.get(name) ?? this.#createSeries(name);
+    series.requests[methodIndex(request.request.method) * CLASS_COUNT + classIndex(status)]!++;
+    const attempts = request.attempts;
+    if (attempts > 1) series.retries += attempts - 1;
+    const length = request.request.headers.get("content-length");
+    if (length !== null) {
+      const bytes = Number(length);
+      if (bytes > 0 && bytes <= Number.MAX_SAFE_INTEGER) series.bytesReceived += bytes;
+    }
+    series.bytesSent += bytesSent;
+    series.duration.observe(durationMs / 1000);
+  }
+
+  /**
+   * Records one active health check; pass it as the checker's `onResult` (it is bound).
+   * @param upstream the upstream probed.
+   * @param result the probe's outcome; `result.latencyMs` in ms.
+   */
+  readonly observeHealthCheck = (upstream: Upstream, result: CheckResult): void => {
+    this.#healthChecks.inc({ upstream: upstream.name, result: result.ok ? "success" : "failure" });
+    this.#healthCheckDuration.observe({ upstream: upstream.name }, result.latencyMs / 1000);
+  };
+
+  #createSeries(name: string): Series {
+    const labels = { upstream: name };
+    const series: Series = {
+      labels,
+      requests: new Float64Array(METHOD_COUNT * CLASS_COUNT),
+      retries: 0,
+      bytesReceived: 0,
+      bytesSent: 0,
+      duration: this.#duration.labels(labels),
+    };
+    this.#series.set(name, series);
+    return series;
+  }
+}
