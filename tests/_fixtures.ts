@@ -68,18 +68,33 @@ export interface TestSluice extends AsyncDisposable {
   readonly app: App;
   /** Origin of the proxy listener, e.g. `http://127.0.0.1:41235`. */
   readonly url: string;
+  /** Origin of the admin server, `undefined` when it is off. */
+  readonly adminUrl: string | undefined;
   /** Starts the graceful shutdown and waits until it has finished. Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts Sluice via `startFromArgs` (what `main.ts` runs) on 127.0.0.1 and a free port.
- * Logging is left unconfigured, so tests print nothing; `--host`/`--port` may be overridden.
+ * A TCP port that was free a moment ago on 127.0.0.1 (for listeners where 0 means "off", such
+ * as `--admin-port`).
+ */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+/**
+ * Starts Sluice via `startFromArgs` (what `main.ts` runs) on 127.0.0.1 and a free port, with
+ * the admin server off unless `args` has `--admin-port`. Logging is left unconfigured, so tests
+ * print nothing; `--host`/`--port` may be overridden.
  * @param args command-line arguments, e.g. `["--backends", up.url]`.
  */
 export async function startSluice(args: string[]): Promise<TestSluice> {
   const controller = new AbortController();
-  const result = await startFromArgs(["--host", "127.0.0.1", "--port", "0", ...args], {
+  const admin = args.some((arg) => arg.startsWith("--admin-port")) ? [] : ["--admin-port", "0"];
+  const result = await startFromArgs(["--host", "127.0.0.1", "--port", "0", ...admin, ...args], {
     signal: controller.signal,
     configureLogging: false,
     load: { env: () => undefined },
@@ -93,6 +108,7 @@ export async function startSluice(args: string[]): Promise<TestSluice> {
   return {
     app,
     url: `http://127.0.0.1:${app.addr.port}`,
+    adminUrl: app.adminAddr ? `http://127.0.0.1:${app.adminAddr.port}` : undefined,
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -27,7 +27,14 @@ function spawnMain(
   env: Record<string, string> = {},
 ): Spawned {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, MAIN, ...args],
+    // The admin server is off unless a test asks for it, so parallel runs don't fight over 8090.
+    args: [
+      "run",
+      ...permissions,
+      MAIN,
+      ...(args.some((a) => a.startsWith("--admin")) ? [] : ["--admin-port", "0"]),
+      ...args,
+    ],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     clearEnv: true,

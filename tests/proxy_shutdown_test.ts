@@ -71,7 +71,7 @@ Deno.test("shutdown: an in-flight request completes, new connections are refused
   const stopping = sluice.stop().then(() => {
     stopped = true;
   });
-  assert.equal(sluice.app.ready, false, "still ready after the shutdown started");
+  assert.equal(sluice.app.ready(), false, "still ready after the shutdown started");
 
   // New connections are refused while the request is still held by the upstream.
   await refusedWithin(sluice.url, 1_000);

@@ -1,25 +1,48 @@
 /**
- * The application: wires pool, health checks, strategy, proxy, middleware and listener from a
- * `Config`, and runs them until one AbortSignal asks for a graceful shutdown.
+ * The application: wires pool, health checks, strategy, proxy, middleware, listener and the
+ * admin server from a `Config`, applies reloads, and runs until one AbortSignal asks for a
+ * graceful shutdown.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
+import type { ControlPlane, NewUpstream, ReloadOutcome } from "../admin/control_plane.ts";
+import { type AdminServer, startAdminServer, type StaticAsset } from "../admin/server.ts";
+import type { StatusView } from "../admin/views.ts";
 import { createStrategy, type Strategy } from "../balancer/mod.ts";
+import { normalizeUpstreamUrl, redactConfig } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
 import { ActiveHealthChecker, httpProbe, tcpProbe } from "../health/mod.ts";
-import { accessLog, compose, recover, requestId } from "../middleware/mod.ts";
-import { Pool } from "../pool/mod.ts";
+import { createMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
+import {
+  accessLog,
+  compose,
+  type Handler,
+  metrics as metricsMiddleware,
+  recover,
+  requestId,
+} from "../middleware/mod.ts";
+import { Pool, type Upstream } from "../pool/mod.ts";
 import { createDirector, FetchTransport, type Transport } from "../proxy/mod.ts";
 import { listen } from "../server/mod.ts";
+import { VERSION } from "./version.ts";
 
 const logger = getLogger(["sluice", "app"]);
 
-/** Options of {@linkcode App}: replaceable parts, for tests and embedding. */
+/** Options of {@linkcode App}: replaceable parts, for the CLI, tests and embedding. */
 export interface AppOptions {
   /** Transport to upstreams. @default new FetchTransport({ allowHost: config.proxy.preserveHost }) */
   transport?: Transport;
+  /**
+   * Loads the configuration again for a reload (the CLI re-reads flags, environment and file).
+   * Without it, reloads are refused.
+   */
+  reloadConfig?: () => Promise<{ config: Config; file: string | undefined }>;
+  /** Applies a changed logging section on reload. @default logging is left as it is */
+  reconfigureLogging?: (logging: Config["logging"]) => Promise<void>;
+  /** Dashboard files served by the admin server. @default none */
+  dashboardAssets?: ReadonlyMap<string, StaticAsset>;
 }
 
 /**
@@ -27,7 +50,8 @@ export interface AppOptions {
  *
  * Shutdown (when `signal` aborts): readiness goes false, health checks stop, the listener stops
  * accepting and in-flight requests finish; those still running after
- * `config.timeouts.shutdownMs` are aborted. Then `finished` resolves.
+ * `config.timeouts.shutdownMs` are aborted. The admin server closes last, so `/readyz` answers
+ * 503 during the drain. Then `finished` resolves.
  *
  * @example
  * ```ts
@@ -38,17 +62,24 @@ export interface AppOptions {
  * await app.finished;
  * ```
  */
-export class App {
+export class App implements ControlPlane {
   /** The upstream pool (read it, or change it at run time). */
   readonly pool: Pool;
-  /** The strategy choosing among available upstreams. */
-  readonly strategy: Strategy;
-  readonly #config: Config;
+  /** Whole-proxy totals and recent traffic. */
+  readonly traffic: Traffic = new Traffic();
+  readonly #options: AppOptions;
   readonly #transport: Transport;
-  readonly #checker: ActiveHealthChecker;
+  readonly #metrics: SluiceMetrics;
   readonly #hardStop = new AbortController();
   readonly #finished = Promise.withResolvers<void>();
+  readonly #startedAt = Date.now();
+  #config: Config;
+  #strategy: Strategy;
+  #checker: ActiveHealthChecker;
+  #handler: Handler;
+  #nextId: number;
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  #admin: AdminServer | undefined;
   #shuttingDown = false;
 
   /**
@@ -57,6 +88,7 @@ export class App {
    */
   constructor(config: Config, options: AppOptions = {}) {
     this.#config = config;
+    this.#options = options;
     this.pool = new Pool(
       config.backends.map((b, i) => ({
         id: `u${i + 1}`,
@@ -65,17 +97,13 @@ export class App {
         weight: b.weight,
       })),
     );
-    this.strategy = createStrategy(config.strategy);
+    this.#nextId = config.backends.length + 1;
+    this.#metrics = createMetrics({ pool: this.pool, traffic: this.traffic });
+    this.#strategy = createStrategy(config.strategy);
     this.#transport = options.transport ??
       new FetchTransport({ allowHost: config.proxy.preserveHost });
-    const health = config.health;
-    this.#checker = new ActiveHealthChecker(this.pool, {
-      probe: health.path === undefined ? tcpProbe() : httpProbe(health.path),
-      intervalMs: health.intervalMs,
-      timeoutMs: health.timeoutMs,
-      healthyThreshold: health.healthyThreshold,
-      unhealthyThreshold: health.unhealthyThreshold,
-    });
+    this.#checker = this.#createChecker(config.health);
+    this.#handler = this.#createHandler(config, this.#strategy);
   }
 
   /** Resolves when the shutdown has completed (never rejects). */
@@ -83,48 +111,54 @@ export class App {
     return this.#finished.promise;
   }
 
-  /** Address the proxy listens on. @throws {Error} before `start` resolved. */
+  /** Address the proxy listens on. @throws {Error} before `start`. */
   get addr(): Deno.NetAddr {
     if (!this.#server) throw new Error("App is not started");
     return this.#server.addr;
   }
 
-  /** Readiness: listening, not shutting down, and at least one upstream available. */
-  get ready(): boolean {
-    return this.#server !== undefined && !this.#shuttingDown && this.pool.available().length > 0;
+  /** Address of the admin server, `undefined` when it is disabled (port 0) or not started. */
+  get adminAddr(): Deno.NetAddr | undefined {
+    return this.#admin?.addr;
+  }
+
+  /** The strategy choosing among available upstreams. */
+  get strategy(): Strategy {
+    return this.#strategy;
+  }
+
+  /** The running configuration. */
+  get config(): Readonly<Config> {
+    return this.#config;
   }
 
   /**
-   * Starts health checks and binds the listener; requests are served from the return on.
+   * Starts health checks, the proxy listener and the admin server; requests are served from the
+   * return on.
    * @param signal aborting it starts the graceful shutdown.
-   * @throws {Deno.errors.AddrInUse} when the port is taken (health checks are stopped again).
+   * @throws {Deno.errors.AddrInUse} when a port is taken (everything started is stopped again).
    * @throws {Error} when called twice.
    */
   start(signal: AbortSignal): void {
     if (this.#server) throw new Error("App is already started");
     const config = this.#config;
-    const handler = compose(
-      [
-        requestId(),
-        accessLog(),
-        recover({ retryAfterSeconds: Math.max(1, Math.ceil(config.health.intervalMs / 1000)) }),
-      ],
-      createDirector({
-        pool: this.pool,
-        strategy: this.strategy,
-        transport: this.#transport,
-        timeoutMs: config.timeouts.backendMs,
-        preserveHost: config.proxy.preserveHost,
-        shutdownSignal: this.#hardStop.signal,
-        retries: config.proxy.retries,
-        retryBufferBytes: config.proxy.retryBufferBytes,
-      }),
-    );
     this.#checker.start();
     try {
-      this.#server = listen(handler, { hostname: config.host, port: config.port });
+      this.#server = listen((ctx) => this.#handler(ctx), {
+        hostname: config.host,
+        port: config.port,
+      });
+      if (config.admin.port !== 0) {
+        this.#admin = startAdminServer(this, {
+          hostname: config.admin.host,
+          port: config.admin.port,
+          token: config.admin.token,
+          ...(this.#options.dashboardAssets ? { assets: this.#options.dashboardAssets } : {}),
+        });
+      }
     } catch (error) {
       void this.#checker.stop();
+      void this.#server?.shutdown();
       this.#transport.close();
       throw error;
     }
@@ -133,10 +167,181 @@ export class App {
       address: hostname,
       port,
       count: this.pool.size,
-      strategy: this.strategy.name,
+      strategy: this.#strategy.name,
     });
     if (signal.aborted) void this.#shutdown();
     else signal.addEventListener("abort", () => void this.#shutdown(), { once: true });
+  }
+
+  /** @inheritdoc */
+  ready(): boolean {
+    return this.#server !== undefined && !this.#shuttingDown && this.pool.available().length > 0;
+  }
+
+  /** @inheritdoc */
+  status(): StatusView {
+    const traffic = this.traffic;
+    const recent = traffic.stats.snapshot();
+    return {
+      version: VERSION,
+      startedAt: new Date(this.#startedAt).toISOString(),
+      uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
+      strategy: this.#strategy.name,
+      ready: this.ready(),
+      shuttingDown: this.#shuttingDown,
+      upstreams: { total: this.pool.size, available: this.pool.available().length },
+      totals: {
+        requests: traffic.requests,
+        errors: traffic.errors,
+        inFlight: traffic.inFlight,
+        retries: traffic.retries,
+      },
+      rps: recent.rps,
+      p99Ms: recent.p99Ms,
+    };
+  }
+
+  /** @inheritdoc */
+  redactedConfig(): Record<string, unknown> {
+    return redactConfig(this.#config);
+  }
+
+  /** @inheritdoc */
+  addUpstream(input: NewUpstream): Upstream {
+    const url = normalizeUpstreamUrl(input.url);
+    if (this.pool.list().some((u) => u.url === url)) {
+      throw new RangeError(`an upstream with the URL ${url} exists`);
+    }
+    const weight = input.weight ?? 1;
+    if (!Number.isInteger(weight) || weight < 1) {
+      throw new TypeError(`weight must be an integer >= 1: current value is ${weight}`);
+    }
+    return this.pool.add({
+      id: `u${this.#nextId++}`,
+      name: input.name ?? new URL(url).host,
+      url,
+      weight,
+      servesBeforeCheck: false,
+    });
+  }
+
+  /** @inheritdoc */
+  removeUpstream(id: string): boolean {
+    if (!this.pool.get(id)) return false;
+    void this.pool.drainAndRemove(id, this.#config.timeouts.shutdownMs);
+    return true;
+  }
+
+  /** @inheritdoc */
+  async metrics(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.#metrics.contentType, body: await this.#metrics.render() };
+  }
+
+  /** @inheritdoc */
+  async reload(): Promise<ReloadOutcome> {
+    if (!this.#options.reloadConfig) throw new Error("this Sluice cannot reload its configuration");
+    const { config: next, file } = await this.#options.reloadConfig();
+    if (file === undefined) {
+      throw new Error("Sluice was started without --config: there is no file to reload");
+    }
+    const outcome: ReloadOutcome = { file, applied: [], restartRequired: [] };
+    const previous = this.#config;
+    this.#reloadUpstreams(next, outcome);
+    for (const key of ["host", "port"] as const) {
+      if (previous[key] !== next[key]) outcome.restartRequired.push(key);
+    }
+    if (JSON.stringify(previous.admin) !== JSON.stringify(next.admin)) {
+      outcome.restartRequired.push("admin");
+    }
+    if (JSON.stringify(previous.health) !== JSON.stringify(next.health)) {
+      await this.#checker.stop();
+      this.#checker = this.#createChecker(next.health);
+      this.#checker.start();
+      outcome.applied.push("health checks restarted with the new settings");
+    }
+    const strategyChanged = previous.strategy !== next.strategy;
+    if (strategyChanged) {
+      this.#strategy = createStrategy(next.strategy);
+      outcome.applied.push(`strategy ${previous.strategy} -> ${next.strategy}`);
+    }
+    if (
+      strategyChanged ||
+      JSON.stringify(previous.timeouts) !== JSON.stringify(next.timeouts) ||
+      JSON.stringify(previous.proxy) !== JSON.stringify(next.proxy)
+    ) {
+      // Requests in flight keep the handler they started with; new ones get the new one.
+      this.#handler = this.#createHandler(next, this.#strategy);
+      outcome.applied.push("proxy settings applied to new requests");
+    }
+    if (JSON.stringify(previous.logging) !== JSON.stringify(next.logging)) {
+      await this.#options.reconfigureLogging?.(next.logging);
+      outcome.applied.push("logging settings applied");
+    }
+    this.#config = { ...next, host: previous.host, port: previous.port, admin: previous.admin };
+    logger.info("Configuration reloaded from {file}: {applied}", {
+      file,
+      applied: outcome.applied.join("; ") || "no change",
+      restartRequired: outcome.restartRequired,
+    });
+    return outcome;
+  }
+
+  #reloadUpstreams(next: Config, outcome: ReloadOutcome): void {
+    const wanted = new Map(next.backends.map((b) => [b.url, b]));
+    for (const upstream of this.pool.list()) {
+      const backend = wanted.get(upstream.url);
+      if (!backend) {
+        if (upstream.admin !== "draining") {
+          this.removeUpstream(upstream.id);
+          outcome.applied.push(`draining and removing upstream ${upstream.name}`);
+        }
+        continue;
+      }
+      if (backend.weight !== upstream.weight) {
+        this.pool.setWeight(upstream.id, backend.weight);
+        outcome.applied.push(`weight of ${upstream.name} ${upstream.weight} -> ${backend.weight}`);
+      }
+      if (backend.name !== upstream.name) {
+        outcome.restartRequired.push(`backends name of ${upstream.url}`);
+      }
+      wanted.delete(upstream.url);
+    }
+    for (const backend of wanted.values()) {
+      this.addUpstream({ url: backend.url, name: backend.name, weight: backend.weight });
+      outcome.applied.push(`added upstream ${backend.name}`);
+    }
+  }
+
+  #createChecker(health: Config["health"]): ActiveHealthChecker {
+    return new ActiveHealthChecker(this.pool, {
+      probe: health.path === undefined ? tcpProbe() : httpProbe(health.path),
+      intervalMs: health.intervalMs,
+      timeoutMs: health.timeoutMs,
+      healthyThreshold: health.healthyThreshold,
+      unhealthyThreshold: health.unhealthyThreshold,
+      onResult: (upstream, result) => this.#metrics.observeHealthCheck(upstream, result),
+    });
+  }
+
+  #createHandler(config: Config, strategy: Strategy): Handler {
+    return compose(
+      [
+        requestId(),
+        metricsMiddleware({ metrics: this.#metrics, traffic: this.traffic }),
+        accessLog(),
+        recover({ retryAfterSeconds: Math.max(1, Math.ceil(config.health.intervalMs / 1000)) }),
+      ],
+      createDirector({
+        pool: this.pool,
+        strategy,
+        transport: this.#transport,
+        timeoutMs: config.timeouts.backendMs,
+        preserveHost: config.proxy.preserveHost,
+        shutdownSignal: this.#hardStop.signal,
+        retries: config.proxy.retries,
+        retryBufferBytes: config.proxy.retryBufferBytes,
+      }),
+    );
   }
 
   async #shutdown(): Promise<void> {
@@ -166,6 +371,7 @@ export class App {
         this.#hardStop.abort();
         await server.finished;
       }
+      await this.#admin?.shutdown();
       logger.info("Shutdown complete");
     } catch (error) {
       logger.error("Error during shutdown: {error}", { error });

@@ -12,9 +12,13 @@ import {
   type LoadConfigOptions,
 } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
+import { getLogger } from "@logtape/logtape";
+import { DASHBOARD_ASSETS } from "../admin/dashboard/assets.ts";
 import { App, type AppOptions } from "./app.ts";
 import { configureLogging } from "./logging.ts";
 import { VERSION } from "./version.ts";
+
+const logger = getLogger(["sluice", "app"]);
 
 /** Exit code for bad configuration or usage (like most Unix tools). */
 export const EXIT_USAGE = 2;
@@ -46,17 +50,27 @@ export type StartResult =
  * @throws {Deno.errors.AddrInUse} when the port is taken.
  */
 export async function startFromArgs(args: string[], options: StartOptions): Promise<StartResult> {
-  const result = await loadConfig(args, {
+  const loadOptions: LoadConfigOptions = {
     ...options.load,
     version: VERSION,
     defaultLogFormat: Deno.stdout.isTerminal() ? "pretty" : "json",
-  });
+  };
+  const result = await loadConfig(args, loadOptions);
   if (result.kind !== "config") return result;
   const config = result.config;
-  if (options.configureLogging ?? true) await configureLogging(config.logging);
-  const appOptions: AppOptions = {};
-  if (options.transport) appOptions.transport = options.transport;
-  const app = new App(config, appOptions);
+  const logs = options.configureLogging ?? true;
+  if (logs) await configureLogging(config.logging);
+  const app = new App(config, {
+    ...(options.transport ? { transport: options.transport } : {}),
+    dashboardAssets: options.dashboardAssets ?? DASHBOARD_ASSETS,
+    // A reload reads the same sources again: flags and environment still win over the file.
+    reloadConfig: async () => {
+      const again = await loadConfig(args, loadOptions);
+      if (again.kind !== "config") throw new Error(`unexpected ${again.kind} on reload`);
+      return { config: again.config, file: again.sources.file };
+    },
+    ...(logs ? { reconfigureLogging: configureLogging } : {}),
+  });
   app.start(options.signal);
   return { kind: "started", app, config };
 }
@@ -85,8 +99,27 @@ export async function runCli(args: string[], signal: AbortSignal): Promise<numbe
     writeOut(result.text);
     return 0;
   }
-  await result.app.finished;
+  const app = result.app;
+  const onHangup = () => void reloadOnSignal(app);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGHUP", onHangup);
+  await app.finished;
+  if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGHUP", onHangup);
   return 0;
+}
+
+/** SIGHUP: reload the configuration file; a bad file changes nothing and is logged in full. */
+async function reloadOnSignal(app: App): Promise<void> {
+  try {
+    await app.reload();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error("Reload refused, the running configuration is unchanged: {problems}", {
+        problems: error.problems.map((p) => `${p.path}: ${p.message}`).join("; "),
+      });
+    } else {
+      logger.error("Reload failed: {error}", { error });
+    }
+  }
 }
 
 function describeStartError(error: unknown): string {

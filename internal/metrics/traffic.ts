@@ -6,7 +6,7 @@
  */
 
 // pool/mod.ts does not re-export UpstreamStats yet; it is the same window the upstreams use.
-import { UpstreamStats, type UpstreamStatsOptions } from "../pool/upstream_stats.ts";
+import { UpstreamStats, type UpstreamStatsOptions } from "../pool/mod.ts";
 
 /** Totals as `GET /api/status` shows them (`StatusView.totals`). */
 export interface TrafficTotals {

@@ -14,5 +14,6 @@ export {
   type RequestContext,
   type ResponseOutcome,
 } from "./context.ts";
+export { metrics, type MetricsOptions } from "./metrics.ts";
 export { recover } from "./recover.ts";
 export { isSaneRequestId, requestId } from "./request_id.ts";

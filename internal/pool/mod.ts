@@ -12,3 +12,9 @@ export {
   Upstream,
   type UpstreamSpec,
 } from "./upstream.ts";
+export {
+  RATE_SECONDS,
+  type StatsSnapshot,
+  UpstreamStats,
+  type UpstreamStatsOptions,
+} from "./upstream_stats.ts";

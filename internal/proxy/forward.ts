@@ -114,6 +114,7 @@ export async function forward(
     clearTimeout(timer);
   }
 
+  upstream.stats.record(performance.now() - sentAt, response.status >= 500);
   const init = {
     status: response.status,
     statusText: response.statusText,
