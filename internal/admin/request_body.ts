@@ -39,15 +39,15 @@ export async function readJsonObject(
   if (declared > MAX_BODY_BYTES) {
     return { ok: false, status: 413, detail: `body is larger than ${MAX_BODY_BYTES} bytes` };
   }
+  const bytes = await readAtMost(request.body, MAX_BODY_BYTES);
+  if (bytes === undefined) {
+    return { ok: false, status: 413, detail: `body is larger than ${MAX_BODY_BYTES} bytes` };
+  }
   let text: string;
   try {
-    const bytes = await request.bytes();
-    if (bytes.byteLength > MAX_BODY_BYTES) {
-      return { ok: false, status: 413, detail: `body is larger than ${MAX_BODY_BYTES} bytes` };
-    }
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, status: 400, detail: "body could not be read as UTF-8" };
+    return { ok: false, status: 400, detail: "body is not valid UTF-8" };
   }
   let value: unknown;
   try {
@@ -63,6 +63,40 @@ export async function readJsonObject(
     return { ok: false, status: 400, detail: "body must be a JSON object" };
   }
   return { ok: true, value: value as Record<string, unknown> };
+}
+
+/**
+ * Reads a body up to `limit` bytes and stops reading (cancelling the stream) past it, so an
+ * endless chunked body cannot fill memory.
+ * @returns the bytes, or `undefined` when the body is longer than `limit`.
+ */
+async function readAtMost(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  if (body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  try {
+    for (let result = await reader.read(); !result.done; result = await reader.read()) {
+      total += result.value.byteLength;
+      if (total > limit) {
+        await reader.cancel("body too large").catch(() => {});
+        return undefined;
+      }
+      chunks.push(result.value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 const ADMIN_STATES: readonly AdminState[] = ["ready", "draining", "maintenance"];

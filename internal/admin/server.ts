@@ -288,10 +288,12 @@ function routeKey(method: string, path: string): { key: string; id: string | und
   if (
     path.startsWith(prefix) && path.length > prefix.length && !path.includes("/", prefix.length)
   ) {
-    return {
-      key: `${method} /api/upstreams/{id}`,
-      id: decodeURIComponent(path.slice(prefix.length)),
-    };
+    const raw = path.slice(prefix.length);
+    let id = raw;
+    try {
+      id = decodeURIComponent(raw);
+    } catch { /* malformed escapes: look the raw text up, which finds nothing */ }
+    return { key: `${method} /api/upstreams/{id}`, id };
   }
   return { key: `${method} ${path}`, id: undefined };
 }

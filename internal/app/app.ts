@@ -78,6 +78,8 @@ export class App implements ControlPlane {
   #checker: ActiveHealthChecker;
   #handler: Handler;
   #nextId: number;
+  /** Upstreams draining for removal (DELETE or a reload that dropped them). */
+  readonly #removing = new Set<string>();
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #admin: AdminServer | undefined;
   #shuttingDown = false;
@@ -228,7 +230,10 @@ export class App implements ControlPlane {
   /** @inheritdoc */
   removeUpstream(id: string): boolean {
     if (!this.pool.get(id)) return false;
-    void this.pool.drainAndRemove(id, this.#config.timeouts.shutdownMs);
+    if (this.#removing.has(id)) return true;
+    this.#removing.add(id);
+    void this.pool.drainAndRemove(id, this.#config.timeouts.shutdownMs)
+      .finally(() => this.#removing.delete(id));
     return true;
   }
 
@@ -291,15 +296,20 @@ export class App implements ControlPlane {
     for (const upstream of this.pool.list()) {
       const backend = wanted.get(upstream.url);
       if (!backend) {
-        if (upstream.admin !== "draining") {
+        if (!this.#removing.has(upstream.id)) {
           this.removeUpstream(upstream.id);
           outcome.applied.push(`draining and removing upstream ${upstream.name}`);
         }
         continue;
       }
+      if (this.#removing.has(upstream.id)) {
+        // Back in the file while it drains for removal: keep it.
+        this.pool.setAdminState(upstream.id, "ready");
+        outcome.applied.push(`kept upstream ${upstream.name}, its removal cancelled`);
+      }
       if (backend.weight !== upstream.weight) {
-        this.pool.setWeight(upstream.id, backend.weight);
         outcome.applied.push(`weight of ${upstream.name} ${upstream.weight} -> ${backend.weight}`);
+        this.pool.setWeight(upstream.id, backend.weight);
       }
       if (backend.name !== upstream.name) {
         outcome.restartRequired.push(`backends name of ${upstream.url}`);

@@ -143,10 +143,12 @@ export class Pool {
   /**
    * Drains an upstream, then removes it: no new requests go to it at once, and it leaves the
    * pool when its in-flight requests have finished or `timeoutMs` has passed (requests still
-   * streaming then are not cut; they just no longer count).
+   * streaming then are not cut; they just no longer count). Setting another admin state while
+   * it drains cancels the removal.
    * @param id upstream id.
    * @param timeoutMs longest wait for in-flight requests, ms.
-   * @returns resolves `true` once removed, `false` at once when the id is unknown.
+   * @returns resolves `true` once removed; `false` when the id is unknown or the removal was
+   *   cancelled.
    */
   async drainAndRemove(id: string, timeoutMs: number): Promise<boolean> {
     const upstream = this.#byId.get(id);
@@ -158,7 +160,8 @@ export class Pool {
       new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
     ]);
     clearTimeout(timer);
-    if (this.#byId.get(id) === upstream) this.remove(id);
+    if (this.#byId.get(id) !== upstream || upstream.admin !== "draining") return false;
+    this.remove(id);
     return true;
   }
 

@@ -108,3 +108,15 @@ Deno.test("pool: drainAndRemove gives up waiting after the timeout", async () =>
   assert.equal(await pool.drainAndRemove("b", 1), true);
   assert.equal(pool.get("b"), undefined);
 });
+
+Deno.test("pool: another admin state during the drain cancels the removal", async () => {
+  const pool = threeUpstreams();
+  const c = pool.get("c")!;
+  c.acquire();
+  const removed = pool.drainAndRemove("c", 60_000);
+  pool.setAdminState("c", "ready");
+  c.release();
+  assert.equal(await removed, false);
+  assert.equal(pool.get("c"), c);
+  assert.equal(c.available, true);
+});
