@@ -420,6 +420,13 @@ function describe(demo: Demo): string {
     `  curl -i ${proxy}              # X-Upstream tells which upstream answered`,
     `  for i in 1 2 3 4 5 6; do curl -s ${proxy}; done`,
     `  curl ${demo.upstreams[0]?.url ?? "127.0.0.1:9001"}/health   # what the health check probes`,
+    "",
+    "Admin (unless you passed --admin-port 0):",
+    "  open http://127.0.0.1:8090/           # the live dashboard",
+    "  curl 127.0.0.1:8090/api/upstreams     # the pool as JSON",
+    "  curl -X PATCH -H 'content-type: application/json' -d '{\"state\":\"draining\"}' \\",
+    "       127.0.0.1:8090/api/upstreams/u2   # drain upstream 2",
+    "  curl 127.0.0.1:8090/metrics           # Prometheus metrics",
   ];
   if (Deno.stdin.isTerminal()) {
     lines.push(
