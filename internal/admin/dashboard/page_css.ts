@@ -355,11 +355,11 @@ input[type="text"], input[type="url"], input[type="number"], input[type="passwor
 .upstreams tbody tr:last-child > * { border-bottom: none; }
 
 .c-name { min-width: 160px; }
-.u-name { display: block; font-weight: 600; overflow-wrap: anywhere; }
-.u-url { display: block; color: var(--muted); font-family: var(--mono); font-size: 12px; font-weight: 400; overflow-wrap: anywhere; }
+.u-name { display: block; font-weight: 600; overflow-wrap: break-word; }
+.u-url { display: block; color: var(--muted); font-family: var(--mono); font-size: 12px; font-weight: 400; overflow-wrap: break-word; }
 .u-id { display: block; color: var(--muted); font-size: 11px; font-weight: 400; }
 .sub { display: block; margin-top: 2px; color: var(--muted); font-size: 12px; }
-.c-health { min-width: 130px; }
+.c-health { min-width: 150px; }
 .c-state { min-width: 110px; }
 .sub[data-ok="false"] { color: var(--down); }
 
@@ -395,7 +395,7 @@ input[type="text"], input[type="url"], input[type="number"], input[type="passwor
 .weight-form { display: flex; gap: 4px; align-items: center; }
 .weight-input { width: 64px; }
 .actions { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
-@media (min-width: 1300px) {
+@media (min-width: 1400px) {
   .upstreams .actions { flex-wrap: nowrap; }
 }
 

@@ -804,7 +804,7 @@ function drawChart(chart) {
     if (v !== null && v !== undefined && (peak === null || v > peak)) peak = v;
   }
   const step = niceStep(Math.max(max, chart.min) / 4);
-  const top = step * Math.max(1, Math.ceil(max / step));
+  const top = step * Math.max(1, Math.ceil(Math.max(max, chart.min) / step));
   const x = (t) => m.left + ((t - start) / HISTORY_MS) * plotW;
   const y = (v) => m.top + plotH - (v / top) * plotH;
 
