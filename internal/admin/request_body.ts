@@ -39,7 +39,12 @@ export async function readJsonObject(
   if (declared > MAX_BODY_BYTES) {
     return { ok: false, status: 413, detail: `body is larger than ${MAX_BODY_BYTES} bytes` };
   }
-  const bytes = await readAtMost(request.body, MAX_BODY_BYTES);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readAtMost(request.body, MAX_BODY_BYTES);
+  } catch {
+    return { ok: false, status: 400, detail: "the body ended early (the client went away?)" };
+  }
   if (bytes === undefined) {
     return { ok: false, status: 413, detail: `body is larger than ${MAX_BODY_BYTES} bytes` };
   }

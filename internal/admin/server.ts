@@ -223,7 +223,7 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
   const authorize = (request: Request, url: URL, access: Access, client: string) => {
     if (token === undefined) return true; // only possible on a loopback-bound admin server
     if (access === "read" && isLoopbackAddress(client)) return true;
-    const presented = presentedToken(request, url);
+    const presented = presentedToken(request, url, access === "read");
     return presented !== undefined && timingSafeEqual(presented, token);
   };
 

@@ -83,6 +83,7 @@ export class App implements ControlPlane {
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #admin: AdminServer | undefined;
   #shuttingDown = false;
+  #reloading: Promise<void> = Promise.resolve();
 
   /**
    * @param config a validated configuration.
@@ -230,7 +231,11 @@ export class App implements ControlPlane {
   /** @inheritdoc */
   removeUpstream(id: string): boolean {
     if (!this.pool.get(id)) return false;
-    if (this.#removing.has(id)) return true;
+    if (this.#removing.has(id)) {
+      // A removal whose drain was interrupted (state set back) still waits: drain again.
+      this.pool.setAdminState(id, "draining");
+      return true;
+    }
     this.#removing.add(id);
     void this.pool.drainAndRemove(id, this.#config.timeouts.shutdownMs)
       .finally(() => this.#removing.delete(id));
@@ -243,9 +248,18 @@ export class App implements ControlPlane {
   }
 
   /** @inheritdoc */
-  async reload(): Promise<ReloadOutcome> {
+  reload(): Promise<ReloadOutcome> {
+    // One reload at a time: each waits for the one before it, and shutdown waits for the last.
+    const run = this.#reloading.then(() => this.#reload(), () => this.#reload());
+    this.#reloading = run.then(() => {}, () => {});
+    return run;
+  }
+
+  async #reload(): Promise<ReloadOutcome> {
     if (!this.#options.reloadConfig) throw new Error("this Sluice cannot reload its configuration");
+    if (this.#shuttingDown) throw new Error("Sluice is shutting down");
     const { config: next, file } = await this.#options.reloadConfig();
+    if (this.#shuttingDown) throw new Error("Sluice is shutting down");
     if (file === undefined) {
       throw new Error("Sluice was started without --config: there is no file to reload");
     }
@@ -296,7 +310,7 @@ export class App implements ControlPlane {
     for (const upstream of this.pool.list()) {
       const backend = wanted.get(upstream.url);
       if (!backend) {
-        if (!this.#removing.has(upstream.id)) {
+        if (!this.#removing.has(upstream.id) || upstream.admin !== "draining") {
           this.removeUpstream(upstream.id);
           outcome.applied.push(`draining and removing upstream ${upstream.name}`);
         }
@@ -366,6 +380,7 @@ export class App implements ControlPlane {
       },
     );
     try {
+      await this.#reloading;
       await this.#checker.stop();
       const drained = server.shutdown().then(() => true);
       let timer: ReturnType<typeof setTimeout> | undefined;

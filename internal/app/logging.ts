@@ -53,7 +53,8 @@ export function jsonLineFormatter(record: LogRecord): string {
 
 /**
  * Configures LogTape for every `["sluice", …]` category: JSON lines (one object per record,
- * properties flattened to the top level) or coloured text, to standard output.
+ * properties flattened to the top level) or coloured text, on standard output (warnings and
+ * errors on standard error, as the console sink writes them).
  * @param config level and format.
  * @returns once configured; call again to reconfigure.
  */
