@@ -77,7 +77,7 @@ for (const n of [3, 100, 1000]) {
     ),
   );
   const rr = new RoundRobinStrategy();
-  const ctx = { request: new Request("http://lb/"), clientAddress: "10.1.2.3" };
+  const ctx = { request: new Request("http://lb/"), clientIp: "10.1.2.3" };
   Deno.bench(`round_robin select, ${n} upstreams`, { group: "select" }, () => {
     rr.select(pool.available(), ctx);
   });

@@ -3,6 +3,6 @@
  *
  * @module
  */
-export { createStrategy } from "./create_strategy.ts";
+export { createStrategy, type StrategyOptions } from "./create_strategy.ts";
 export { RoundRobinStrategy } from "./round_robin.ts";
 export type { SelectContext, Strategy } from "./strategy.ts";

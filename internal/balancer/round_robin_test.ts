@@ -4,7 +4,7 @@ import { createStrategy } from "./create_strategy.ts";
 import { RoundRobinStrategy } from "./round_robin.ts";
 import type { SelectContext } from "./strategy.ts";
 
-const ctx: SelectContext = { request: new Request("http://lb/"), clientAddress: "127.0.0.1" };
+const ctx: SelectContext = { request: new Request("http://lb/"), clientIp: "127.0.0.1" };
 
 function pool(n: number): Pool {
   return new Pool(

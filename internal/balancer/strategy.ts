@@ -10,8 +10,11 @@ import type { Upstream } from "../pool/mod.ts";
 export interface SelectContext {
   /** The client's request; a strategy must not read its body. */
   readonly request: Request;
-  /** The client's IP address as seen on the socket (or from a trusted proxy). */
-  readonly clientAddress: string;
+  /**
+   * The client's IP address: the socket's peer, or the address a trusted proxy reported in
+   * X-Forwarded-For (see `--trusted-proxies`).
+   */
+  readonly clientIp: string;
 }
 
 /**

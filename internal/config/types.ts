@@ -8,7 +8,16 @@
  */
 
 /** Names accepted by `--strategy` / `"strategy"`. */
-export const STRATEGY_NAMES = ["round_robin"] as const;
+export const STRATEGY_NAMES = [
+  "round_robin",
+  "random",
+  "weighted_round_robin",
+  "least_connections",
+  "power_of_two_choices",
+  "least_time",
+  "ip_hash",
+  "consistent_hash",
+] as const;
 /** A load-balancing strategy name, e.g. `"round_robin"`. */
 export type StrategyName = typeof STRATEGY_NAMES[number];
 

@@ -20,8 +20,13 @@ export interface ResponseOutcome {
 export interface RequestContext {
   /** The client's request. */
   readonly request: Request;
-  /** The client's IP address as seen on the socket. */
+  /** The IP address of the socket's peer (appended to X-Forwarded-For). */
   readonly clientAddress: string;
+  /**
+   * The client's IP address for balancing, rate limits and logs: `clientAddress`, or the
+   * address a trusted proxy reported in X-Forwarded-For. Defaults to `clientAddress`.
+   */
+  clientIp: string;
   /** `"http"` or `"https"`: how the client reached Sluice (X-Forwarded-Proto). */
   readonly protocol: "http" | "https";
   /** `performance.now()` when the request arrived, ms. */
@@ -75,6 +80,7 @@ export function createContext(
   return {
     request,
     clientAddress,
+    clientIp: clientAddress,
     protocol: options.protocol ?? "http",
     completed: options.completed ?? Promise.resolve(),
     startTime: performance.now(),
