@@ -5,6 +5,8 @@
  */
 
 import type { StrategyName } from "../config/types.ts";
+import { ConsistentHashStrategy, IpHashStrategy } from "./consistent_hash.ts";
+import type { HashKey } from "./hash_key.ts";
 import { RoundRobinStrategy } from "./round_robin.ts";
 import type { Strategy } from "./strategy.ts";
 
@@ -12,6 +14,11 @@ import type { Strategy } from "./strategy.ts";
 export interface StrategyOptions {
   /** Source of randomness in [0, 1), for random choices. @default Math.random */
   random?: () => number;
+  /**
+   * What `consistent_hash` hashes (see `parseHashKey`); `ip_hash` always hashes the client IP.
+   * @default { source: "ip" }
+   */
+  hashKey?: HashKey;
 }
 
 type Factory = (options: StrategyOptions) => Strategy;
@@ -19,6 +26,9 @@ type Factory = (options: StrategyOptions) => Strategy;
 /** One factory per config name. */
 const FACTORIES: Partial<Record<StrategyName, Factory>> = {
   round_robin: () => new RoundRobinStrategy(),
+  consistent_hash: (options) =>
+    new ConsistentHashStrategy(options.hashKey ? { key: options.hashKey } : {}),
+  ip_hash: () => new IpHashStrategy(),
 };
 
 /**

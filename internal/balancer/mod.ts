@@ -3,6 +3,12 @@
  *
  * @module
  */
+export {
+  type ConsistentHashOptions,
+  ConsistentHashStrategy,
+  IpHashStrategy,
+} from "./consistent_hash.ts";
 export { createStrategy, type StrategyOptions } from "./create_strategy.ts";
+export { formatHashKey, type HashKey, hashKeyOf, parseHashKey } from "./hash_key.ts";
 export { RoundRobinStrategy } from "./round_robin.ts";
 export type { SelectContext, Strategy } from "./strategy.ts";
