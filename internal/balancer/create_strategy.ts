@@ -7,8 +7,12 @@
 import type { StrategyName } from "../config/types.ts";
 import { ConsistentHashStrategy, IpHashStrategy } from "./consistent_hash.ts";
 import type { HashKey } from "./hash_key.ts";
+import { LeastConnectionsStrategy } from "./least_connections.ts";
+import { PowerOfTwoChoicesStrategy } from "./power_of_two_choices.ts";
+import { RandomStrategy } from "./random.ts";
 import { RoundRobinStrategy } from "./round_robin.ts";
 import type { Strategy } from "./strategy.ts";
+import { WeightedRoundRobinStrategy } from "./weighted_round_robin.ts";
 
 /** What strategies may be given besides their name. */
 export interface StrategyOptions {
@@ -29,6 +33,10 @@ const FACTORIES: Partial<Record<StrategyName, Factory>> = {
   consistent_hash: (options) =>
     new ConsistentHashStrategy(options.hashKey ? { key: options.hashKey } : {}),
   ip_hash: () => new IpHashStrategy(),
+  random: (options) => new RandomStrategy(options),
+  weighted_round_robin: () => new WeightedRoundRobinStrategy(),
+  least_connections: () => new LeastConnectionsStrategy(),
+  power_of_two_choices: (options) => new PowerOfTwoChoicesStrategy(options),
 };
 
 /**

@@ -10,5 +10,12 @@ export {
 } from "./consistent_hash.ts";
 export { createStrategy, type StrategyOptions } from "./create_strategy.ts";
 export { formatHashKey, type HashKey, hashKeyOf, parseHashKey } from "./hash_key.ts";
+export { LeastConnectionsStrategy } from "./least_connections.ts";
+export {
+  type PowerOfTwoChoicesOptions,
+  PowerOfTwoChoicesStrategy,
+} from "./power_of_two_choices.ts";
+export { RandomStrategy, type RandomStrategyOptions } from "./random.ts";
 export { RoundRobinStrategy } from "./round_robin.ts";
 export type { SelectContext, Strategy } from "./strategy.ts";
+export { WeightedRoundRobinStrategy } from "./weighted_round_robin.ts";
