@@ -8,6 +8,7 @@ import type { StrategyName } from "../config/types.ts";
 import { ConsistentHashStrategy, IpHashStrategy } from "./consistent_hash.ts";
 import type { HashKey } from "./hash_key.ts";
 import { LeastConnectionsStrategy } from "./least_connections.ts";
+import { LeastTimeStrategy } from "./least_time.ts";
 import { PowerOfTwoChoicesStrategy } from "./power_of_two_choices.ts";
 import { RandomStrategy } from "./random.ts";
 import { RoundRobinStrategy } from "./round_robin.ts";
@@ -37,6 +38,7 @@ const FACTORIES: Partial<Record<StrategyName, Factory>> = {
   weighted_round_robin: () => new WeightedRoundRobinStrategy(),
   least_connections: () => new LeastConnectionsStrategy(),
   power_of_two_choices: (options) => new PowerOfTwoChoicesStrategy(options),
+  least_time: (options) => new LeastTimeStrategy(options),
 };
 
 /**

@@ -11,6 +11,7 @@ export {
 export { createStrategy, type StrategyOptions } from "./create_strategy.ts";
 export { formatHashKey, type HashKey, hashKeyOf, parseHashKey } from "./hash_key.ts";
 export { LeastConnectionsStrategy } from "./least_connections.ts";
+export { type LeastTimeOptions, LeastTimeStrategy } from "./least_time.ts";
 export {
   type PowerOfTwoChoicesOptions,
   PowerOfTwoChoicesStrategy,

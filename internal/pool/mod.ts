@@ -4,6 +4,7 @@
  *
  * @module
  */
+export { PeakEwma, type PeakEwmaOptions } from "./peak_ewma.ts";
 export { Pool, type PoolEvent, type PoolListener } from "./pool.ts";
 export {
   type AdminState,

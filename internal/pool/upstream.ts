@@ -4,6 +4,7 @@
  * @module
  */
 
+import { PeakEwma } from "./peak_ewma.ts";
 import { UpstreamStats } from "./upstream_stats.ts";
 
 /**
@@ -80,6 +81,8 @@ export class Upstream {
   failuresTotal = 0;
   /** Recent rate, latency percentiles and error rate. */
   readonly stats: UpstreamStats = new UpstreamStats();
+  /** Peak-EWMA of the time to response headers, failures as the timeout: `least_time`'s cost. */
+  readonly latency: PeakEwma = new PeakEwma();
   /** Whether `unknown` health (before the first check) counts as available. */
   readonly servesBeforeCheck: boolean;
   #idleWaiters: (() => void)[] = [];

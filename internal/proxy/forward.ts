@@ -107,6 +107,7 @@ export async function forward(
     if (!(failure instanceof ClientClosedError)) {
       upstream.failuresTotal++;
       upstream.stats.record(performance.now() - sentAt, true);
+      upstream.latency.observe(Math.max(performance.now() - sentAt, options.timeoutMs));
     }
     upstream.release();
     throw failure;
@@ -115,6 +116,7 @@ export async function forward(
   }
 
   upstream.stats.record(performance.now() - sentAt, response.status >= 500);
+  upstream.latency.observe(performance.now() - sentAt);
   const init = {
     status: response.status,
     statusText: response.statusText,
