@@ -10,18 +10,20 @@ import { getLogger } from "@logtape/logtape";
 import type { ControlPlane, NewUpstream, ReloadOutcome } from "../admin/control_plane.ts";
 import { type AdminServer, startAdminServer, type StaticAsset } from "../admin/server.ts";
 import type { StatusView } from "../admin/views.ts";
-import { createStrategy, type Strategy } from "../balancer/mod.ts";
+import { createStrategy, formatHashKey, type Strategy } from "../balancer/mod.ts";
 import { normalizeUpstreamUrl, redactConfig } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
 import { ActiveHealthChecker, httpProbe, tcpProbe } from "../health/mod.ts";
 import { createMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
 import {
   accessLog,
+  clientIp,
   compose,
   type Handler,
   metrics as metricsMiddleware,
   recover,
   requestId,
+  sticky,
 } from "../middleware/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
 import { createDirector, FetchTransport, type Transport } from "../proxy/mod.ts";
@@ -84,12 +86,15 @@ export class App implements ControlPlane {
   #admin: AdminServer | undefined;
   #shuttingDown = false;
   #reloading: Promise<void> = Promise.resolve();
+  /** The sticky secret generated for this process, kept across reloads. */
+  #generatedSecret: string | undefined;
 
   /**
    * @param config a validated configuration.
    * @param options replaceable parts.
    */
   constructor(config: Config, options: AppOptions = {}) {
+    config = this.#withProcessSecret(config);
     this.#config = config;
     this.#options = options;
     this.pool = new Pool(
@@ -102,7 +107,7 @@ export class App implements ControlPlane {
     );
     this.#nextId = config.backends.length + 1;
     this.#metrics = createMetrics({ pool: this.pool, traffic: this.traffic });
-    this.#strategy = createStrategy(config.strategy);
+    this.#strategy = createStrategy(config.strategy, { hashKey: config.hashKey });
     this.#transport = options.transport ??
       new FetchTransport({ allowHost: config.proxy.preserveHost });
     this.#checker = this.#createChecker(config.health);
@@ -258,7 +263,8 @@ export class App implements ControlPlane {
   async #reload(): Promise<ReloadOutcome> {
     if (!this.#options.reloadConfig) throw new Error("this Sluice cannot reload its configuration");
     if (this.#shuttingDown) throw new Error("Sluice is shutting down");
-    const { config: next, file } = await this.#options.reloadConfig();
+    const { config: loaded, file } = await this.#options.reloadConfig();
+    const next = this.#withProcessSecret(loaded);
     if (this.#shuttingDown) throw new Error("Sluice is shutting down");
     if (file === undefined) {
       throw new Error("Sluice was started without --config: there is no file to reload");
@@ -279,12 +285,28 @@ export class App implements ControlPlane {
       outcome.applied.push("health checks restarted with the new settings");
     }
     const strategyChanged = previous.strategy !== next.strategy;
-    if (strategyChanged) {
-      this.#strategy = createStrategy(next.strategy);
-      outcome.applied.push(`strategy ${previous.strategy} -> ${next.strategy}`);
+    if (strategyChanged) outcome.applied.push(`strategy ${previous.strategy} -> ${next.strategy}`);
+    const [hashKeyBefore, hashKeyAfter] = [previous.hashKey, next.hashKey].map(formatHashKey);
+    const hashKeyChanged = hashKeyBefore !== hashKeyAfter;
+    if (hashKeyChanged) outcome.applied.push(`hash key ${hashKeyBefore} -> ${hashKeyAfter}`);
+    if (strategyChanged || hashKeyChanged) {
+      this.#strategy = createStrategy(next.strategy, { hashKey: next.hashKey });
+    }
+    const stickyChanged = JSON.stringify(previous.sticky) !== JSON.stringify(next.sticky);
+    if (stickyChanged) {
+      outcome.applied.push(
+        next.sticky
+          ? `sticky sessions with the cookie ${next.sticky.cookie}`
+          : "sticky sessions off",
+      );
+    }
+    const trustChanged =
+      JSON.stringify(previous.trustedProxies) !== JSON.stringify(next.trustedProxies);
+    if (trustChanged) {
+      outcome.applied.push(`trusted proxies: ${next.trustedProxies.join(", ") || "none"}`);
     }
     if (
-      strategyChanged ||
+      strategyChanged || hashKeyChanged || stickyChanged || trustChanged ||
       JSON.stringify(previous.timeouts) !== JSON.stringify(next.timeouts) ||
       JSON.stringify(previous.proxy) !== JSON.stringify(next.proxy)
     ) {
@@ -347,13 +369,39 @@ export class App implements ControlPlane {
     });
   }
 
+  /**
+   * `config` with the sticky secret of this process when none is configured: one random secret
+   * per process, so a reload keeps every client pinned. Warns the first time it is needed.
+   */
+  #withProcessSecret(config: Config): Config {
+    if (!config.sticky?.secretGenerated) return config;
+    if (this.#generatedSecret === undefined) {
+      this.#generatedSecret = config.sticky.secret;
+      logger.warn(
+        "Sticky sessions use a random secret: a restart unpins every client, and other Sluice " +
+          "instances reject this one's cookies (set SLUICE_STICKY_SECRET or sticky.secret)",
+      );
+    }
+    return { ...config, sticky: { ...config.sticky, secret: this.#generatedSecret } };
+  }
+
   #createHandler(config: Config, strategy: Strategy): Handler {
+    const { sticky: stickiness, trustedProxies } = config;
     return compose(
       [
         requestId(),
+        ...(trustedProxies.length > 0 ? [clientIp({ trustedProxies })] : []),
         metricsMiddleware({ metrics: this.#metrics, traffic: this.traffic }),
         accessLog(),
         recover({ retryAfterSeconds: Math.max(1, Math.ceil(config.health.intervalMs / 1000)) }),
+        // Inside recover(): a request that got no upstream's response sets no cookie.
+        ...(stickiness === undefined ? [] : [
+          sticky({
+            cookie: stickiness.cookie,
+            secret: stickiness.secret,
+            lookup: (id) => this.pool.get(id),
+          }),
+        ]),
       ],
       createDirector({
         pool: this.pool,

@@ -6,6 +6,7 @@
 
 import type {
   AdminConfig,
+  HashKey,
   HealthConfig,
   LoggingConfig,
   ProxyConfig,
@@ -21,6 +22,8 @@ export interface ConfigDefaults {
   readonly port: number;
   /** Load-balancing strategy, `round_robin`. */
   readonly strategy: StrategyName;
+  /** What `consistent_hash` hashes: the client IP. */
+  readonly hashKey: Readonly<HashKey>;
   /** Active health checks: every 10 s, 2 s timeout, rise 2, fall 3. */
   readonly health: Readonly<Omit<HealthConfig, "path">>;
   /** Upstream and shutdown timeouts, 30 s each. */
@@ -38,12 +41,13 @@ export interface ConfigDefaults {
  * `backends` defaults to none and `health.path` to a TCP check; `logging.format` is `json` when
  * stdout is not a terminal and `pretty` when it is (see `LoadConfigOptions.defaultLogFormat`);
  * `health.timeoutMs` is capped at `health.intervalMs` when only the interval is configured;
- * `admin.token` defaults to none.
+ * `admin.token` defaults to none; `sticky` is off; `trustedProxies` is empty.
  */
 export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
   host: "0.0.0.0",
   port: 8080,
   strategy: "round_robin",
+  hashKey: Object.freeze({ source: "ip" }),
   health: Object.freeze({
     intervalMs: 10_000,
     timeoutMs: 2_000,

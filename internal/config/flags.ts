@@ -5,6 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { formatHashKey } from "../balancer/hash_key.ts";
 import { suggestName } from "./_suggest.ts";
 import { CONFIG_DEFAULTS } from "./defaults.ts";
 import { formatDuration } from "./duration.ts";
@@ -23,13 +24,21 @@ export interface ValueFlag {
   readonly description: string;
   /** The default as shown by `--help`. */
   readonly defaultText: string;
-  /** A further line of advice under the flag in `--help`, e.g. a safer way to pass it. */
+  /** Further advice under the flag in `--help`, e.g. a safer way to pass it; wrapped to fit. */
   readonly note?: string;
+  /** The value is a comma-separated list, and a repeated flag adds to it. */
+  readonly list?: true;
+  /**
+   * A secret with no command-line flag, only `SLUICE_<NAME>` and the file: argv is visible to
+   * every user (`ps`, /proc/<pid>/cmdline). `--<name>` is refused with that advice.
+   */
+  readonly noFlag?: true;
 }
 
 /**
  * Every flag that takes a value, in `--help` order. Each one can also be set by the environment
- * variable `SLUICE_<NAME>` (see `envVarName`).
+ * variable `SLUICE_<NAME>` (see `envVarName`); those marked `noFlag` only by that variable (and
+ * the file).
  */
 export const VALUE_FLAGS = [
   {
@@ -59,13 +68,46 @@ export const VALUE_FLAGS = [
     key: "backends",
     description: "upstream origins, comma-separated; replaces the file's list",
     defaultText: "none",
+    list: true,
   },
   {
     name: "strategy",
     valueName: "NAME",
     key: "strategy",
-    description: `load-balancing strategy: ${STRATEGY_NAMES.join(", ")}`,
+    description: `load-balancing strategy, one of the ${STRATEGY_NAMES.length} below`,
     defaultText: CONFIG_DEFAULTS.strategy,
+    note: STRATEGY_NAMES.join(", "),
+  },
+  {
+    name: "hash-key",
+    valueName: "KEY",
+    key: "hash_key",
+    description: "what consistent_hash hashes: ip, path, header:NAME or cookie:NAME",
+    defaultText: formatHashKey(CONFIG_DEFAULTS.hashKey),
+  },
+  {
+    name: "sticky-cookie",
+    valueName: "NAME",
+    key: "sticky.cookie",
+    description: "sticky sessions: a signed cookie NAME pins clients to an upstream",
+    defaultText: "none (no sticky sessions)",
+  },
+  {
+    name: "sticky-secret",
+    valueName: "SECRET",
+    key: "sticky.secret",
+    description: "HMAC key of the sticky cookie, 16+ characters",
+    defaultText: "random per process",
+    note: "no flag (argv is public); a random key unpins every client on restart",
+    noFlag: true,
+  },
+  {
+    name: "trusted-proxies",
+    valueName: "CIDR,...",
+    key: "trusted_proxies",
+    description: "proxies whose X-Forwarded-For names the client (IPv4/IPv6 blocks)",
+    defaultText: "none",
+    list: true,
   },
   {
     name: "health-path",
@@ -149,7 +191,7 @@ export type FlagValues = Partial<Record<ValueFlagName, string>>;
 
 /** What `parseFlags` found on the command line. */
 export interface ParsedFlags {
-  /** Values by flag name. A repeated flag keeps its last value, except `backends`, whose values are joined with `,`. */
+  /** Values by flag name. A repeated flag keeps its last value, except a `list` one, whose values are joined with `,`. */
   values: FlagValues;
   /** `--help` or `-h` was given. */
   help: boolean;
@@ -174,7 +216,11 @@ export function envVarName(flag: string): string {
   return `SLUICE_${flag.toUpperCase().replaceAll("-", "_")}`;
 }
 
-const VALUE_FLAG_NAMES: readonly string[] = VALUE_FLAGS.map((flag) => flag.name);
+const ARGV_FLAGS: readonly ValueFlag[] = VALUE_FLAGS.filter((flag: ValueFlag) => !flag.noFlag);
+const VALUE_FLAG_NAMES: readonly string[] = ARGV_FLAGS.map((flag) => flag.name);
+const LIST_FLAG_NAMES: readonly string[] = ARGV_FLAGS.filter((flag) => flag.list).map((flag) =>
+  flag.name
+);
 const ALL_FLAG_NAMES: readonly string[] = [...VALUE_FLAG_NAMES, "help", "version"];
 
 /**
@@ -255,8 +301,8 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
     } else if (isValueFlag(name) && rawName.startsWith("--")) {
       if (token.value === undefined) {
         found.push({ at, problem: missingValue(name) });
-      } else if (name === "backends" && parsed.values.backends !== undefined) {
-        parsed.values.backends = `${parsed.values.backends},${token.value}`;
+      } else if (LIST_FLAG_NAMES.includes(name) && parsed.values[name] !== undefined) {
+        parsed.values[name] = `${parsed.values[name]},${token.value}`;
       } else {
         parsed.values[name] = token.value;
       }
@@ -285,6 +331,12 @@ function missingValue(name: ValueFlagName): ConfigProblem {
 
 function unknownFlagMessage(written: string): string {
   const name = written.replace(/^-+/, "");
+  const secret = VALUE_FLAGS.find((flag: ValueFlag) => flag.noFlag && flag.name === name);
+  if (secret !== undefined) {
+    return `is not accepted on the command line, where every user sees it (ps): set ${
+      envVarName(secret.name)
+    } or ${secret.key} in the config file`;
+  }
   const suggestion = name.length > 1 ? suggestName(name, ALL_FLAG_NAMES) : undefined;
   return suggestion === undefined
     ? "unknown flag (see --help)"

@@ -17,6 +17,9 @@ Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
     "--port=1",
     "--backends=http://a:1,http://b:1",
     "--strategy=round_robin",
+    "--hash-key=header:X-User",
+    "--sticky-cookie=lb",
+    "--trusted-proxies=10.0.0.0/8",
     "--health-path=/health",
     "--health-interval=5s",
     "--health-timeout=1s",
@@ -34,6 +37,9 @@ Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
     port: "1",
     backends: "http://a:1,http://b:1",
     strategy: "round_robin",
+    "hash-key": "header:X-User",
+    "sticky-cookie": "lb",
+    "trusted-proxies": "10.0.0.0/8",
     "health-path": "/health",
     "health-interval": "5s",
     "health-timeout": "1s",
@@ -45,10 +51,31 @@ Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
     "admin-port": "9091",
     "admin-token": "0123456789abcdef",
   });
-  assert.equal(VALUE_FLAGS.length, args.length);
+  // Every flag but the secrets that have none (see the next tests).
+  assert.equal(VALUE_FLAGS.filter((flag) => !("noFlag" in flag)).length, args.length);
 });
 
-Deno.test("parseFlags() keeps the last of a repeated flag but joins repeated --backends", () => {
+Deno.test("parseFlags() refuses --sticky-secret and says where a secret goes", () => {
+  const advice = "is not accepted on the command line, where every user sees it (ps): set " +
+    "SLUICE_STICKY_SECRET or sticky.secret in the config file";
+  for (
+    const args of [["--sticky-secret", "0123456789abcdef"], ["--sticky-secret=0123456789abcdef"]]
+  ) {
+    const parsed = parseFlags([...args, "--port", "1"]);
+    assert.deepEqual(parsed.problems, [{ path: "--sticky-secret", message: advice }]);
+    assert.deepEqual(
+      parsed.values,
+      { port: "1" },
+      "the value is neither kept nor a stray argument",
+    );
+    assert.ok(!JSON.stringify(parsed).includes("0123456789abcdef"), "the secret is not echoed");
+  }
+  assert.deepEqual(parseFlags(["--sticky-secre", "x"]).problems, [
+    { path: "--sticky-secre", message: "unknown flag (see --help)" },
+  ]);
+});
+
+Deno.test("parseFlags() keeps the last of a repeated flag but joins repeated list flags", () => {
   const parsed = parseFlags([
     "--port",
     "1",
@@ -57,8 +84,15 @@ Deno.test("parseFlags() keeps the last of a repeated flag but joins repeated --b
     "--backends",
     "http://a",
     "--backends=http://b",
+    "--trusted-proxies=10.0.0.0/8",
+    "--trusted-proxies",
+    "::1,127.0.0.1",
   ]);
-  assert.deepEqual(parsed.values, { port: "2", backends: "http://a,http://b" });
+  assert.deepEqual(parsed.values, {
+    port: "2",
+    backends: "http://a,http://b",
+    "trusted-proxies": "10.0.0.0/8,::1,127.0.0.1",
+  });
 });
 
 Deno.test("parseFlags() reads --help, -h and --version", () => {

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { envVarName, VALUE_FLAGS } from "./flags.ts";
 import { HELP_TEXT } from "./help.ts";
+import { STRATEGY_NAMES } from "./types.ts";
 
 Deno.test("HELP_TEXT documents every flag with its environment variable and default", () => {
   for (const flag of VALUE_FLAGS) {
+    if ("noFlag" in flag) continue;
     const line = HELP_TEXT.split("\n").findIndex((text) =>
       text.startsWith(`  --${flag.name} ${flag.valueName} `)
     );
@@ -44,4 +46,19 @@ Deno.test("HELP_TEXT documents the admin flags and where the token is safer", ()
 
 Deno.test("HELP_TEXT fits in 100 columns", () => {
   for (const line of HELP_TEXT.split("\n")) assert.ok(line.length <= 100, line);
+});
+
+Deno.test("HELP_TEXT lists the sticky secret by its variable, with no flag", () => {
+  assert.match(
+    HELP_TEXT,
+    /^ {2}SLUICE_STICKY_SECRET +HMAC key .*\n +or sticky\.secret in the file; default: random per process\n +no flag/m,
+  );
+  assert.doesNotMatch(HELP_TEXT, /--sticky-secret/);
+});
+
+Deno.test("HELP_TEXT lists every strategy name", () => {
+  const lines = HELP_TEXT.split("\n");
+  const strategy = lines.findIndex((line) => line.startsWith("  --strategy NAME "));
+  const listed = lines.slice(strategy + 2, strategy + 4).join(" ").replaceAll(/\s+/g, " ").trim();
+  assert.equal(listed, STRATEGY_NAMES.join(", "));
 });

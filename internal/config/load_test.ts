@@ -5,11 +5,16 @@ import { loadConfig, type LoadConfigOptions, type LoadResult } from "./load.ts";
 import type { Config } from "./types.ts";
 
 const TESTDATA = `${import.meta.dirname}/testdata`;
+const STRATEGIES = "round_robin, random, weighted_round_robin, least_connections, " +
+  "power_of_two_choices, least_time, ip_hash, consistent_hash";
 
 const DEFAULTS: Config = {
   host: "0.0.0.0",
   port: 8080,
   strategy: "round_robin",
+  hashKey: { source: "ip" },
+  sticky: undefined,
+  trustedProxies: [],
   backends: [],
   health: {
     path: undefined,
@@ -278,6 +283,13 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
       host: "127.0.0.1",
       port: 9090,
       strategy: "round_robin",
+      hashKey: { source: "header", name: "x-user-id" },
+      sticky: {
+        cookie: "sluice_upstream",
+        secret: "test-sticky-secret-0123456789",
+        secretGenerated: false,
+      },
+      trustedProxies: ["10.0.0.0/8", "::1/128"],
       backends: [
         { url: "http://localhost:9001", name: "a", weight: 2 },
         { url: "http://localhost:9002", name: "localhost:9002", weight: 1 },
@@ -354,7 +366,7 @@ Deno.test("loadConfig() reports a bad flag or variable value under its name", as
     message: '"10 sec" is not a duration (use 250ms, 2s, 1m or milliseconds)',
   }]);
   assert.deepEqual(await problemsOf(["--strategy=foo"], hermetic()), [
-    { path: "--strategy", message: '"foo" is not one of round_robin' },
+    { path: "--strategy", message: `"foo" is not one of ${STRATEGIES}` },
   ]);
 });
 
@@ -370,7 +382,7 @@ Deno.test("loadConfig() lists every problem of every source at once", async () =
     { path: "--prot", message: "unknown flag (did you mean --port? see --help)" },
     { path: "argv", message: 'unexpected argument "extra" (every option is a --flag; see --help)' },
     { path: "port", message: "99999 is out of range 0-65535" },
-    { path: "strategy", message: '"foo" is not one of round_robin' },
+    { path: "strategy", message: `"foo" is not one of ${STRATEGIES}` },
     {
       path: "backends[1]",
       message: '"localhost:9001" is not an http(s) URL (did you mean "http://localhost:9001"?)',
@@ -388,7 +400,7 @@ Deno.test("loadConfig() lists every problem of every source at once", async () =
 Deno.test("loadConfig() throws a ConfigError whose message lists every problem", async () => {
   await assert.rejects(loadConfig(["--port=abc", "--strategy=foo"], hermetic()), {
     name: "ConfigError",
-    message: '--port: "abc" is not an integer\n--strategy: "foo" is not one of round_robin',
+    message: `--port: "abc" is not an integer\n--strategy: "foo" is not one of ${STRATEGIES}`,
   });
 });
 
@@ -475,4 +487,94 @@ Deno.test("loadConfig() returns the version text", async () => {
   assert.deepEqual(result, { kind: "version", text: `sluice 1.2.3 (deno ${Deno.version.deno})` });
   const unknown = await loadConfig(["--version"]);
   assert.equal(unknown.kind === "version" && unknown.text.startsWith("sluice unknown "), true);
+});
+
+Deno.test("loadConfig() takes the sticky secret from SLUICE_STICKY_SECRET or the file", async () => {
+  const files = { "s.yaml": "sticky:\n  cookie: lb\n  secret: file-secret-0123456789" };
+  const fromEnv = await configOf(
+    ["--sticky-cookie", "lb"],
+    hermetic({ SLUICE_STICKY_SECRET: "env-secret-0123456789" }),
+  );
+  assert.deepEqual(fromEnv.sticky, {
+    cookie: "lb",
+    secret: "env-secret-0123456789",
+    secretGenerated: false,
+  });
+  const fromFile = await configOf(["--config", "s.yaml"], hermetic({}, files));
+  assert.equal(fromFile.sticky?.secret, "file-secret-0123456789");
+  const both = await configOf(
+    ["--config", "s.yaml", "--sticky-cookie", "other"],
+    hermetic({ SLUICE_STICKY_SECRET: "env-secret-0123456789" }, files),
+  );
+  assert.deepEqual(both.sticky, {
+    cookie: "other",
+    secret: "env-secret-0123456789",
+    secretGenerated: false,
+  });
+  const generated = await configOf(["--sticky-cookie", "lb"], hermetic());
+  assert.equal(generated.sticky?.secretGenerated, true);
+});
+
+Deno.test("loadConfig() refuses the sticky secret on the command line", async () => {
+  assert.deepEqual(
+    await problemsOf(
+      ["--sticky-cookie", "lb", "--sticky-secret", "flag-secret-0123456789"],
+      hermetic(),
+    ),
+    [{
+      path: "--sticky-secret",
+      message: "is not accepted on the command line, where every user sees it (ps): set " +
+        "SLUICE_STICKY_SECRET or sticky.secret in the config file",
+    }],
+  );
+});
+
+Deno.test("loadConfig() reports the new settings under the flag or variable that set them", async () => {
+  assert.deepEqual(
+    await problemsOf(
+      ["--hash-key", "query", "--sticky-cookie", "a b", "--trusted-proxies", "10.0.0.0/8,nope"],
+      hermetic({ SLUICE_STICKY_SECRET: "short" }),
+    ),
+    [
+      {
+        path: "--hash-key",
+        message: '"query" is not one of ip, path, header:NAME, cookie:NAME (NAME: letters, ' +
+          "digits and !#$%&'*+-.^_`|~)",
+      },
+      {
+        path: "--sticky-cookie",
+        message: '"a b" is not a cookie name: use letters, digits and !#$%&\'*+-.^_`|~ only ' +
+          "(an RFC 6265 token), e.g. sluice_upstream",
+      },
+      {
+        path: "SLUICE_STICKY_SECRET",
+        message: "is 5 characters long: a secret under 16 characters can be guessed (make one " +
+          "with: openssl rand -hex 32)",
+      },
+      {
+        path: "--trusted-proxies",
+        message: '"nope" is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32, ' +
+          "192.0.2.7)",
+      },
+    ],
+  );
+});
+
+Deno.test("loadConfig() reads hash key and trusted proxies from flags and variables", async () => {
+  const config = await configOf(
+    ["--hash-key", "cookie:session", "--trusted-proxies", "10.0.0.0/8", "--trusted-proxies=::1"],
+    hermetic({ SLUICE_TRUSTED_PROXIES: "192.0.2.0/24" }),
+  );
+  assert.deepEqual(config.hashKey, { source: "cookie", name: "session" });
+  assert.deepEqual(
+    config.trustedProxies,
+    ["10.0.0.0/8", "::1/128"],
+    "the flag replaces the variable",
+  );
+  const fromEnv = await configOf(
+    [],
+    hermetic({ SLUICE_TRUSTED_PROXIES: "192.0.2.0/24, 2001:db8::/32", SLUICE_HASH_KEY: "path" }),
+  );
+  assert.deepEqual(fromEnv.trustedProxies, ["192.0.2.0/24", "2001:db8::/32"]);
+  assert.deepEqual(fromEnv.hashKey, { source: "path" });
 });

@@ -30,6 +30,7 @@ export type {
   LoggingConfig,
   LogLevel,
   ProxyConfig,
+  StickyConfig,
   StrategyName,
   TimeoutsConfig,
   UpstreamConfig,

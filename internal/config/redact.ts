@@ -4,6 +4,7 @@
  * @module
  */
 
+import { formatHashKey } from "../balancer/hash_key.ts";
 import { formatDuration } from "./duration.ts";
 import type { Config } from "./types.ts";
 
@@ -14,9 +15,10 @@ const REDACTED = "[redacted]";
  * Turns a runtime `Config` back into the config file shape (snake_case keys, durations such as
  * `"10s"`, sizes in bytes) with every secret replaced, for `GET /api/config` and logs.
  *
- * `admin.token` becomes `"[redacted]"` when set; settings that are unset (`admin.token`,
- * `health.path`) are `null` rather than left out, so a reader sees every key. The result is a
- * fresh object that shares nothing with `config`.
+ * `admin.token` and `sticky.secret` become `"[redacted]"` when set; settings that are unset
+ * (`admin.token`, `health.path`, `sticky`, a `sticky.secret` generated for the process) are
+ * `null` rather than left out, so a reader sees every key. The result is a fresh object that
+ * shares nothing with `config`.
  *
  * @example
  * ```ts
@@ -28,11 +30,16 @@ const REDACTED = "[redacted]";
  * @returns A JSON-serialisable object in the file shape, safe to show.
  */
 export function redactConfig(config: Config): Record<string, unknown> {
-  const { health, timeouts, proxy, logging, admin } = config;
+  const { health, timeouts, proxy, logging, admin, sticky } = config;
   return {
     host: config.host,
     port: config.port,
     strategy: config.strategy,
+    hash_key: formatHashKey(config.hashKey),
+    sticky: sticky === undefined
+      ? null
+      : { cookie: sticky.cookie, secret: sticky.secretGenerated ? null : REDACTED },
+    trusted_proxies: [...config.trustedProxies],
     backends: config.backends.map(({ url, name, weight }) => ({ url, name, weight })),
     health: {
       path: health.path ?? null,

@@ -4,12 +4,16 @@ import { validateConfig } from "./schema.ts";
 import type { Config } from "./types.ts";
 
 const TOKEN = "s3cret-admin-token-0123456789";
+const STICKY_SECRET = "s3cret-sticky-key-0123456789";
 
 /** A configuration with every setting away from its default. */
 const FULL: Config = validateConfig({
   host: "127.0.0.1",
   port: 9000,
-  strategy: "round_robin",
+  strategy: "consistent_hash",
+  hash_key: "cookie:session",
+  sticky: { cookie: "lb", secret: STICKY_SECRET },
+  trusted_proxies: ["10.0.0.0/8", "2001:db8::/32"],
   backends: [{ url: "http://a:1", name: "a", weight: 3 }, "https://b.example"],
   health: {
     path: "/health",
@@ -24,11 +28,14 @@ const FULL: Config = validateConfig({
   admin: { host: "0.0.0.0", port: 9001, token: TOKEN },
 });
 
-Deno.test("redactConfig() writes the file shape with the admin token redacted", () => {
+Deno.test("redactConfig() writes the file shape with the admin token and sticky secret redacted", () => {
   assert.deepEqual(redactConfig(FULL), {
     host: "127.0.0.1",
     port: 9000,
-    strategy: "round_robin",
+    strategy: "consistent_hash",
+    hash_key: "cookie:session",
+    sticky: { cookie: "lb", secret: "[redacted]" },
+    trusted_proxies: ["10.0.0.0/8", "2001:db8::/32"],
     backends: [
       { url: "http://a:1", name: "a", weight: 3 },
       { url: "https://b.example", name: "b.example", weight: 1 },
@@ -47,10 +54,14 @@ Deno.test("redactConfig() writes the file shape with the admin token redacted", 
   });
 });
 
-Deno.test("redactConfig() never contains the token, however it is serialised", () => {
+Deno.test("redactConfig() never contains a secret, however it is serialised", () => {
   const redacted = redactConfig(FULL);
-  assert.ok(!JSON.stringify(redacted).includes(TOKEN));
-  assert.ok(!Deno.inspect(redacted, { depth: Infinity }).includes(TOKEN));
+  for (const secret of [TOKEN, STICKY_SECRET]) {
+    assert.ok(!JSON.stringify(redacted).includes(secret));
+    assert.ok(!Deno.inspect(redacted, { depth: Infinity }).includes(secret));
+  }
+  const generated = validateConfig({ sticky: { cookie: "lb" } });
+  assert.ok(!JSON.stringify(redactConfig(generated)).includes(generated.sticky!.secret));
 });
 
 Deno.test("redactConfig() shows unset settings as null", () => {
@@ -58,14 +69,22 @@ Deno.test("redactConfig() shows unset settings as null", () => {
   assert.deepEqual(redacted.admin, { host: "127.0.0.1", port: 8090, token: null });
   assert.equal((redacted.health as Record<string, unknown>).path, null);
   assert.equal(JSON.parse(JSON.stringify(redacted)).admin.token, null);
+  assert.equal(redacted.sticky, null);
+  assert.deepEqual(redacted.trusted_proxies, []);
+  assert.deepEqual(redactConfig(validateConfig({ sticky: { cookie: "lb" } })).sticky, {
+    cookie: "lb",
+    secret: null,
+  }, "a secret generated for the process was not set");
 });
 
 Deno.test("redactConfig() reads back as the same configuration once the secret is restored", () => {
   const file = structuredClone(redactConfig(FULL)) as {
     health: Record<string, unknown>;
     admin: Record<string, unknown>;
+    sticky: Record<string, unknown>;
   };
   file.admin.token = TOKEN;
+  file.sticky.secret = STICKY_SECRET;
   assert.deepEqual(validateConfig(file), FULL);
   const defaults = validateConfig({});
   const plain = structuredClone(redactConfig(defaults)) as typeof file;
@@ -76,12 +95,15 @@ Deno.test("redactConfig() reads back as the same configuration once the secret i
 
 Deno.test("redactConfig() has one key for every setting of Config", () => {
   const redacted = redactConfig(FULL);
-  assert.deepEqual(Object.keys(redacted).toSorted(), Object.keys(FULL).toSorted());
+  const snakeCase = (key: string) => key.replaceAll(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  assert.deepEqual(Object.keys(redacted).toSorted(), Object.keys(FULL).map(snakeCase).toSorted());
   for (const [section, value] of Object.entries(FULL)) {
-    if (typeof value !== "object" || Array.isArray(value)) continue;
+    // hash_key is written as its text, e.g. "cookie:session".
+    if (typeof value !== "object" || Array.isArray(value) || section === "hashKey") continue;
     assert.equal(
-      Object.keys(redacted[section] as object).length,
-      Object.keys(value).length,
+      Object.keys(redacted[snakeCase(section)] as object).length,
+      // sticky.secretGenerated shows as a null secret.
+      Object.keys(value).filter((key) => key !== "secretGenerated").length,
       `${section} has a setting redactConfig() leaves out`,
     );
   }

@@ -9,6 +9,8 @@
  */
 
 import { z } from "zod";
+import { formatHashKey, type HashKey, parseHashKey } from "../balancer/hash_key.ts";
+import { formatCidr, parseCidr } from "../net/mod.ts";
 import { showValue } from "./_show.ts";
 import { suggestName } from "./_suggest.ts";
 import { CONFIG_DEFAULTS } from "./defaults.ts";
@@ -21,6 +23,7 @@ import {
   LOG_FORMATS,
   LOG_LEVELS,
   type LogFormat,
+  type StickyConfig,
   STRATEGY_NAMES,
   type UpstreamConfig,
 } from "./types.ts";
@@ -132,39 +135,49 @@ function hostSchema(portSetting: string) {
   });
 }
 
-/** Shortest admin token accepted: 16 random characters resist guessing over the network. */
-const MIN_TOKEN_LENGTH = 16;
+/** Shortest secret accepted (admin token, sticky secret): 16 random characters resist guessing. */
+const MIN_SECRET_LENGTH = 16;
 
 /**
- * The admin token. Its messages never show the value: they end up in logs and terminals, and
- * even a rejected token may be the one in use elsewhere.
+ * A secret such as the admin token, with `check` for what else it must be. Its messages never
+ * show the value: they end up in logs and terminals, and even a rejected secret may be the one
+ * in use elsewhere.
  */
-const tokenSchema = z.string({ error: "must be a string (quote it in YAML)" })
-  .superRefine((token, ctx) => {
-    if (token === "") {
-      ctx.addIssue({
-        code: "custom",
-        message: `is empty (give at least ${MIN_TOKEN_LENGTH} characters, or leave it unset)`,
-      });
-      return;
-    }
-    // It travels in `Authorization: Bearer <token>` (RFC 6750 §2.1), where spaces end it and
-    // header values are bytes, so only visible ASCII is safe.
-    if (/[^\x21-\x7e]/.test(token)) {
-      ctx.addIssue({
-        code: "custom",
-        message: "must be visible ASCII characters only: no spaces, control characters or " +
-          "accented letters (it is sent in an HTTP header)",
-      });
-    }
-    if (token.length < MIN_TOKEN_LENGTH) {
-      ctx.addIssue({
-        code: "custom",
-        message: `is ${token.length} characters long: a token under ${MIN_TOKEN_LENGTH} ` +
-          "characters can be guessed (make one with: openssl rand -hex 32)",
-      });
-    }
-  });
+function secretSchema(
+  noun: string,
+  check: (secret: string, ctx: z.core.$RefinementCtx<string>) => void = () => {},
+) {
+  return z.string({ error: "must be a string (quote it in YAML)" })
+    .superRefine((secret, ctx) => {
+      if (secret === "") {
+        ctx.addIssue({
+          code: "custom",
+          message: `is empty (give at least ${MIN_SECRET_LENGTH} characters, or leave it unset)`,
+        });
+        return;
+      }
+      check(secret, ctx);
+      if (secret.length < MIN_SECRET_LENGTH) {
+        ctx.addIssue({
+          code: "custom",
+          message: `is ${secret.length} characters long: a ${noun} under ${MIN_SECRET_LENGTH} ` +
+            "characters can be guessed (make one with: openssl rand -hex 32)",
+        });
+      }
+    });
+}
+
+const tokenSchema = secretSchema("token", (token, ctx) => {
+  // It travels in `Authorization: Bearer <token>` (RFC 6750 §2.1), where spaces end it and
+  // header values are bytes, so only visible ASCII is safe.
+  if (/[^\x21-\x7e]/.test(token)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be visible ASCII characters only: no spaces, control characters or " +
+        "accented letters (it is sent in an HTTP header)",
+    });
+  }
+});
 
 const healthPathSchema = text().superRefine((path, ctx) => {
   const shown = showValue(path);
@@ -245,6 +258,71 @@ function urlOf(backend: unknown): string | undefined {
     return undefined;
   }
 }
+
+const hashKeySchema = text().transform((value, ctx): HashKey => {
+  try {
+    return parseHashKey(value);
+  } catch {
+    ctx.addIssue({
+      code: "custom",
+      message: `${showValue(value)} is not one of ip, path, header:NAME, cookie:NAME ` +
+        "(NAME: letters, digits and !#$%&'*+-.^_`|~)",
+    });
+    return z.NEVER;
+  }
+});
+
+/** RFC 6265 §4.1.1: a cookie name is an RFC 2616 token. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+const cookieNameSchema = text().superRefine((name, ctx) => {
+  if (!COOKIE_NAME.test(name)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${showValue(name)} is not a cookie name: use letters, digits and ` +
+        "!#$%&'*+-.^_`|~ only (an RFC 6265 token), e.g. sluice_upstream",
+    });
+  }
+});
+
+const stickyShape = {
+  cookie: cookieNameSchema.optional(),
+  secret: secretSchema("secret").optional(),
+};
+
+const stickySchema = z.strictObject(stickyShape, { error: objectError })
+  .transform((sticky): StickyConfig | undefined => {
+    // The cookie name turns stickiness on; a secret alone (e.g. a shared environment) does not.
+    if (sticky.cookie === undefined) return undefined;
+    return sticky.secret === undefined
+      ? { cookie: sticky.cookie, secret: randomSecret(), secretGenerated: true }
+      : { cookie: sticky.cookie, secret: sticky.secret, secretGenerated: false };
+  });
+
+/** 32 random bytes as hex: the sticky secret of a process that was given none. */
+function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Blocks and addresses, as a list or (flags, environment) one comma-separated string. */
+const trustedProxiesSchema = z.preprocess(
+  (value) =>
+    typeof value === "string"
+      ? value.split(",").map((item) => item.trim()).filter((item) => item !== "")
+      : value,
+  z.array(
+    text().transform((value, ctx): string => {
+      try {
+        return formatCidr(parseCidr(value.trim()));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+    { error: (issue) => `${showValue(issue.input)} is not a list of IP addresses or CIDR blocks` },
+  ).transform((blocks) => [...new Set(blocks)]),
+);
 
 const healthShape = {
   path: healthPathSchema.optional(),
@@ -327,6 +405,9 @@ function rootShape(defaultFormat: LogFormat) {
     host: hostSchema(`"port" or --port`).default(CONFIG_DEFAULTS.host),
     port: integer(0, 65_535).default(CONFIG_DEFAULTS.port),
     strategy: oneOf(STRATEGY_NAMES).default(CONFIG_DEFAULTS.strategy),
+    hash_key: hashKeySchema.prefault(formatHashKey(CONFIG_DEFAULTS.hashKey)),
+    sticky: section(stickySchema.optional()),
+    trusted_proxies: section(trustedProxiesSchema.default(() => [])),
     backends: section(backendsSchema.default(() => [])),
     health: section(healthSchema.prefault({})),
     timeouts: section(timeoutsSchema.prefault({})),
@@ -342,6 +423,7 @@ function rootShape(defaultFormat: LogFormat) {
 const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ["", Object.keys(rootShape("json"))],
   ["backends[]", Object.keys(backendShape)],
+  ["sticky", Object.keys(stickyShape)],
   ["health", Object.keys(healthShape)],
   ["timeouts", Object.keys(timeoutsShape)],
   ["proxy", Object.keys(proxyShape)],
@@ -385,6 +467,9 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       port: file.port,
       backends: file.backends,
       strategy: file.strategy,
+      hashKey: file.hash_key,
+      sticky: file.sticky,
+      trustedProxies: file.trusted_proxies,
       health: file.health,
       timeouts: file.timeouts,
       proxy: file.proxy,

@@ -8,6 +8,9 @@ const DEFAULTS: Config = {
   host: "0.0.0.0",
   port: 8080,
   strategy: "round_robin",
+  hashKey: { source: "ip" },
+  sticky: undefined,
+  trustedProxies: [],
   backends: [],
   health: {
     path: undefined,
@@ -21,6 +24,9 @@ const DEFAULTS: Config = {
   logging: { level: "info", format: "json" },
   admin: { host: "127.0.0.1", port: 8090, token: undefined },
 };
+
+const STRATEGIES = "round_robin, random, weighted_round_robin, least_connections, " +
+  "power_of_two_choices, least_time, ip_hash, consistent_hash";
 
 /** The problems `validateConfig` reports for `input`; fails when it does not throw. */
 function problemsOf(input: unknown): readonly ConfigProblem[] {
@@ -66,7 +72,10 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
   const config = validateConfig({
     host: "127.0.0.1",
     port: 0,
-    strategy: "round_robin",
+    strategy: "consistent_hash",
+    hash_key: "path",
+    sticky: { cookie: "lb", secret: "sticky-secret-0123456789" },
+    trusted_proxies: ["10.0.0.0/8", "2001:DB8::/32", "127.0.0.1"],
     backends: [
       { url: "http://localhost:9001/", name: "a", weight: 3 },
       "https://example.com:443",
@@ -86,7 +95,10 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
   assert.deepEqual(config, {
     host: "127.0.0.1",
     port: 0,
-    strategy: "round_robin",
+    strategy: "consistent_hash",
+    hashKey: { source: "path" },
+    sticky: { cookie: "lb", secret: "sticky-secret-0123456789", secretGenerated: false },
+    trustedProxies: ["10.0.0.0/8", "2001:db8::/32", "127.0.0.1/32"],
     backends: [
       { url: "http://localhost:9001", name: "a", weight: 3 },
       { url: "https://example.com", name: "example.com", weight: 1 },
@@ -111,7 +123,15 @@ Deno.test("validateConfig() reads integers given as digit strings, as flags give
 
 Deno.test("validateConfig() treats empty YAML sections (null) as defaults", () => {
   assert.deepEqual(
-    validateConfig({ backends: null, health: null, timeouts: null, proxy: null, logging: null }),
+    validateConfig({
+      backends: null,
+      health: null,
+      timeouts: null,
+      proxy: null,
+      logging: null,
+      sticky: null,
+      trusted_proxies: null,
+    }),
     DEFAULTS,
   );
 });
@@ -186,7 +206,7 @@ Deno.test("validateConfig() reports a port out of range, or not an integer", () 
 
 Deno.test("validateConfig() reports an unknown strategy, log level or log format", () => {
   assert.deepEqual(problemsOf({ strategy: "foo", logging: { level: "verbose", format: "xml" } }), [
-    { path: "strategy", message: '"foo" is not one of round_robin' },
+    { path: "strategy", message: `"foo" is not one of ${STRATEGIES}` },
     { path: "logging.level", message: '"verbose" is not one of debug, info, warn, error' },
     { path: "logging.format", message: '"xml" is not one of json, pretty' },
   ]);
@@ -465,7 +485,7 @@ Deno.test("validateConfig() lists the admin problems with every other one", () =
       admin: { host: "0.0.0.0", extra: true },
     }),
     [
-      { path: "strategy", message: '"foo" is not one of round_robin' },
+      { path: "strategy", message: `"foo" is not one of ${STRATEGIES}` },
       { path: "admin.extra", message: 'unknown key "extra"' },
       { path: "admin.token", message: `the admin API on "0.0.0.0" ${NEEDS_TOKEN}` },
       {
@@ -512,4 +532,130 @@ Deno.test("validateConfig() never shares default arrays between results", () => 
   const first = validateConfig({});
   first.backends.push({ url: "http://x", name: "x", weight: 1 });
   assert.deepEqual(validateConfig({}).backends, []);
+});
+
+Deno.test("validateConfig() reads every hash key form", () => {
+  const keyOf = (hash_key: string) => validateConfig({ hash_key }).hashKey;
+  assert.deepEqual(keyOf("ip"), { source: "ip" });
+  assert.deepEqual(keyOf("path"), { source: "path" });
+  assert.deepEqual(keyOf("header:X-User-Id"), { source: "header", name: "x-user-id" });
+  assert.deepEqual(keyOf("cookie:session"), { source: "cookie", name: "session" });
+});
+
+Deno.test("validateConfig() lists the hash key forms for a bad one", () => {
+  const forms = "is not one of ip, path, header:NAME, cookie:NAME (NAME: letters, digits and " +
+    "!#$%&'*+-.^_`|~)";
+  assert.deepEqual(
+    ["url", "header:", "cookie:a b", "IP"].flatMap((hash_key) => problemsOf({ hash_key })),
+    [
+      { path: "hash_key", message: `"url" ${forms}` },
+      { path: "hash_key", message: `"header:" ${forms}` },
+      { path: "hash_key", message: `"cookie:a b" ${forms}` },
+      { path: "hash_key", message: `"IP" ${forms}` },
+    ],
+  );
+  assert.deepEqual(problemsOf({ hash_key: 1 }), [{
+    path: "hash_key",
+    message: "1 is not a string",
+  }]);
+});
+
+Deno.test("validateConfig() turns sticky sessions on with a cookie name", () => {
+  assert.deepEqual(
+    validateConfig({ sticky: { cookie: "lb", secret: "0123456789abcdef" } }).sticky,
+    {
+      cookie: "lb",
+      secret: "0123456789abcdef",
+      secretGenerated: false,
+    },
+  );
+  assert.equal(validateConfig({}).sticky, undefined);
+  assert.equal(
+    validateConfig({ sticky: { secret: "0123456789abcdef" } }).sticky,
+    undefined,
+    "a secret alone (e.g. from a shared environment) does not turn stickiness on",
+  );
+});
+
+Deno.test("validateConfig() makes a random sticky secret per process when none is set", () => {
+  const first = validateConfig({ sticky: { cookie: "lb" } }).sticky;
+  const second = validateConfig({ sticky: { cookie: "lb" } }).sticky;
+  assert.equal(first?.secretGenerated, true);
+  assert.match(first?.secret ?? "", /^[0-9a-f]{64}$/, "32 random bytes");
+  assert.notEqual(first?.secret, second?.secret);
+});
+
+Deno.test("validateConfig() checks the sticky cookie name and secret", () => {
+  const token =
+    "letters, digits and !#$%&'*+-.^_`|~ only (an RFC 6265 token), e.g. sluice_upstream";
+  assert.deepEqual(
+    problemsOf({ sticky: { cookie: "my cookie", secret: "short", extra: 1 } }),
+    [
+      { path: "sticky.cookie", message: `"my cookie" is not a cookie name: use ${token}` },
+      {
+        path: "sticky.secret",
+        message: "is 5 characters long: a secret under 16 characters can be guessed (make one " +
+          "with: openssl rand -hex 32)",
+      },
+      { path: "sticky.extra", message: 'unknown key "extra"' },
+    ],
+  );
+  assert.deepEqual(problemsOf({ sticky: { cookie: "", secret: "" } }), [
+    { path: "sticky.cookie", message: `"" is not a cookie name: use ${token}` },
+    {
+      path: "sticky.secret",
+      message: "is empty (give at least 16 characters, or leave it unset)",
+    },
+  ]);
+  for (const cookie of ["a=b", "a;b", "a,b", "é", "a\tb", '"a"']) {
+    assert.equal(problemsOf({ sticky: { cookie } }).length, 1, cookie);
+  }
+  assert.deepEqual(problemsOf({ sticky: { secret: 1234567890123456 } }), [
+    { path: "sticky.secret", message: "must be a string (quote it in YAML)" },
+  ]);
+  assert.deepEqual(problemsOf({ sticky: "lb" }), [
+    { path: "sticky", message: '"lb" is not an object (a mapping of keys to values)' },
+  ]);
+  assert.deepEqual(problemsOf({ sticky: { cookei: "lb" } }), [
+    { path: "sticky.cookei", message: 'unknown key "cookei" (did you mean "cookie"?)' },
+  ]);
+});
+
+Deno.test("validateConfig() normalises trusted proxies, from a list or a comma-separated string", () => {
+  assert.deepEqual(
+    validateConfig({
+      trusted_proxies: ["10.0.0.0/8", " 192.0.2.7 ", "::1", "2001:DB8:0::/48", "10.0.0.0/8"],
+    }).trustedProxies,
+    ["10.0.0.0/8", "192.0.2.7/32", "::1/128", "2001:db8::/48"],
+  );
+  assert.deepEqual(
+    validateConfig({ trusted_proxies: "127.0.0.1, ::ffff:10.0.0.0/104,," }).trustedProxies,
+    ["127.0.0.1/32", "10.0.0.0/8"],
+  );
+  assert.deepEqual(validateConfig({ trusted_proxies: [] }).trustedProxies, []);
+  assert.deepEqual(validateConfig({ trusted_proxies: "" }).trustedProxies, []);
+});
+
+Deno.test("validateConfig() reports every bad trusted proxy by its place", () => {
+  assert.deepEqual(problemsOf({ trusted_proxies: ["10.0.0.1/8", "lb.internal", "::/200", 7] }), [
+    {
+      path: "trusted_proxies[0]",
+      message: '"10.0.0.1/8" has bits set past its prefix (did you mean 10.0.0.0/8 or ' +
+        "10.0.0.1/32?)",
+    },
+    {
+      path: "trusted_proxies[1]",
+      message: '"lb.internal" is not an IP address or CIDR block (e.g. 10.0.0.0/8, ' +
+        "2001:db8::/32, 192.0.2.7)",
+    },
+    {
+      path: "trusted_proxies[2]",
+      message: '"::/200" has a prefix length over 128, the bits of the address',
+    },
+    { path: "trusted_proxies[3]", message: "7 is not a string" },
+  ]);
+  assert.deepEqual(problemsOf({ trusted_proxies: { a: 1 } }), [{
+    path: "trusted_proxies",
+    message: '{"a":1} is not a list of IP addresses or CIDR blocks',
+  }]);
 });

@@ -7,6 +7,10 @@
  * @module
  */
 
+import type { HashKey } from "../balancer/hash_key.ts";
+
+export type { HashKey };
+
 /** Names accepted by `--strategy` / `"strategy"`. */
 export const STRATEGY_NAMES = [
   "round_robin",
@@ -97,6 +101,22 @@ export interface AdminConfig {
   token: string | undefined;
 }
 
+/** Sticky sessions: a signed cookie pins each client to the upstream that first served it. */
+export interface StickyConfig {
+  /** Name of the cookie, an RFC 6265 token. */
+  cookie: string;
+  /**
+   * HMAC-SHA256 key of the cookie values, at least 16 characters; from `SLUICE_STICKY_SECRET`
+   * or `sticky.secret`, never from argv.
+   */
+  secret: string;
+  /**
+   * True when no secret was configured and `secret` is random for this process: a restart then
+   * invalidates every cookie, so clients are balanced afresh.
+   */
+  secretGenerated: boolean;
+}
+
 /** The whole validated configuration. */
 export interface Config {
   /** Address the proxy listens on. @default "0.0.0.0" */
@@ -107,6 +127,16 @@ export interface Config {
   backends: UpstreamConfig[];
   /** Load-balancing strategy. @default "round_robin" */
   strategy: StrategyName;
+  /** What `consistent_hash` hashes (file key `hash_key`). @default { source: "ip" } */
+  hashKey: HashKey;
+  /** Sticky sessions over any strategy; `undefined` (off) unless a cookie name is set. */
+  sticky: StickyConfig | undefined;
+  /**
+   * Proxies whose X-Forwarded-For names the client (file key `trusted_proxies`): CIDR blocks in
+   * canonical form, a single address as `/32` or `/128`, e.g. `["10.0.0.0/8", "::1/128"]`.
+   * @default []
+   */
+  trustedProxies: string[];
   /** Active health checks (file section `health`). */
   health: HealthConfig;
   /** Data-plane and shutdown timeouts (file section `timeouts`). */

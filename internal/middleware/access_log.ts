@@ -13,7 +13,7 @@ export interface AccessLogEntry {
   /** When the request arrived, ISO 8601. */
   time: string;
   request_id: string;
-  /** Client IP address. */
+  /** Client IP address: the socket's peer, or the client a trusted proxy named. */
   client: string;
   method: string;
   /** Path and query as received. */
@@ -67,7 +67,7 @@ function write(
   const entry: AccessLogEntry = {
     time: new Date(ctx.receivedAt).toISOString(),
     request_id: ctx.requestId,
-    client: ctx.clientAddress,
+    client: ctx.clientIp,
     method: ctx.request.method,
     path: pathAndQuery(ctx.request.url),
     status: outcome.clientAborted ? STATUS_CLIENT_CLOSED : status,

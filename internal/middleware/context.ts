@@ -37,6 +37,11 @@ export interface RequestContext {
   requestId: string;
   /** The upstream of the last attempt, if one was chosen. */
   upstream: Upstream | undefined;
+  /**
+   * The upstream a valid sticky-session cookie pins the client to (set by `sticky()`). The
+   * director's first attempt goes there while it is available, without asking the strategy.
+   */
+  pinned: Upstream | undefined;
   /** Upstream attempts made (0 when none was available). */
   attempts: number;
   /**
@@ -87,6 +92,7 @@ export function createContext(
     receivedAt: Date.now(),
     requestId: "",
     upstream: undefined,
+    pinned: undefined,
     attempts: 0,
     responseDone: undefined,
   };

@@ -1,10 +1,11 @@
 /**
  * The middleware chain: `(ctx, next)` onion composed once, and the built-in middleware
- * (request id, access log, recover).
+ * (request id, client IP behind trusted proxies, access log, recover, sticky sessions).
  *
  * @module
  */
 export { accessLog, type AccessLogEntry, type AccessLogOptions } from "./access_log.ts";
+export { clientIp, type ClientIpOptions, resolveClientIp } from "./client_ip.ts";
 export { compose } from "./compose.ts";
 export {
   createContext,
@@ -17,3 +18,4 @@ export {
 export { metrics, type MetricsOptions } from "./metrics.ts";
 export { recover } from "./recover.ts";
 export { isSaneRequestId, requestId } from "./request_id.ts";
+export { sticky, type StickyOptions, StickySigner } from "./sticky.ts";

@@ -28,9 +28,10 @@ export interface DirectorOptions extends ForwardOptions {
 }
 
 /**
- * Creates the innermost handler of the proxy: select an available upstream
- * (`strategy.select(pool.available(), ctx)`), forward the request, and on a connect failure try
- * another upstream not tried yet, up to `retries` times, while the body can be replayed.
+ * Creates the innermost handler of the proxy: select an available upstream (`ctx.pinned` when a
+ * sticky session names one that is available, else `strategy.select(pool.available(), ctx)`),
+ * forward the request, and on a connect failure try another upstream not tried yet, up to
+ * `retries` times, while the body can be replayed.
  * @param options pool, strategy, transport and timeouts.
  * @returns a handler that resolves with the upstream's response.
  * @throws {NoUpstreamError} (from the handler) when no upstream is available.
@@ -50,7 +51,7 @@ export function createDirector(options: DirectorOptions): Handler {
         const available = pool.available();
         const upstream = tried
           ? selectUntried(strategy, available, ctx, tried)
-          : strategy.select(available, ctx);
+          : pinnedIn(available, ctx.pinned) ?? strategy.select(available, ctx);
         if (upstream === undefined) {
           if (tried) throw lastError;
           throw new NoUpstreamError(pool.size);
@@ -84,6 +85,17 @@ export function createDirector(options: DirectorOptions): Handler {
       throw error;
     }
   };
+}
+
+/**
+ * The upstream a sticky session pins the request to, when it is in the available snapshot;
+ * a retry never goes back to it (it was the first attempt), the strategy picks then.
+ */
+function pinnedIn(
+  available: readonly Upstream[],
+  pinned: Upstream | undefined,
+): Upstream | undefined {
+  return pinned !== undefined && available.includes(pinned) ? pinned : undefined;
 }
 
 /**

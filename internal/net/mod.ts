@@ -1,0 +1,9 @@
+/**
+ * IP addresses and CIDR blocks: parsing and matching without regexes or allocation per lookup,
+ * for trusted proxies (X-Forwarded-For) and anything else that asks "is this client inside
+ * that network".
+ *
+ * @module
+ */
+export { type Cidr, CidrSet, formatCidr, parseCidr } from "./cidr.ts";
+export { formatIp, type IpFamily, parseIp, readIp } from "./ip.ts";
