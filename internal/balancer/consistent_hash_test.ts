@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Pool, type Upstream, type UpstreamSpec } from "../pool/mod.ts";
 import { ConsistentHashStrategy, IpHashStrategy } from "./consistent_hash.ts";
 import { createStrategy } from "./create_strategy.ts";
-import { parseHashKey } from "./hash_key.ts";
+import { parseHashKey } from "../config/mod.ts";
 import type { SelectContext, Strategy } from "./strategy.ts";
 
 const REQUEST = new Request("http://lb/");

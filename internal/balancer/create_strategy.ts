@@ -6,7 +6,7 @@
 
 import type { StrategyName } from "../config/types.ts";
 import { ConsistentHashStrategy, IpHashStrategy } from "./consistent_hash.ts";
-import type { HashKey } from "./hash_key.ts";
+import type { HashKey } from "../config/types.ts";
 import { LeastConnectionsStrategy } from "./least_connections.ts";
 import { LeastTimeStrategy } from "./least_time.ts";
 import { PowerOfTwoChoicesStrategy } from "./power_of_two_choices.ts";

@@ -5,22 +5,10 @@
  * @module
  */
 
+import type { HashKey } from "../config/types.ts";
 import type { SelectContext } from "./strategy.ts";
 
-/**
- * The part of a request that consistent hashing maps to an upstream.
- *
- * - `ip`: the client IP (`SelectContext.clientIp`, which honours trusted proxies).
- * - `path`: the URL path without the query string, as sent (not percent-decoded), so
- *   cache-busting or tracking parameters do not scatter one resource over upstreams.
- * - `header`: the value of a request header; `name` is lower case.
- * - `cookie`: the value of a cookie from the `Cookie` header; `name` is case-sensitive.
- */
-export type HashKey =
-  | { source: "ip" }
-  | { source: "path" }
-  | { source: "header"; name: string }
-  | { source: "cookie"; name: string };
+export type { HashKey };
 
 /** A key located inside a longer string without copying: `text.slice(start, end)`. */
 export interface KeySpan {
@@ -32,9 +20,6 @@ export interface KeySpan {
   end: number;
 }
 
-// RFC 9110 §5.6.2 token: header names and (RFC 6265 §4.1.1) cookie names.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 const SEMICOLON = 0x3b;
 const COMMA = 0x2c;
 const EQUALS = 0x3d;
@@ -42,49 +27,6 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const QUESTION_MARK = 0x3f;
 const HASH = 0x23;
-
-/**
- * Parses a hash key as written in the configuration.
- * @param text `"ip"`, `"path"`, `"header:NAME"` or `"cookie:NAME"`, where NAME is an RFC 9110
- *   token (header names are matched case-insensitively, cookie names exactly).
- * @returns the key; header names are lower-cased.
- * @throws {TypeError} when `text` is none of these forms or NAME is empty or not a token.
- * @example
- * ```ts
- * parseHashKey("header:X-User-Id"); // { source: "header", name: "x-user-id" }
- * ```
- */
-export function parseHashKey(text: string): HashKey {
-  if (text === "ip" || text === "path") return { source: text };
-  const colon = text.indexOf(":");
-  const source = colon === -1 ? text : text.slice(0, colon);
-  if ((source === "header" || source === "cookie") && colon !== -1) {
-    const name = text.slice(colon + 1);
-    if (!TOKEN.test(name)) {
-      const problem = name === ""
-        ? "is empty"
-        : "is not a token (letters, digits, !#$%&'*+-.^_`|~)";
-      throw new TypeError(
-        `Invalid hash key: the ${source} name ${problem}: current value is ${JSON.stringify(text)}`,
-      );
-    }
-    return source === "header" ? { source, name: name.toLowerCase() } : { source, name };
-  }
-  throw new TypeError(
-    `Invalid hash key: expected "ip", "path", "header:NAME" or "cookie:NAME": current value is ${
-      JSON.stringify(text)
-    }`,
-  );
-}
-
-/**
- * Writes a hash key the way {@linkcode parseHashKey} reads it.
- * @param key the key.
- * @returns e.g. `"ip"` or `"cookie:session"`.
- */
-export function formatHashKey(key: HashKey): string {
-  return key.source === "ip" || key.source === "path" ? key.source : `${key.source}:${key.name}`;
-}
 
 /**
  * The value of a hash key in a request.

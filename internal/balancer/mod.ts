@@ -9,7 +9,7 @@ export {
   IpHashStrategy,
 } from "./consistent_hash.ts";
 export { createStrategy, type StrategyOptions } from "./create_strategy.ts";
-export { formatHashKey, type HashKey, hashKeyOf, parseHashKey } from "./hash_key.ts";
+export { type HashKey, hashKeyOf } from "./hash_key.ts";
 export { LeastConnectionsStrategy } from "./least_connections.ts";
 export { type LeastTimeOptions, LeastTimeStrategy } from "./least_time.ts";
 export {

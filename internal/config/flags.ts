@@ -5,7 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { formatHashKey } from "../balancer/hash_key.ts";
+import { formatHashKey } from "./hash_key.ts";
 import { suggestName } from "./_suggest.ts";
 import { CONFIG_DEFAULTS } from "./defaults.ts";
 import { formatDuration } from "./duration.ts";

@@ -47,3 +47,4 @@ export { normalizeUpstreamUrl } from "./upstream_url.ts";
 export { HELP_TEXT } from "./help.ts";
 export { redactConfig } from "./redact.ts";
 export { isLoopbackHost } from "./loopback.ts";
+export { formatHashKey, parseHashKey } from "./hash_key.ts";

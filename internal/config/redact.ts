@@ -4,7 +4,7 @@
  * @module
  */
 
-import { formatHashKey } from "../balancer/hash_key.ts";
+import { formatHashKey } from "./hash_key.ts";
 import { formatDuration } from "./duration.ts";
 import type { Config } from "./types.ts";
 

@@ -9,7 +9,8 @@
  */
 
 import { z } from "zod";
-import { formatHashKey, type HashKey, parseHashKey } from "../balancer/hash_key.ts";
+import { formatHashKey, parseHashKey } from "./hash_key.ts";
+import type { HashKey } from "./types.ts";
 import { formatCidr, parseCidr } from "../net/mod.ts";
 import { showValue } from "./_show.ts";
 import { suggestName } from "./_suggest.ts";

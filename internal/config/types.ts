@@ -7,9 +7,20 @@
  * @module
  */
 
-import type { HashKey } from "../balancer/hash_key.ts";
-
-export type { HashKey };
+/**
+ * The part of a request that consistent hashing maps to an upstream.
+ *
+ * - `ip`: the client IP (`SelectContext.clientIp`, which honours trusted proxies).
+ * - `path`: the URL path without the query string, as sent (not percent-decoded), so
+ *   cache-busting or tracking parameters do not scatter one resource over upstreams.
+ * - `header`: the value of a request header; `name` is lower case.
+ * - `cookie`: the value of a cookie from the `Cookie` header; `name` is case-sensitive.
+ */
+export type HashKey =
+  | { source: "ip" }
+  | { source: "path" }
+  | { source: "header"; name: string }
+  | { source: "cookie"; name: string };
 
 /** Names accepted by `--strategy` / `"strategy"`. */
 export const STRATEGY_NAMES = [
