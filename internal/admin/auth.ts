@@ -4,24 +4,6 @@
  * @module
  */
 
-const encoder = new TextEncoder();
-
-/**
- * Compares two strings in time that depends only on their lengths' maximum, not on where they
- * first differ, so a token cannot be guessed byte by byte from response times.
- * @param a a string.
- * @param b another string.
- * @returns true when equal.
- */
-export function timingSafeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  const length = Math.max(x.length, y.length);
-  let difference = x.length ^ y.length;
-  for (let i = 0; i < length; i++) difference |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return difference === 0;
-}
-
 /**
  * The token a request presents: `Authorization: Bearer <token>` (RFC 6750 §2.1), or, for reads
  * only, the `access_token` query parameter (RFC 6750 §2.3) for clients that cannot set headers,

@@ -7,7 +7,8 @@
 
 import { getLogger } from "@logtape/logtape";
 import { ConfigError } from "../config/mod.ts";
-import { isLoopbackAddress, presentedToken, timingSafeEqual } from "./auth.ts";
+import { timingSafeEqual } from "../middleware/mod.ts";
+import { isLoopbackAddress, presentedToken } from "./auth.ts";
 import type { ControlPlane } from "./control_plane.ts";
 import { EventHub } from "./events.ts";
 import { jsonResponse, problemResponse } from "./problem.ts";

@@ -19,3 +19,4 @@ export { metrics, type MetricsOptions } from "./metrics.ts";
 export { recover } from "./recover.ts";
 export { isSaneRequestId, requestId } from "./request_id.ts";
 export { sticky, type StickyOptions, StickySigner } from "./sticky.ts";
+export { timingSafeEqual } from "./timing_safe_equal.ts";

@@ -7,6 +7,7 @@
 import { type HashKey, hashKeyOf } from "../balancer/mod.ts";
 import type { Upstream } from "../pool/mod.ts";
 import type { Handler, Middleware, RequestContext } from "./context.ts";
+import { timingSafeEqual } from "./timing_safe_equal.ts";
 
 /**
  * Signs the cookie values that name upstreams: `<upstream id>.<base64url HMAC-SHA256>`, the MAC
@@ -69,9 +70,9 @@ export class StickySigner {
     if (upstream === undefined) return undefined;
     const expected = this.valueFor(upstream);
     if (typeof expected === "string") {
-      return equalInConstantTime(value, expected) ? upstream : undefined;
+      return timingSafeEqual(value, expected) ? upstream : undefined;
     }
-    return expected.then((known) => equalInConstantTime(value, known) ? upstream : undefined);
+    return expected.then((known) => timingSafeEqual(value, known) ? upstream : undefined);
   }
 
   async #sign(upstream: Upstream): Promise<string> {
@@ -141,14 +142,6 @@ function setCookie(name: string, value: string, secure: boolean): string {
 function isHttps(ctx: RequestContext): boolean {
   return ctx.protocol === "https" ||
     ctx.request.headers.get("x-forwarded-proto")?.trim().toLowerCase() === "https";
-}
-
-/** Compares two strings in time that depends on their length only, not on where they differ. */
-function equalInConstantTime(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
 }
 
 function base64url(bytes: Uint8Array): string {
