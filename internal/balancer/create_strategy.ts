@@ -17,7 +17,10 @@ import { WeightedRoundRobinStrategy } from "./weighted_round_robin.ts";
 
 /** What strategies may be given besides their name. */
 export interface StrategyOptions {
-  /** Source of randomness in [0, 1), for random choices. @default Math.random */
+  /**
+   * Source of randomness in [0, 1), for random choices. @default an allocation-free sfc32
+   * generator seeded from `crypto.getRandomValues` (`Math.random` allocates per call)
+   */
   random?: () => number;
   /**
    * What `consistent_hash` hashes (see `parseHashKey`); `ip_hash` always hashes the client IP.
