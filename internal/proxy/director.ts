@@ -25,6 +25,19 @@ export interface DirectorOptions extends ForwardOptions {
   retries?: number;
   /** Request body bytes kept so a body can be replayed on retry. @default 65536 */
   retryBufferBytes?: number;
+  /**
+   * Told the outcome of every attempt, as soon as it is known (response headers or failure):
+   * passive health checks (outlier detection) learn from it. Must not throw.
+   */
+  observe?: (upstream: Upstream, outcome: AttemptOutcome) => void;
+}
+
+/** How one attempt ended, as far as the upstream's health is concerned. */
+export interface AttemptOutcome {
+  /** Response status, when response headers arrived. */
+  status?: number;
+  /** The failure, when none did (connect error, timeout, reset); never a client disconnect. */
+  error?: unknown;
 }
 
 /**
@@ -38,7 +51,7 @@ export interface DirectorOptions extends ForwardOptions {
  * @throws the last attempt's error (see {@linkcode forward}) when every attempt failed.
  */
 export function createDirector(options: DirectorOptions): Handler {
-  const { pool, strategy } = options;
+  const { pool, strategy, observe } = options;
   const retries = options.retries ?? 1;
   const retryBufferBytes = options.retryBufferBytes ?? 65536;
 
@@ -60,8 +73,11 @@ export function createDirector(options: DirectorOptions): Handler {
         ctx.attempts = attempt;
         try {
           const body = replayable ? replayable.stream() : (bytes ?? stream);
-          return await forward(ctx, upstream, body, options);
+          const response = await forward(ctx, upstream, body, options);
+          observe?.(upstream, { status: response.status });
+          return response;
         } catch (error) {
+          if (!(error instanceof ClientClosedError)) observe?.(upstream, { error });
           const retry = shouldRetry(attempt, error, {
             retries,
             bodyReplayable: replayable

@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { createDirector, type DirectorOptions } from "./director.ts";
+export { type AttemptOutcome, createDirector, type DirectorOptions } from "./director.ts";
 export {
   ClientClosedError,
   NoUpstreamError,
