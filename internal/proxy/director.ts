@@ -8,10 +8,10 @@ import { getLogger } from "@logtape/logtape";
 import type { Strategy } from "../balancer/mod.ts";
 import type { Handler, RequestContext } from "../middleware/context.ts";
 import type { Pool, Upstream } from "../pool/mod.ts";
-import { ClientClosedError, NoUpstreamError } from "./errors.ts";
-import { forward, type ForwardOptions } from "./forward.ts";
+import { ClientClosedError, NoUpstreamError, UpstreamConnectError } from "./errors.ts";
+import { discardResponse, forward, type ForwardOptions } from "./forward.ts";
 import { ReplayableBody } from "./replayable_body.ts";
-import { shouldRetry } from "./retry.ts";
+import { type AttemptFailure, RETRYABLE_STATUSES, RetryBudget, shouldRetry } from "./retry.ts";
 
 const logger = getLogger(["sluice", "proxy"]);
 
@@ -21,10 +21,14 @@ export interface DirectorOptions extends ForwardOptions {
   pool: Pool;
   /** Chooses among available upstreams. */
   strategy: Strategy;
-  /** Extra attempts on other upstreams after a connect failure. @default 1 */
+  /** Extra attempts on other upstreams (see `shouldRetry`). @default 1 */
   retries?: number;
   /** Request body bytes kept so a body can be replayed on retry. @default 65536 */
   retryBufferBytes?: number;
+  /** Retry non-idempotent requests after failures that may have reached the upstream. @default false */
+  retryNonIdempotent?: boolean;
+  /** Limits retries in flight (connect-failure retries are not charged). @default new RetryBudget() */
+  retryBudget?: RetryBudget;
   /**
    * Told the outcome of every attempt, as soon as it is known (response headers or failure):
    * passive health checks (outlier detection) learn from it. Must not throw.
@@ -43,10 +47,12 @@ export interface AttemptOutcome {
 /**
  * Creates the innermost handler of the proxy: select an available upstream (`ctx.pinned` when a
  * sticky session names one that is available, else `strategy.select(pool.available(), ctx)`),
- * forward the request, and on a connect failure try another upstream not tried yet, up to
- * `retries` times, while the body can be replayed.
- * @param options pool, strategy, transport and timeouts.
- * @returns a handler that resolves with the upstream's response.
+ * forward the request, and when `shouldRetry` allows (connect failures for any method; resets
+ * and 502/503/504 answers for idempotent methods) try another upstream not tried yet, up to
+ * `retries` times, while the body can be replayed and the retry budget allows.
+ * @param options pool, strategy, transport, timeouts and retry policy.
+ * @returns a handler that resolves with the upstream's response (a 502/503/504 answer when no
+ *   retry was possible).
  * @throws {NoUpstreamError} (from the handler) when no upstream is available.
  * @throws the last attempt's error (see {@linkcode forward}) when every attempt failed.
  */
@@ -54,11 +60,21 @@ export function createDirector(options: DirectorOptions): Handler {
   const { pool, strategy, observe } = options;
   const retries = options.retries ?? 1;
   const retryBufferBytes = options.retryBufferBytes ?? 65536;
+  const retryNonIdempotent = options.retryNonIdempotent ?? false;
+  const budget = options.retryBudget ?? new RetryBudget();
 
   return async function director(ctx: RequestContext): Promise<Response> {
-    const { bytes, stream, replayable } = await prepareBody(ctx, retries, retryBufferBytes);
+    budget.beginRequest();
+    const { bytes, stream, replayable } = await prepareBody(ctx, retries, retryBufferBytes)
+      .catch((error) => {
+        budget.endRequest();
+        throw error;
+      });
+    const method = ctx.request.method;
     let tried: Set<Upstream> | undefined;
     let lastError: unknown;
+    let lastResponse: Response | undefined;
+    let charged = false; // this attempt holds a retry from the budget
     try {
       for (let attempt = 1;; attempt++) {
         const available = pool.available();
@@ -66,39 +82,75 @@ export function createDirector(options: DirectorOptions): Handler {
           ? selectUntried(strategy, available, ctx, tried)
           : pinnedIn(available, ctx.pinned) ?? strategy.select(available, ctx);
         if (upstream === undefined) {
+          if (lastResponse) return lastResponse;
           if (tried) throw lastError;
           throw new NoUpstreamError(pool.size);
         }
+        if (lastResponse) {
+          await discardResponse(lastResponse);
+          lastResponse = undefined;
+        }
         ctx.upstream = upstream;
         ctx.attempts = attempt;
+        let failure: AttemptFailure;
         try {
           const body = replayable ? replayable.stream() : (bytes ?? stream);
           const response = await forward(ctx, upstream, body, options);
           observe?.(upstream, { status: response.status });
-          return response;
+          if (!RETRYABLE_STATUSES.has(response.status)) return response;
+          failure = { status: response.status };
+          lastResponse = response;
         } catch (error) {
           if (!(error instanceof ClientClosedError)) observe?.(upstream, { error });
-          const retry = shouldRetry(attempt, error, {
-            retries,
-            bodyReplayable: replayable
-              ? replayable.replayable
-              : bytes !== undefined || stream === null,
-          });
-          logger.warn("Attempt {attempt} to {upstream} failed: {reason}", {
-            requestId: ctx.requestId,
-            upstream: upstream.name,
-            attempt,
-            reason: error instanceof Error ? error.message : String(error),
-            retry,
-          });
-          if (!retry) throw error;
-          (tried ??= new Set()).add(upstream);
+          failure = { error };
           lastError = error;
+        } finally {
+          if (charged) budget.release();
+          charged = false;
         }
+        const policy = {
+          retries,
+          bodyReplayable: replayable
+            ? replayable.replayable
+            : bytes !== undefined || stream === null,
+          method,
+          retryNonIdempotent,
+        };
+        let retry = shouldRetry(attempt, failure, policy);
+        if (retry && !("error" in failure && failure.error instanceof UpstreamConnectError)) {
+          retry = charged = budget.tryAcquire();
+          if (!retry) {
+            logger.warn("Retry budget exhausted: not retrying {method} {requestId}", {
+              requestId: ctx.requestId,
+              method,
+              retriesInFlight: budget.retries,
+              requestsInFlight: budget.requests,
+            });
+          }
+        }
+        logger.warn("Attempt {attempt} to {upstream} failed: {reason}", {
+          requestId: ctx.requestId,
+          upstream: upstream.name,
+          attempt,
+          reason: "status" in failure
+            ? `answered ${failure.status}`
+            : failure.error instanceof Error
+            ? failure.error.message
+            : String(failure.error),
+          retry,
+        });
+        if (!retry) {
+          if (lastResponse) return lastResponse;
+          throw lastError;
+        }
+        (tried ??= new Set()).add(upstream);
       }
     } catch (error) {
       await replayable?.cancel(error);
       throw error;
+    } finally {
+      if (charged) budget.release();
+      budget.endRequest();
     }
   };
 }

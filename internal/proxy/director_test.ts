@@ -3,13 +3,20 @@ import { RoundRobinStrategy } from "../balancer/mod.ts";
 import { createContext } from "../middleware/mod.ts";
 import { Pool } from "../pool/mod.ts";
 import { createDirector, type DirectorOptions } from "./director.ts";
-import { NoUpstreamError, UpstreamConnectError } from "./errors.ts";
+import { NoUpstreamError, UpstreamConnectError, UpstreamError } from "./errors.ts";
+import { RetryBudget } from "./retry.ts";
 import type { Transport, UpstreamRequest } from "./transport.ts";
 
-/** A transport that refuses connections to the hosts in `down` and records what it sends. */
+/**
+ * A transport that refuses connections to the hosts in `down`, resets those in `resets`,
+ * answers with the status in `statuses`, and records what it sends.
+ */
 class FakeTransport implements Transport {
   readonly down = new Set<string>();
+  readonly resets = new Set<string>();
+  readonly statuses = new Map<string, number>();
   readonly sent: { host: string; body: string }[] = [];
+  hold: Promise<void> | undefined;
   async send(request: UpstreamRequest): Promise<Response> {
     const host = new URL(request.url).host;
     const body = request.body === null ? "" : await new Response(request.body).text();
@@ -19,7 +26,13 @@ class FakeTransport implements Transport {
         cause: new Error("client error (Connect): tcp connect error: Connection refused"),
       });
     }
-    return new Response(`from ${host}`);
+    if (this.hold) await this.hold;
+    if (this.resets.has(host)) {
+      throw new TypeError("fetch failed", {
+        cause: new Error("client error (SendRequest): connection closed before message completed"),
+      });
+    }
+    return new Response(`from ${host}`, { status: this.statuses.get(host) ?? 200 });
   }
   close(): void {}
 }
@@ -116,4 +129,71 @@ Deno.test("director: nothing available is a NoUpstreamError", async () => {
     director(createContext(new Request("http://lb/"), "1.1.1.1")),
     (error: unknown) => error instanceof NoUpstreamError && error.poolSize === 3,
   );
+});
+
+Deno.test("director: a reset is retried for GET, not for POST unless allowed", async () => {
+  const { transport, send } = setup();
+  transport.resets.add("a:8080");
+  assert.equal((await send()).text, "from b:8080");
+  const post = setup();
+  post.transport.resets.add("a:8080");
+  await assert.rejects(post.send({ method: "POST", body: "x" }), UpstreamError);
+  assert.equal(post.transport.sent.length, 1, "a POST that may have reached a is not resent");
+  const allowed = setup({ retryNonIdempotent: true });
+  allowed.transport.resets.add("a:8080");
+  assert.equal((await allowed.send({ method: "POST", body: "x" })).text, "from b:8080");
+});
+
+Deno.test("director: a 503 answer is retried for GET; the last answer passes when none is left", async () => {
+  const { transport, director } = setup();
+  transport.statuses.set("a:8080", 503);
+  const ctx = createContext(new Request("http://lb/"), "1.1.1.1");
+  const response = await director(ctx);
+  assert.equal(await response.text(), "from b:8080");
+  assert.equal(ctx.attempts, 2);
+  const all = setup({ retries: 2 });
+  for (const host of ["a:8080", "b:8080", "c:8080"]) all.transport.statuses.set(host, 502);
+  const last = await all.director(createContext(new Request("http://lb/"), "1.1.1.1"));
+  assert.equal(last.status, 502);
+  assert.equal(await last.text(), "from c:8080");
+  assert.equal(all.transport.sent.length, 3);
+  const five = setup();
+  five.transport.statuses.set("a:8080", 500);
+  assert.equal(
+    (await five.director(createContext(new Request("http://lb/"), "1.1.1.1"))).status,
+    500,
+  );
+  assert.equal(five.transport.sent.length, 1, "500 is not retried");
+});
+
+Deno.test("director: every attempt is reported to the observer", async () => {
+  const seen: string[] = [];
+  const { transport, send } = setup({
+    observe: (upstream, outcome) =>
+      seen.push(`${upstream.id}:${outcome.status ?? (outcome.error as Error).name}`),
+  });
+  transport.down.add("a:8080");
+  await send();
+  assert.deepEqual(seen, ["a:UpstreamConnectError", "b:200"]);
+});
+
+Deno.test("director: the retry budget caps retries in flight; connect retries are free", async () => {
+  const budget = new RetryBudget({ percent: 0, minConcurrency: 1 });
+  const { transport, director } = setup({ retryBudget: budget });
+  transport.resets.add("a:8080");
+  transport.resets.add("c:8080");
+  let release!: () => void;
+  transport.hold = new Promise((resolve) => release = resolve);
+  // Two requests reset on their first attempt; one retry may be in flight at a time.
+  const first = director(createContext(new Request("http://lb/"), "1.1.1.1")); // a
+  const second = director(createContext(new Request("http://lb/"), "1.1.1.1")); // b
+  const third = director(createContext(new Request("http://lb/"), "1.1.1.1")); // c
+  release();
+  const results = await Promise.allSettled([first, second, third]);
+  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "rejected"]);
+  assert.equal(budget.retries, 0);
+  assert.equal(budget.requests, 0);
+  const free = setup({ retryBudget: new RetryBudget({ percent: 0, minConcurrency: 0 }) });
+  free.transport.down.add("a:8080");
+  assert.equal((await free.send()).text, "from b:8080", "connect failures ignore the budget");
 });

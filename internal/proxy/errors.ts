@@ -36,21 +36,32 @@ export class UpstreamConnectError extends Error {
   }
 }
 
-/** The upstream did not send response headers within the backend timeout. */
+/**
+ * The upstream did not send response headers within the backend timeout (`phase: "headers"`),
+ * or paused longer than the idle timeout inside a response body (`phase: "idle"`).
+ */
 export class UpstreamTimeoutError extends Error {
   /** Name of the upstream. */
   readonly upstream: string;
   /** The timeout that elapsed, ms. */
   readonly timeoutMs: number;
+  /** Which wait timed out. */
+  readonly phase: "headers" | "idle";
   /**
    * @param upstream name of the upstream.
    * @param timeoutMs the timeout that elapsed, ms.
+   * @param phase waiting for the response headers, or for the next body chunk.
    */
-  constructor(upstream: string, timeoutMs: number) {
-    super(`upstream ${upstream} sent no response headers within ${timeoutMs}ms`);
+  constructor(upstream: string, timeoutMs: number, phase: "headers" | "idle" = "headers") {
+    super(
+      phase === "headers"
+        ? `upstream ${upstream} sent no response headers within ${timeoutMs}ms`
+        : `upstream ${upstream} sent nothing for ${timeoutMs}ms inside the response body`,
+    );
     this.name = "UpstreamTimeoutError";
     this.upstream = upstream;
     this.timeoutMs = timeoutMs;
+    this.phase = phase;
   }
 }
 

@@ -28,6 +28,28 @@ export interface ForwardOptions {
   preserveHost: boolean;
   /** Aborted when shutdown's grace period ends: cuts the request wherever it is. */
   shutdownSignal: AbortSignal;
+  /**
+   * Longest gap between two chunks of a response body, ms (nginx `proxy_read_timeout`); the
+   * body is cut when it passes. Applies to bodies that are followed chunk by chunk (over
+   * 64 KiB or without Content-Length). 0 or absent: no limit.
+   */
+  idleTimeoutMs?: number;
+}
+
+/** Early endings of responses that the director throws away to retry (see discardResponse). */
+const discards = new WeakMap<Response, () => void>();
+
+/**
+ * Throws away a response from {@linkcode forward} that will not go to the client (a 502/503/504
+ * answer about to be retried): its body is cancelled and the upstream's in-flight count released
+ * now rather than when the client's response completes.
+ * @param response a response returned by `forward`.
+ */
+export async function discardResponse(response: Response): Promise<void> {
+  const end = discards.get(response);
+  discards.delete(response);
+  await response.body?.cancel().catch(() => {});
+  end?.();
 }
 
 /**
@@ -122,7 +144,10 @@ export async function forward(
     statusText: response.statusText,
     headers: response.headers,
   };
+  let finished = false;
   const finish = (outcome: ResponseOutcome): ResponseOutcome => {
+    if (finished) return outcome;
+    finished = true;
     unlink();
     upstream.release();
     if (outcome.error !== undefined && !outcome.clientAborted) upstream.failuresTotal++;
@@ -134,18 +159,32 @@ export async function forward(
     // stream in between cost 60% of throughput). The server's `completed` tells when the
     // body was delivered, and Content-Length how much of it.
     const bytes = response.body === null ? 0 : Number(length);
-    ctx.responseDone = ctx.completed.then(
+    const done = ctx.completed.then(
       () => finish({ bytes, clientAborted: false }),
       (error) => finish({ bytes: 0, clientAborted: true, error }),
     );
-    return withClientHeaders(new Response(response.body, init), ctx.requestId);
+    ctx.responseDone = done;
+    const fast = withClientHeaders(new Response(response.body, init), ctx.requestId);
+    discards.set(fast, () => {
+      finish({ bytes: 0, clientAborted: false });
+      if (ctx.responseDone === done) ctx.responseDone = undefined;
+    });
+    return fast;
   }
   // Large or unknown length (downloads, chunked, SSE): follow the stream to count its bytes and
   // see whether the client took all of it.
   const { promise, resolve } = Promise.withResolvers<ResponseOutcome>();
   ctx.responseDone = promise;
-  const tracked = trackBody(response.body, (outcome) => resolve(finish(outcome)));
-  return withClientHeaders(new Response(tracked, init), ctx.requestId);
+  const tracked = trackBody(
+    response.body,
+    (outcome) => resolve(finish(outcome)),
+    options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs, upstream: upstream.name } : {},
+  );
+  const followed = withClientHeaders(new Response(tracked, init), ctx.requestId);
+  discards.set(followed, () => {
+    if (ctx.responseDone === promise) ctx.responseDone = undefined;
+  });
+  return followed;
 }
 
 function withClientHeaders(response: Response, requestId: string): Response {

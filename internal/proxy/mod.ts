@@ -28,7 +28,15 @@ export {
   stripHopByHop,
   upstreamRequestHeaders,
 } from "./headers.ts";
-export { shouldRetry } from "./retry.ts";
+export {
+  type AttemptFailure,
+  IDEMPOTENT_METHODS,
+  RETRYABLE_STATUSES,
+  RetryBudget,
+  type RetryBudgetOptions,
+  type RetryOptions,
+  shouldRetry,
+} from "./retry.ts";
 export {
   FetchTransport,
   type FetchTransportOptions,

@@ -5,19 +5,32 @@
  */
 
 import type { ResponseOutcome } from "../middleware/context.ts";
+import { UpstreamTimeoutError } from "./errors.ts";
+
+/** Options of {@linkcode trackBody}. */
+export interface TrackBodyOptions {
+  /** Longest wait for the next chunk, ms; the body is cut with an error past it. 0: none. */
+  idleTimeoutMs?: number;
+  /** Upstream name for the idle timeout's error. */
+  upstream?: string;
+}
 
 /**
  * Wraps a body stream: chunks pass through unchanged and are counted; `onDone` is called
- * exactly once when the body ends, fails, or is cancelled by the client.
+ * exactly once when the body ends, fails, is cut by the idle timeout, or is cancelled by the
+ * client.
  * @param body the upstream's response body.
  * @param onDone receives the bytes passed and how the body ended.
+ * @param options idle timeout between chunks.
  * @returns the stream to hand to the client.
  */
 export function trackBody(
   body: ReadableStream<Uint8Array>,
   onDone: (outcome: ResponseOutcome) => void,
+  options: TrackBodyOptions = {},
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  const idleMs = options.idleTimeoutMs ?? 0;
   let bytes = 0;
   let finished = false;
   const finish = (clientAborted: boolean, error?: unknown) => {
@@ -28,11 +41,26 @@ export function trackBody(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let result: ReadableStreamReadResult<Uint8Array>;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let idle: UpstreamTimeoutError | undefined;
+      if (idleMs > 0) {
+        timer = setTimeout(() => {
+          idle = new UpstreamTimeoutError(options.upstream ?? "upstream", idleMs, "idle");
+          reader.cancel(idle).catch(() => {});
+        }, idleMs);
+      }
       try {
         result = await reader.read();
       } catch (error) {
-        finish(false, error);
-        controller.error(error);
+        finish(false, idle ?? error);
+        controller.error(idle ?? error);
+        return;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (idle !== undefined) {
+        finish(false, idle);
+        controller.error(idle);
         return;
       }
       if (result.done) {
