@@ -10,6 +10,7 @@ import type { Handler, RequestContext } from "../middleware/context.ts";
 import type { Pool, Upstream } from "../pool/mod.ts";
 import { ClientClosedError, NoUpstreamError, UpstreamConnectError } from "./errors.ts";
 import { discardResponse, forward, type ForwardOptions } from "./forward.ts";
+import type { ConnectionLimiter } from "./connection_limiter.ts";
 import { ReplayableBody } from "./replayable_body.ts";
 import { type AttemptFailure, RETRYABLE_STATUSES, RetryBudget, shouldRetry } from "./retry.ts";
 
@@ -29,6 +30,8 @@ export interface DirectorOptions extends ForwardOptions {
   retryNonIdempotent?: boolean;
   /** Limits retries in flight (connect-failure retries are not charged). @default new RetryBudget() */
   retryBudget?: RetryBudget;
+  /** Per-upstream concurrency limit and its queue. @default no limit */
+  limiter?: ConnectionLimiter;
   /**
    * Told the outcome of every attempt, as soon as it is known (response headers or failure):
    * passive health checks (outlier detection) learn from it. Must not throw.
@@ -62,6 +65,10 @@ export function createDirector(options: DirectorOptions): Handler {
   const retryBufferBytes = options.retryBufferBytes ?? 65536;
   const retryNonIdempotent = options.retryNonIdempotent ?? false;
   const budget = options.retryBudget ?? new RetryBudget();
+  const limiter = options.limiter;
+  const forwardOptions: ForwardOptions = limiter
+    ? { ...options, onRelease: () => limiter.released() }
+    : options;
 
   return async function director(ctx: RequestContext): Promise<Response> {
     budget.beginRequest();
@@ -77,10 +84,19 @@ export function createDirector(options: DirectorOptions): Handler {
     let charged = false; // this attempt holds a retry from the budget
     try {
       for (let attempt = 1;; attempt++) {
-        const available = pool.available();
-        const upstream = tried
+        let available = pool.available();
+        let upstream = tried
           ? selectUntried(strategy, available, ctx, tried)
           : pinnedIn(available, ctx.pinned) ?? strategy.select(available, ctx);
+        if (upstream !== undefined && limiter?.isFull(upstream)) {
+          let deadline: number | undefined;
+          for (;;) {
+            upstream = selectWithRoom(strategy, available, ctx, tried, limiter);
+            if (upstream !== undefined || !hasUntried(available, tried)) break;
+            await limiter.waitForSlot(ctx.request.signal, deadline ??= limiter.deadline());
+            available = pool.available();
+          }
+        }
         if (upstream === undefined) {
           if (lastResponse) return lastResponse;
           if (tried) throw lastError;
@@ -95,7 +111,7 @@ export function createDirector(options: DirectorOptions): Handler {
         let failure: AttemptFailure;
         try {
           const body = replayable ? replayable.stream() : (bytes ?? stream);
-          const response = await forward(ctx, upstream, body, options);
+          const response = await forward(ctx, upstream, body, forwardOptions);
           observe?.(upstream, { status: response.status });
           if (!RETRYABLE_STATUSES.has(response.status)) return response;
           failure = { status: response.status };
@@ -153,6 +169,31 @@ export function createDirector(options: DirectorOptions): Handler {
       budget.endRequest();
     }
   };
+}
+
+/**
+ * Like {@linkcode selectUntried}, also skipping upstreams at their concurrency limit: the
+ * strategy's pick stands when it has room, else the first with room it picks in up to n tries,
+ * else its pick among those with room.
+ */
+function selectWithRoom(
+  strategy: Strategy,
+  available: readonly Upstream[],
+  ctx: RequestContext,
+  tried: ReadonlySet<Upstream> | undefined,
+  limiter: ConnectionLimiter,
+): Upstream | undefined {
+  for (let i = 0; i < available.length; i++) {
+    const upstream = strategy.select(available, ctx);
+    if (upstream === undefined) return undefined;
+    if (!tried?.has(upstream) && !limiter.isFull(upstream)) return upstream;
+  }
+  const room = available.filter((u) => !tried?.has(u) && !limiter.isFull(u));
+  return room.length === 0 ? undefined : strategy.select(room, ctx);
+}
+
+function hasUntried(available: readonly Upstream[], tried: ReadonlySet<Upstream> | undefined) {
+  return tried === undefined ? available.length > 0 : available.some((u) => !tried.has(u));
 }
 
 /**

@@ -3,7 +3,13 @@ import { RoundRobinStrategy } from "../balancer/mod.ts";
 import { createContext } from "../middleware/mod.ts";
 import { Pool } from "../pool/mod.ts";
 import { createDirector, type DirectorOptions } from "./director.ts";
-import { NoUpstreamError, UpstreamConnectError, UpstreamError } from "./errors.ts";
+import { ConnectionLimiter } from "./connection_limiter.ts";
+import {
+  NoUpstreamError,
+  UpstreamConnectError,
+  UpstreamError,
+  UpstreamsBusyError,
+} from "./errors.ts";
 import { RetryBudget } from "./retry.ts";
 import type { Transport, UpstreamRequest } from "./transport.ts";
 
@@ -196,4 +202,33 @@ Deno.test("director: the retry budget caps retries in flight; connect retries ar
   const free = setup({ retryBudget: new RetryBudget({ percent: 0, minConcurrency: 0 }) });
   free.transport.down.add("a:8080");
   assert.equal((await free.send()).text, "from b:8080", "connect failures ignore the budget");
+});
+
+Deno.test("director: upstreams at their limit are skipped; a full pool queues, then 503s", async () => {
+  const limiter = new ConnectionLimiter({ maxPerUpstream: 1, queueSize: 1, queueTimeoutMs: 200 });
+  const { pool, transport, director } = setup({ limiter });
+  pool.setHealth("c", false); // two upstreams, one slot each
+  let release!: () => void;
+  transport.hold = new Promise((resolve) => release = resolve);
+  const ctx = () => createContext(new Request("http://lb/"), "1.1.1.1");
+  const first = director(ctx());
+  const second = director(ctx());
+  await Promise.resolve();
+  // Both slots are taken: the third waits in the queue, the fourth finds the queue full.
+  const third = director(ctx());
+  await assert.rejects(director(ctx()), UpstreamsBusyError);
+  assert.equal(limiter.queued, 1);
+  release();
+  const texts = await Promise.all([first, second].map(async (r) => await (await r).text()));
+  assert.deepEqual(texts.toSorted(), ["from a:8080", "from b:8080"]);
+  assert.match(await (await third).text(), /^from [ab]:8080$/, "a freed slot lets it through");
+  assert.equal(limiter.queued, 0);
+  // Nothing frees up: the queued request gives up at the queue timeout.
+  transport.hold = new Promise(() => {});
+  const stuck = [director(ctx()), director(ctx())];
+  const started = performance.now();
+  await assert.rejects(director(ctx()), UpstreamsBusyError);
+  assert.ok(performance.now() - started >= 190, "waited for the queue timeout");
+  assert.equal(pool.get("a")!.inFlight + pool.get("b")!.inFlight, 2);
+  void stuck; // held forever by the fake transport; nothing to close
 });

@@ -10,6 +10,7 @@ import {
   ShuttingDownError,
   UpstreamConnectError,
   UpstreamError,
+  UpstreamsBusyError,
   UpstreamTimeoutError,
 } from "./errors.ts";
 
@@ -23,13 +24,16 @@ export interface ErrorResponseOptions {
 }
 
 /**
- * Maps a failure to its status: no upstream → 503, connect failure or upstream failure → 502,
+ * Maps a failure to its status: no upstream or all at capacity → 503, connect failure or upstream failure → 502,
  * header timeout → 504, client gone → 499, shutting down → 503, anything else (a bug) → 500.
  * @param error what was thrown.
  * @returns the HTTP status code.
  */
 export function statusForError(error: unknown): number {
-  if (error instanceof NoUpstreamError || error instanceof ShuttingDownError) return 503;
+  if (
+    error instanceof NoUpstreamError || error instanceof ShuttingDownError ||
+    error instanceof UpstreamsBusyError
+  ) return 503;
   if (error instanceof UpstreamConnectError || error instanceof UpstreamError) return 502;
   if (error instanceof UpstreamTimeoutError) return 504;
   if (error instanceof ClientClosedError) return STATUS_CLIENT_CLOSED;

@@ -81,6 +81,21 @@ export class UpstreamError extends Error {
   }
 }
 
+/** Every available upstream is at its concurrency limit and no slot freed up in time. */
+export class UpstreamsBusyError extends Error {
+  /** The per-upstream limit. */
+  readonly maxPerUpstream: number;
+  /**
+   * @param maxPerUpstream the per-upstream limit.
+   * @param reason why the request stopped waiting.
+   */
+  constructor(maxPerUpstream: number, reason: string) {
+    super(`every upstream is at its limit of ${maxPerUpstream} requests in flight: ${reason}`);
+    this.name = "UpstreamsBusyError";
+    this.maxPerUpstream = maxPerUpstream;
+  }
+}
+
 /** The client closed the connection before the response was ready (logged as 499, nginx). */
 export class ClientClosedError extends Error {
   constructor() {

@@ -34,6 +34,8 @@ export interface ForwardOptions {
    * 64 KiB or without Content-Length). 0 or absent: no limit.
    */
   idleTimeoutMs?: number;
+  /** Called each time an upstream finishes a request (frees a concurrency slot). */
+  onRelease?: () => void;
 }
 
 /** Early endings of responses that the director throws away to retry (see discardResponse). */
@@ -132,6 +134,7 @@ export async function forward(
       upstream.latency.observe(Math.max(performance.now() - sentAt, options.timeoutMs));
     }
     upstream.release();
+    options.onRelease?.();
     throw failure;
   } finally {
     clearTimeout(timer);
@@ -150,6 +153,7 @@ export async function forward(
     finished = true;
     unlink();
     upstream.release();
+    options.onRelease?.();
     if (outcome.error !== undefined && !outcome.clientAborted) upstream.failuresTotal++;
     return outcome;
   };

@@ -4,6 +4,7 @@
  *
  * @module
  */
+export { ConnectionLimiter, type ConnectionLimiterOptions } from "./connection_limiter.ts";
 export { type AttemptOutcome, createDirector, type DirectorOptions } from "./director.ts";
 export {
   ClientClosedError,
@@ -11,6 +12,7 @@ export {
   ShuttingDownError,
   UpstreamConnectError,
   UpstreamError,
+  UpstreamsBusyError,
   UpstreamTimeoutError,
 } from "./errors.ts";
 export {
