@@ -8,7 +8,9 @@ import type {
   AdminConfig,
   HashKey,
   HealthConfig,
+  LimitsConfig,
   LoggingConfig,
+  PassiveHealthConfig,
   ProxyConfig,
   StrategyName,
   TimeoutsConfig,
@@ -26,10 +28,17 @@ export interface ConfigDefaults {
   readonly hashKey: Readonly<HashKey>;
   /** Active health checks: every 10 s, 2 s timeout, rise 2, fall 3. */
   readonly health: Readonly<Omit<HealthConfig, "path">>;
-  /** Upstream and shutdown timeouts, 30 s each. */
+  /** Upstream and shutdown timeouts, 30 s each; body idle timeout 60 s. */
   readonly timeouts: Readonly<TimeoutsConfig>;
-  /** Keep the client's Host, 1 retry, 64 KiB retry buffer. */
+  /** Keep the client's Host, 1 retry (idempotent requests only), 20% budget, 3 always, 64 KiB buffer. */
   readonly proxy: Readonly<ProxyConfig>;
+  /** Eject after 5 failures in a row for 30 s, growing to 300 s; at most 10% of the pool. */
+  readonly passive: Readonly<PassiveHealthConfig>;
+  /**
+   * No connection, body or rate limit; a queue of 100 for 5 s; no slow start; 8 KiB URLs and
+   * 32 KiB of headers.
+   */
+  readonly limits: Readonly<Omit<LimitsConfig, "rateBurst">>;
   /** Log level `info`. */
   readonly logging: Readonly<Pick<LoggingConfig, "level">>;
   /** Admin listener on `127.0.0.1:8090`; `token` defaults to none. */
@@ -41,7 +50,9 @@ export interface ConfigDefaults {
  * `backends` defaults to none and `health.path` to a TCP check; `logging.format` is `json` when
  * stdout is not a terminal and `pretty` when it is (see `LoadConfigOptions.defaultLogFormat`);
  * `health.timeoutMs` is capped at `health.intervalMs` when only the interval is configured;
- * `admin.token` defaults to none; `sticky` is off; `trustedProxies` is empty.
+ * `admin.token` defaults to none; `sticky` is off; `trustedProxies` is empty;
+ * `passive.maxEjectionTimeMs` is raised to `passive.ejectionTimeMs` when only that is configured
+ * longer; `limits.rateBurst` is `max(1, ceil(limits.rateLimitRps))`.
  */
 export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
   host: "0.0.0.0",
@@ -54,8 +65,31 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
     healthyThreshold: 2,
     unhealthyThreshold: 3,
   }),
-  timeouts: Object.freeze({ backendMs: 30_000, shutdownMs: 30_000 }),
-  proxy: Object.freeze({ preserveHost: true, retries: 1, retryBufferBytes: 65_536 }),
+  timeouts: Object.freeze({ backendMs: 30_000, idleMs: 60_000, shutdownMs: 30_000 }),
+  proxy: Object.freeze({
+    preserveHost: true,
+    retries: 1,
+    retryNonIdempotent: false,
+    retryBudgetPercent: 20,
+    retryBudgetMin: 3,
+    retryBufferBytes: 65_536,
+  }),
+  passive: Object.freeze({
+    failures: 5,
+    ejectionTimeMs: 30_000,
+    maxEjectionTimeMs: 300_000,
+    maxEjectionPercent: 10,
+  }),
+  limits: Object.freeze({
+    maxConnectionsPerUpstream: 0,
+    queueSize: 100,
+    queueTimeoutMs: 5_000,
+    slowStartMs: 0,
+    maxBodyBytes: 0,
+    rateLimitRps: 0,
+    maxUrlBytes: 8_192,
+    maxHeaderBytes: 32_768,
+  }),
   logging: Object.freeze({ level: "info" }),
   admin: Object.freeze({ host: "127.0.0.1", port: 8090 }),
 });

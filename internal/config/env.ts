@@ -1,11 +1,11 @@
 /**
- * Environment variables: `SLUICE_<FLAG>` for every flag that takes a value, read only where the
- * process has been granted permission, so a missing grant never prompts and never throws.
+ * Environment variables: `SLUICE_<FLAG>` for every flag, read only where the process has been
+ * granted permission, so a missing grant never prompts and never throws.
  *
  * @module
  */
 
-import { envVarName, type FlagValues, VALUE_FLAGS } from "./flags.ts";
+import { envVarName, FLAGS, type FlagValues } from "./flags.ts";
 
 /** Reads one environment variable; `undefined` when it is unset or may not be read. */
 export type EnvReader = (name: string) => string | undefined;
@@ -49,8 +49,10 @@ export function createPermittedEnvReader(options: PermittedEnvReaderOptions = {}
 }
 
 /**
- * Reads `SLUICE_<FLAG>` for every flag that takes a value (`SLUICE_PORT`, `SLUICE_BACKENDS`,
- * `SLUICE_HEALTH_PATH`, `SLUICE_CONFIG`, …). `--help` and `--version` have no variable.
+ * Reads `SLUICE_<FLAG>` for every flag (`SLUICE_PORT`, `SLUICE_BACKENDS`, `SLUICE_HEALTH_PATH`,
+ * `SLUICE_CONFIG`, `SLUICE_RETRY_NON_IDEMPOTENT`, …). `--help` and `--version` have no variable.
+ * Values are kept as written; an on/off flag's `true`, `false`, `1` or `0` is checked with the
+ * other values.
  *
  * @param read How to read a variable, e.g. `createPermittedEnvReader()`.
  * @returns Values by flag name. An empty variable counts as unset, as `docker run -e X=` or
@@ -58,7 +60,7 @@ export function createPermittedEnvReader(options: PermittedEnvReaderOptions = {}
  */
 export function readEnvFlags(read: EnvReader): FlagValues {
   const values: FlagValues = {};
-  for (const { name } of VALUE_FLAGS) {
+  for (const { name } of FLAGS) {
     const value = read(envVarName(name));
     if (value !== undefined && value !== "") values[name] = value;
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createPermittedEnvReader, readEnvFlags } from "./env.ts";
 
-Deno.test("readEnvFlags() reads SLUICE_<FLAG> for every value flag", () => {
+Deno.test("readEnvFlags() reads SLUICE_<FLAG> for every flag, on/off ones included", () => {
   const env: Record<string, string> = {
     SLUICE_CONFIG: "sluice.yaml",
     SLUICE_HOST: "::",
@@ -13,6 +13,14 @@ Deno.test("readEnvFlags() reads SLUICE_<FLAG> for every value flag", () => {
     SLUICE_HEALTH_TIMEOUT: "1s",
     SLUICE_BACKEND_TIMEOUT: "10s",
     SLUICE_SHUTDOWN_TIMEOUT: "20s",
+    SLUICE_RETRIES: "2",
+    SLUICE_RETRY_NON_IDEMPOTENT: "1",
+    SLUICE_MAX_CONNECTIONS_PER_UPSTREAM: "64",
+    SLUICE_MAX_BODY_SIZE: "10mb",
+    SLUICE_RATE_LIMIT: "0.5",
+    SLUICE_RATE_BURST: "5",
+    SLUICE_PASSIVE_FAILURES: "3",
+    SLUICE_EJECTION_TIME: "10s",
     SLUICE_LOG_LEVEL: "debug",
     SLUICE_LOG_FORMAT: "pretty",
     SLUICE_ADMIN_HOST: "0.0.0.0",
@@ -32,6 +40,14 @@ Deno.test("readEnvFlags() reads SLUICE_<FLAG> for every value flag", () => {
     "health-timeout": "1s",
     "backend-timeout": "10s",
     "shutdown-timeout": "20s",
+    retries: "2",
+    "retry-non-idempotent": "1",
+    "max-connections-per-upstream": "64",
+    "max-body-size": "10mb",
+    "rate-limit": "0.5",
+    "rate-burst": "5",
+    "passive-failures": "3",
+    "ejection-time": "10s",
     "log-level": "debug",
     "log-format": "pretty",
     "admin-host": "0.0.0.0",

@@ -12,12 +12,10 @@ import { formatDuration } from "./duration.ts";
 import type { ConfigProblem } from "./errors.ts";
 import { LOG_FORMATS, LOG_LEVELS, STRATEGY_NAMES } from "./types.ts";
 
-/** One flag that takes a value, and where that value goes in the config file shape. */
-export interface ValueFlag {
+/** What every flag has: where its value goes, and how `--help` shows it. */
+interface FlagInfo {
   /** Long name without the dashes, e.g. `health-path`. */
   readonly name: string;
-  /** Placeholder for the value in the usage text, e.g. `DUR`. */
-  readonly valueName: string;
   /** Dotted key of the config file shape the value sets, e.g. `health.path`; none for `config`. */
   readonly key: string | undefined;
   /** One-line description for `--help`. */
@@ -26,6 +24,12 @@ export interface ValueFlag {
   readonly defaultText: string;
   /** Further advice under the flag in `--help`, e.g. a safer way to pass it; wrapped to fit. */
   readonly note?: string;
+}
+
+/** One flag that takes a value, and where that value goes in the config file shape. */
+export interface ValueFlag extends FlagInfo {
+  /** Placeholder for the value in the usage text, e.g. `DUR`. */
+  readonly valueName: string;
   /** The value is a comma-separated list, and a repeated flag adds to it. */
   readonly list?: true;
   /**
@@ -36,11 +40,23 @@ export interface ValueFlag {
 }
 
 /**
- * Every flag that takes a value, in `--help` order. Each one can also be set by the environment
- * variable `SLUICE_<NAME>` (see `envVarName`); those marked `noFlag` only by that variable (and
- * the file).
+ * One on/off flag: `--<name>` alone sets its key to true, `--<name>=false` (or `true`, `1`, `0`)
+ * sets it explicitly. `SLUICE_<NAME>` takes `true`, `false`, `1` or `0`; the file a YAML/JSON
+ * boolean.
  */
-export const VALUE_FLAGS = [
+export interface BooleanFlag extends FlagInfo {
+  /** Marks the flag as one that takes no value. */
+  readonly boolean: true;
+}
+
+/** A flag of either kind. */
+export type Flag = ValueFlag | BooleanFlag;
+
+/**
+ * Every flag, in `--help` order. Each one can also be set by the environment variable
+ * `SLUICE_<NAME>` (see `envVarName`); those marked `noFlag` only by that variable (and the file).
+ */
+export const FLAGS = [
   {
     name: "config",
     valueName: "FILE",
@@ -138,6 +154,62 @@ export const VALUE_FLAGS = [
     defaultText: formatDuration(CONFIG_DEFAULTS.timeouts.backendMs),
   },
   {
+    name: "retries",
+    valueName: "N",
+    key: "proxy.retries",
+    description: "extra attempts, each on another upstream, after a failed try; 0-10",
+    defaultText: String(CONFIG_DEFAULTS.proxy.retries),
+  },
+  {
+    name: "retry-non-idempotent",
+    boolean: true,
+    key: "proxy.retry_non_idempotent",
+    description: "retry POST and PATCH too, even once an upstream may have got them",
+    defaultText: String(CONFIG_DEFAULTS.proxy.retryNonIdempotent),
+  },
+  {
+    name: "max-connections-per-upstream",
+    valueName: "N",
+    key: "limits.max_connections_per_upstream",
+    description: "concurrent requests per upstream, then queue; 0 is unlimited",
+    defaultText: String(CONFIG_DEFAULTS.limits.maxConnectionsPerUpstream),
+  },
+  {
+    name: "max-body-size",
+    valueName: "SIZE",
+    key: "limits.max_body_size",
+    description: "largest request body accepted (else 413); 0 is unlimited",
+    defaultText: String(CONFIG_DEFAULTS.limits.maxBodyBytes),
+  },
+  {
+    name: "rate-limit",
+    valueName: "RPS",
+    key: "limits.rate_limit",
+    description: "requests per second per client IP, e.g. 100 or 0.5; 0 is off",
+    defaultText: String(CONFIG_DEFAULTS.limits.rateLimitRps),
+  },
+  {
+    name: "rate-burst",
+    valueName: "N",
+    key: "limits.rate_burst",
+    description: "burst: requests a client IP may send at once; needs --rate-limit",
+    defaultText: "the rate rounded up, at least 1",
+  },
+  {
+    name: "passive-failures",
+    valueName: "N",
+    key: "passive.failures",
+    description: "consecutive failed requests that eject an upstream; 0 is off",
+    defaultText: String(CONFIG_DEFAULTS.passive.failures),
+  },
+  {
+    name: "ejection-time",
+    valueName: "DUR",
+    key: "passive.ejection_time",
+    description: "base time an ejected upstream sits out; grows with each ejection",
+    defaultText: formatDuration(CONFIG_DEFAULTS.passive.ejectionTimeMs),
+  },
+  {
     name: "shutdown-timeout",
     valueName: "DUR",
     key: "timeouts.shutdown",
@@ -181,13 +253,42 @@ export const VALUE_FLAGS = [
     // argv is world-readable (/proc/<pid>/cmdline, ps); the environment and a file are not.
     note: "better via SLUICE_ADMIN_TOKEN or admin.token: any user sees argv in ps",
   },
-] as const satisfies readonly ValueFlag[];
+] as const satisfies readonly Flag[];
+
+/** The name of any flag but `--help` and `--version`, e.g. `"health-path"`. */
+export type FlagName = typeof FLAGS[number]["name"];
 
 /** The name of a flag that takes a value, e.g. `"health-path"`. */
-export type ValueFlagName = typeof VALUE_FLAGS[number]["name"];
+export type ValueFlagName = Exclude<typeof FLAGS[number], { boolean: true }>["name"];
 
-/** Values of flags that take one, by flag name; absent when not given. */
-export type FlagValues = Partial<Record<ValueFlagName, string>>;
+/** The name of an on/off flag, e.g. `"retry-non-idempotent"`. */
+export type BooleanFlagName = Extract<typeof FLAGS[number], { boolean: true }>["name"];
+
+const ALL_FLAGS: readonly Flag[] = FLAGS;
+
+/** Every flag that takes a value, in `--help` order. */
+export const VALUE_FLAGS: readonly ValueFlag[] = ALL_FLAGS.filter(
+  (flag): flag is ValueFlag => !isBooleanFlag(flag),
+);
+
+/** Every on/off flag, in `--help` order. */
+export const BOOLEAN_FLAGS: readonly BooleanFlag[] = ALL_FLAGS.filter(isBooleanFlag);
+
+/**
+ * Whether `flag` is an on/off flag rather than one that takes a value.
+ *
+ * @param flag An entry of `FLAGS`.
+ * @returns True for a `BooleanFlag`.
+ */
+export function isBooleanFlag(flag: Flag): flag is BooleanFlag {
+  return "boolean" in flag && flag.boolean;
+}
+
+/**
+ * Values of flags by flag name, as given (strings); absent when not given. An on/off flag given
+ * without a value reads `"true"`.
+ */
+export type FlagValues = Partial<Record<FlagName, string>>;
 
 /** What `parseFlags` found on the command line. */
 export interface ParsedFlags {
@@ -218,17 +319,27 @@ export function envVarName(flag: string): string {
 
 const ARGV_FLAGS: readonly ValueFlag[] = VALUE_FLAGS.filter((flag: ValueFlag) => !flag.noFlag);
 const VALUE_FLAG_NAMES: readonly string[] = ARGV_FLAGS.map((flag) => flag.name);
+const BOOLEAN_FLAG_NAMES: readonly string[] = BOOLEAN_FLAGS.map((flag) => flag.name);
 const LIST_FLAG_NAMES: readonly string[] = ARGV_FLAGS.filter((flag) => flag.list).map((flag) =>
   flag.name
 );
-const ALL_FLAG_NAMES: readonly string[] = [...VALUE_FLAG_NAMES, "help", "version"];
+/** What an on/off flag may be set to with `=`, and its variable to. */
+const ON_OFF_WORDS: readonly string[] = ["true", "false", "1", "0"];
+const ALL_FLAG_NAMES: readonly string[] = [
+  ...VALUE_FLAG_NAMES,
+  ...BOOLEAN_FLAG_NAMES,
+  "help",
+  "version",
+];
 
 /**
  * Parses command-line arguments with `node:util` `parseArgs`.
  *
- * Both `--port 8080` and `--port=8080` work; `-h` is `--help`. Unlike `parseArgs({ strict: true })`,
- * which throws at the first mistake, every unknown flag, missing value and positional argument is
- * collected as a problem, so one run shows them all.
+ * Both `--port 8080` and `--port=8080` work; `-h` is `--help`. An on/off flag such as
+ * `--retry-non-idempotent` reads `"true"` alone, or the value after `=` (checked later, with the
+ * other values). Unlike `parseArgs({ strict: true })`, which throws at the first mistake, every
+ * unknown flag, missing value and positional argument is collected as a problem, so one run shows
+ * them all.
  *
  * @example
  * ```ts
@@ -264,6 +375,7 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
     args: kept,
     options: {
       ...Object.fromEntries(VALUE_FLAG_NAMES.map((name) => [name, { type: "string" as const }])),
+      ...Object.fromEntries(BOOLEAN_FLAG_NAMES.map((name) => [name, { type: "boolean" as const }])),
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },
@@ -273,19 +385,23 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
   });
   let afterUnknownFlag = -1;
   let lastReportedIndex = -1;
+  let afterBooleanFlag: { index: number; name: string } | undefined;
   for (const token of tokens) {
     const at = originalIndex[token.index] ?? token.index;
     if (token.kind === "option-terminator") continue;
     if (token.kind === "positional") {
       // `--prot 8080`: the unknown flag has already been reported; 8080 was meant as its value.
       if (token.index !== afterUnknownFlag) {
+        const hint = token.index !== afterBooleanFlag?.index
+          ? "every option is a --flag; see --help"
+          : ON_OFF_WORDS.includes(token.value)
+          ? `--${afterBooleanFlag.name} takes no value; write --${afterBooleanFlag.name}=${token.value}`
+          : `--${afterBooleanFlag.name} takes no value`;
         found.push({
           at,
           problem: {
             path: "argv",
-            message: `unexpected argument ${
-              JSON.stringify(token.value)
-            } (every option is a --flag; see --help)`,
+            message: `unexpected argument ${JSON.stringify(token.value)} (${hint})`,
           },
         });
       }
@@ -298,6 +414,9 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
       } else {
         found.push({ at, problem: { path: rawName, message: "takes no value" } });
       }
+    } else if (isBooleanFlagName(name) && rawName.startsWith("--")) {
+      parsed.values[name] = token.value ?? "true";
+      if (token.inlineValue !== true) afterBooleanFlag = { index: token.index + 1, name };
     } else if (isValueFlag(name) && rawName.startsWith("--")) {
       if (token.value === undefined) {
         found.push({ at, problem: missingValue(name) });
@@ -322,6 +441,10 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
 
 function isValueFlag(name: string): name is ValueFlagName {
   return VALUE_FLAG_NAMES.includes(name);
+}
+
+function isBooleanFlagName(name: string): name is BooleanFlagName {
+  return BOOLEAN_FLAG_NAMES.includes(name);
 }
 
 function missingValue(name: ValueFlagName): ConfigProblem {

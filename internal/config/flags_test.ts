@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { envVarName, parseFlags, VALUE_FLAGS } from "./flags.ts";
+import { BOOLEAN_FLAGS, envVarName, FLAGS, parseFlags, VALUE_FLAGS } from "./flags.ts";
 
 Deno.test("parseFlags() reads --flag value and --flag=value alike", () => {
   assert.deepEqual(parseFlags(["--port", "8080", "--host=127.0.0.1"]), {
@@ -25,6 +25,13 @@ Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
     "--health-timeout=1s",
     "--backend-timeout=10s",
     "--shutdown-timeout=20s",
+    "--retries=2",
+    "--max-connections-per-upstream=64",
+    "--max-body-size=10mb",
+    "--rate-limit=0.5",
+    "--rate-burst=5",
+    "--passive-failures=3",
+    "--ejection-time=10s",
     "--log-level=debug",
     "--log-format=pretty",
     "--admin-host=0.0.0.0",
@@ -45,6 +52,13 @@ Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
     "health-timeout": "1s",
     "backend-timeout": "10s",
     "shutdown-timeout": "20s",
+    retries: "2",
+    "max-connections-per-upstream": "64",
+    "max-body-size": "10mb",
+    "rate-limit": "0.5",
+    "rate-burst": "5",
+    "passive-failures": "3",
+    "ejection-time": "10s",
     "log-level": "debug",
     "log-format": "pretty",
     "admin-host": "0.0.0.0",
@@ -174,4 +188,63 @@ Deno.test("envVarName() upper-cases the flag and turns dashes into underscores",
   assert.equal(envVarName("health-path"), "SLUICE_HEALTH_PATH");
   assert.equal(envVarName("log-level"), "SLUICE_LOG_LEVEL");
   assert.equal(envVarName("admin-token"), "SLUICE_ADMIN_TOKEN");
+});
+
+Deno.test("parseFlags() reads an on/off flag alone as true, or with =VALUE as written", () => {
+  assert.deepEqual(parseFlags(["--retry-non-idempotent", "--port", "1"]), {
+    values: { "retry-non-idempotent": "true", port: "1" },
+    help: false,
+    version: false,
+    problems: [],
+  });
+  assert.deepEqual(parseFlags(["--retry-non-idempotent=false"]).values, {
+    "retry-non-idempotent": "false",
+  });
+  // Checked later with the other values, under the flag's name.
+  assert.deepEqual(parseFlags(["--retry-non-idempotent=maybe"]).values, {
+    "retry-non-idempotent": "maybe",
+  });
+  assert.deepEqual(parseFlags(["--retry-non-idempotent=0", "--retry-non-idempotent"]).values, {
+    "retry-non-idempotent": "true",
+  });
+  assert.deepEqual(BOOLEAN_FLAGS.map((flag) => [flag.name, flag.key]), [
+    ["retry-non-idempotent", "proxy.retry_non_idempotent"],
+  ]);
+});
+
+Deno.test("parseFlags() says how to give an on/off flag a value", () => {
+  const parsed = parseFlags(["--retry-non-idempotent", "false", "--port", "1"]);
+  assert.deepEqual(parsed.problems, [{
+    path: "argv",
+    message: 'unexpected argument "false" (--retry-non-idempotent takes no value; write ' +
+      "--retry-non-idempotent=false)",
+  }]);
+  assert.deepEqual(parsed.values, { "retry-non-idempotent": "true", port: "1" });
+  assert.deepEqual(parseFlags(["--retry-non-idempotent", "please"]).problems, [{
+    path: "argv",
+    message: 'unexpected argument "please" (--retry-non-idempotent takes no value)',
+  }]);
+});
+
+Deno.test("parseFlags() keeps an on/off flag that follows a value flag missing its value", () => {
+  const parsed = parseFlags(["--retries", "--retry-non-idempotent"]);
+  assert.deepEqual(parsed.problems, [{
+    path: "--retries",
+    message: "needs a value (--retries N)",
+  }]);
+  assert.deepEqual(parsed.values, { "retry-non-idempotent": "true" });
+});
+
+Deno.test("parseFlags() suggests on/off flags for a misspelt one", () => {
+  assert.deepEqual(parseFlags(["--retry-non-idempotnt"]).problems, [{
+    path: "--retry-non-idempotnt",
+    message: "unknown flag (did you mean --retry-non-idempotent? see --help)",
+  }]);
+});
+
+Deno.test("FLAGS gives every flag a distinct name and config key", () => {
+  const keys = FLAGS.map((flag) => flag.key).filter((key) => key !== undefined);
+  assert.equal(new Set(FLAGS.map((flag) => flag.name)).size, FLAGS.length);
+  assert.equal(new Set(keys).size, keys.length);
+  assert.equal(VALUE_FLAGS.length + BOOLEAN_FLAGS.length, FLAGS.length);
 });

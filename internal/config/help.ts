@@ -4,20 +4,35 @@
  * @module
  */
 
-import { envVarName, VALUE_FLAGS, type ValueFlag } from "./flags.ts";
+import { CONFIG_DEFAULTS } from "./defaults.ts";
+import { formatDuration } from "./duration.ts";
+import { envVarName, type Flag, FLAGS, isBooleanFlag } from "./flags.ts";
 
 const FLAG_COLUMN = 30;
 const WIDTH = 100;
 
 function describeFlags(): string {
   const indent = " ".repeat(FLAG_COLUMN);
-  return VALUE_FLAGS.map((flag: ValueFlag) => {
+  return FLAGS.map((flag: Flag) => {
     const env = envVarName(flag.name);
+    const noFlag = !isBooleanFlag(flag) && flag.noFlag === true;
     // A secret without a flag is listed by its variable, and where else it may be set.
-    const usage = flag.noFlag ? `  ${env}` : `  --${flag.name} ${flag.valueName}`;
-    const source = flag.noFlag ? `or ${flag.key} in the file` : `env ${env}`;
+    const usage = noFlag
+      ? `  ${env}`
+      : isBooleanFlag(flag)
+      ? `  --${flag.name}`
+      : `  --${flag.name} ${flag.valueName}`;
+    const source = noFlag
+      ? `or ${flag.key} in the file`
+      : isBooleanFlag(flag)
+      ? `env ${env}=true|false|1|0`
+      : `env ${env}`;
+    // A usage wider than its column pushes the description along rather than onto a new line.
+    const first = usage.length < FLAG_COLUMN
+      ? `${usage.padEnd(FLAG_COLUMN)}${flag.description}`
+      : `${usage}  ${flag.description}`;
     return [
-      `${usage.padEnd(FLAG_COLUMN)}${flag.description}`,
+      first,
       `${indent}${source}; default: ${flag.defaultText}`,
       ...wrap(flag.note ?? "", WIDTH - FLAG_COLUMN).map((line) => `${indent}${line}`),
     ].join("\n");
@@ -38,9 +53,40 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
+/** A default size in the unit users write, e.g. `32kb`. */
+function kilobytes(bytes: number): string {
+  return bytes % 1_024 === 0 ? `${bytes / 1_024}kb` : String(bytes);
+}
+
+const { timeouts, proxy, passive, limits } = CONFIG_DEFAULTS;
+
+/** Settings only the config file sets, with their defaults. */
+const FILE_ONLY = [
+  "The config file (JSON or YAML) also sets, with their defaults:",
+  "  backends[].name (the URL's host:port), backends[].weight (1), sticky.secret (see above)",
+  "  health.healthy_threshold (2), health.unhealthy_threshold (3)",
+  `  timeouts.idle (${formatDuration(timeouts.idleMs)}): longest gap within a response body, ` +
+  "0 is off",
+  `  proxy.preserve_host (${proxy.preserveHost}), proxy.retry_buffer ` +
+  `(${kilobytes(proxy.retryBufferBytes)}): request body kept to resend it`,
+  `  proxy.retry_budget_percent (${proxy.retryBudgetPercent}): retries in flight as a share ` +
+  "of requests in flight",
+  `  proxy.retry_budget_min (${proxy.retryBudgetMin}): retries in flight allowed whatever ` +
+  "the budget",
+  `  passive.max_ejection_time (${formatDuration(passive.maxEjectionTimeMs)}, or the ` +
+  "ejection time if longer): longest ejection",
+  `  passive.max_ejection_percent (${passive.maxEjectionPercent}): most of the pool ejected ` +
+  "at once (one always may be)",
+  `  limits.queue_size (${limits.queueSize}), limits.queue_timeout ` +
+  `(${formatDuration(limits.queueTimeoutMs)}): requests waiting for a free upstream`,
+  "  limits.slow_start (off): time over which a new or recovered upstream ramps up, e.g. 30s",
+  `  limits.max_url_length (${kilobytes(limits.maxUrlBytes)}), limits.max_header_size ` +
+  `(${kilobytes(limits.maxHeaderBytes)})`,
+].join("\n");
+
 /**
  * Usage text printed by `--help`: every flag with its environment variable and default, the
- * precedence of the sources, and the value formats.
+ * precedence of the sources, the value formats and the settings only the file sets.
  */
 export const HELP_TEXT: string = `Sluice: an L7 HTTP load balancer.
 
@@ -56,14 +102,14 @@ ${"  --version".padEnd(FLAG_COLUMN)}show the version and exit
 Precedence, highest first: flags, environment variables, config file, defaults.
 Values:
   DUR   a duration: 250ms, 2s, 1m, 1h, 1m30s, or a number of milliseconds
+  SIZE  a size: 512kb, 10mb, 1gb (1024-based), or a number of bytes
+  RPS   requests per second, fractions allowed: 100, 0.5
   URL   an http(s) origin such as http://localhost:9001 (no path, query or credentials)
   KEY   ip (the client IP), path (without the query), header:NAME, cookie:NAME
   CIDR  an IPv4 or IPv6 block such as 10.0.0.0/8 or fd00::/8, or one address
-The config file (JSON or YAML) also sets backends[].name and backends[].weight,
-health.healthy_threshold and health.unhealthy_threshold, proxy.preserve_host,
-proxy.retries and proxy.retry_buffer (a size: 512kb, 10mb, 1gb or bytes), sticky.secret.
-The client IP (logs, ip_hash, hash key ip) is the socket's peer, or when that is one of
---trusted-proxies, the rightmost address in X-Forwarded-For that is not a trusted proxy.
+${FILE_ONLY}
+The client IP (logs, ip_hash, hash key ip, rate limit) is the socket's peer, or when that is one
+of --trusted-proxies, the rightmost address in X-Forwarded-For that is not a trusted proxy.
 The admin server (/api, /metrics, /healthz, /readyz, the dashboard at /) runs unless
 --admin-port is 0. On an address other than loopback it will not start without a token.
 Environment variables are read only with permission, e.g. --allow-env=SLUICE_*.

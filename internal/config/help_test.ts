@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { envVarName, VALUE_FLAGS } from "./flags.ts";
+import { envVarName, FLAGS, VALUE_FLAGS } from "./flags.ts";
 import { HELP_TEXT } from "./help.ts";
+import { redactConfig } from "./redact.ts";
+import { validateConfig } from "./schema.ts";
 import { STRATEGY_NAMES } from "./types.ts";
 
 Deno.test("HELP_TEXT documents every flag with its environment variable and default", () => {
@@ -61,4 +63,39 @@ Deno.test("HELP_TEXT lists every strategy name", () => {
   const strategy = lines.findIndex((line) => line.startsWith("  --strategy NAME "));
   const listed = lines.slice(strategy + 2, strategy + 4).join(" ").replaceAll(/\s+/g, " ").trim();
   assert.equal(listed, STRATEGY_NAMES.join(", "));
+});
+
+Deno.test("HELP_TEXT shows the resilience flags with their variables and defaults", () => {
+  assert.match(
+    HELP_TEXT,
+    /^ {2}--retry-non-idempotent +retry POST .*\n +env SLUICE_RETRY_NON_IDEMPOTENT=true\|false\|1\|0; default: false$/m,
+  );
+  // A flag too long for the column keeps its description on its own line.
+  assert.match(
+    HELP_TEXT,
+    /^ {2}--max-connections-per-upstream N {2}concurrent .*\n +env SLUICE_MAX_CONNECTIONS_PER_UPSTREAM; default: 0$/m,
+  );
+  assert.match(HELP_TEXT, /env SLUICE_RETRIES; default: 1$/m);
+  assert.match(HELP_TEXT, /env SLUICE_MAX_BODY_SIZE; default: 0$/m);
+  assert.match(HELP_TEXT, /env SLUICE_RATE_LIMIT; default: 0$/m);
+  assert.match(HELP_TEXT, /env SLUICE_RATE_BURST; default: the rate rounded up, at least 1$/m);
+  assert.match(HELP_TEXT, /env SLUICE_PASSIVE_FAILURES; default: 5$/m);
+  assert.match(HELP_TEXT, /env SLUICE_EJECTION_TIME; default: 30s$/m);
+});
+
+Deno.test("HELP_TEXT names every setting, by its flag or in the list of file-only settings", () => {
+  const flagKeys = new Set<string | undefined>(FLAGS.map((flag) => flag.key));
+  const config = validateConfig({ sticky: { cookie: "lb" } });
+  for (const [section, value] of Object.entries(redactConfig(config))) {
+    if (section === "backends") continue;
+    const keys = typeof value === "object" && value !== null && !Array.isArray(value)
+      ? Object.keys(value).map((key) => `${section}.${key}`)
+      : [section];
+    for (const key of keys) {
+      assert.ok(flagKeys.has(key) || HELP_TEXT.includes(key), `${key} is not in --help`);
+    }
+  }
+  assert.match(HELP_TEXT, /limits\.queue_size \(100\), limits\.queue_timeout \(5s\)/);
+  assert.match(HELP_TEXT, /passive\.max_ejection_time \(5m, or the ejection time if longer\)/);
+  assert.match(HELP_TEXT, /limits\.max_url_length \(8kb\), limits\.max_header_size \(32kb\)/);
 });

@@ -13,7 +13,7 @@ import {
   readEnvFlags,
 } from "./env.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
-import { envVarName, type FlagValues, parseFlags, VALUE_FLAGS } from "./flags.ts";
+import { envVarName, FLAGS, type FlagValues, parseFlags } from "./flags.ts";
 import { HELP_TEXT } from "./help.ts";
 import { validateConfig } from "./schema.ts";
 import type { Config, LogFormat } from "./types.ts";
@@ -153,7 +153,7 @@ function mergeOverrides(
   let merged = file;
   const overrides: Record<string, string> = {};
   for (const { values, label } of layers) {
-    for (const flag of VALUE_FLAGS) {
+    for (const flag of FLAGS) {
       const value = values[flag.name];
       if (flag.key === undefined || value === undefined) continue;
       const setting = flag.name === "backends" ? splitBackends(value) : value;

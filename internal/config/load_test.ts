@@ -23,8 +23,32 @@ const DEFAULTS: Config = {
     healthyThreshold: 2,
     unhealthyThreshold: 3,
   },
-  timeouts: { backendMs: 30_000, shutdownMs: 30_000 },
-  proxy: { preserveHost: true, retries: 1, retryBufferBytes: 65_536 },
+  timeouts: { backendMs: 30_000, idleMs: 60_000, shutdownMs: 30_000 },
+  proxy: {
+    preserveHost: true,
+    retries: 1,
+    retryNonIdempotent: false,
+    retryBudgetPercent: 20,
+    retryBudgetMin: 3,
+    retryBufferBytes: 65_536,
+  },
+  passive: {
+    failures: 5,
+    ejectionTimeMs: 30_000,
+    maxEjectionTimeMs: 300_000,
+    maxEjectionPercent: 10,
+  },
+  limits: {
+    maxConnectionsPerUpstream: 0,
+    queueSize: 100,
+    queueTimeoutMs: 5_000,
+    slowStartMs: 0,
+    maxBodyBytes: 0,
+    rateLimitRps: 0,
+    rateBurst: 1,
+    maxUrlBytes: 8_192,
+    maxHeaderBytes: 32_768,
+  },
   logging: { level: "info", format: "json" },
   admin: { host: "127.0.0.1", port: 8090, token: undefined },
 };
@@ -129,6 +153,14 @@ Deno.test("loadConfig() maps every flag onto its config key", async () => {
     "--health-timeout=1s",
     "--backend-timeout=4s",
     "--shutdown-timeout=5s",
+    "--retries=3",
+    "--retry-non-idempotent",
+    "--max-connections-per-upstream=32",
+    "--max-body-size=512kb",
+    "--rate-limit=2.5",
+    "--rate-burst=10",
+    "--passive-failures=0",
+    "--ejection-time=1m",
     "--log-level=error",
     "--log-format=pretty",
     "--admin-host=::1",
@@ -144,7 +176,16 @@ Deno.test("loadConfig() maps every flag onto its config key", async () => {
       { url: "http://b:2", name: "b:2", weight: 1 },
     ],
     health: { ...DEFAULTS.health, path: "/healthz", intervalMs: 3_000, timeoutMs: 1_000 },
-    timeouts: { backendMs: 4_000, shutdownMs: 5_000 },
+    timeouts: { ...DEFAULTS.timeouts, backendMs: 4_000, shutdownMs: 5_000 },
+    proxy: { ...DEFAULTS.proxy, retries: 3, retryNonIdempotent: true },
+    passive: { ...DEFAULTS.passive, failures: 0, ejectionTimeMs: 60_000 },
+    limits: {
+      ...DEFAULTS.limits,
+      maxConnectionsPerUpstream: 32,
+      maxBodyBytes: 524_288,
+      rateLimitRps: 2.5,
+      rateBurst: 10,
+    },
     logging: { level: "error", format: "pretty" },
     admin: { host: "::1", port: 9091, token: "0123456789abcdef" },
   });
@@ -301,8 +342,32 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
         healthyThreshold: 1,
         unhealthyThreshold: 4,
       },
-      timeouts: { backendMs: 10_000, shutdownMs: 60_000 },
-      proxy: { preserveHost: false, retries: 2, retryBufferBytes: 131_072 },
+      timeouts: { backendMs: 10_000, idleMs: 15_000, shutdownMs: 60_000 },
+      proxy: {
+        preserveHost: false,
+        retries: 2,
+        retryNonIdempotent: true,
+        retryBudgetPercent: 12.5,
+        retryBudgetMin: 1,
+        retryBufferBytes: 131_072,
+      },
+      passive: {
+        failures: 3,
+        ejectionTimeMs: 10_000,
+        maxEjectionTimeMs: 120_000,
+        maxEjectionPercent: 50,
+      },
+      limits: {
+        maxConnectionsPerUpstream: 64,
+        queueSize: 10,
+        queueTimeoutMs: 2_000,
+        slowStartMs: 30_000,
+        maxBodyBytes: 10_485_760,
+        rateLimitRps: 0.5,
+        rateBurst: 5,
+        maxUrlBytes: 4_096,
+        maxHeaderBytes: 16_384,
+      },
       logging: { level: "debug", format: "pretty" },
       admin: { host: "0.0.0.0", port: 9091, token: "test-token-0123456789abcdef" },
     },
@@ -577,4 +642,146 @@ Deno.test("loadConfig() reads hash key and trusted proxies from flags and variab
   );
   assert.deepEqual(fromEnv.trustedProxies, ["192.0.2.0/24", "2001:db8::/32"]);
   assert.deepEqual(fromEnv.hashKey, { source: "path" });
+});
+
+Deno.test("loadConfig() prefers flags over environment over file for the resilience settings", async () => {
+  const file = [
+    "proxy:",
+    "  retries: 2",
+    "passive:",
+    "  failures: 7",
+    "  ejection_time: 10s",
+    "limits:",
+    "  max_connections_per_upstream: 10",
+    "  max_body_size: 1mb",
+    "  rate_limit: 5",
+    "  rate_burst: 8",
+  ].join("\n");
+  const env = {
+    SLUICE_CONFIG: "sluice.yaml",
+    SLUICE_RETRIES: "3",
+    SLUICE_PASSIVE_FAILURES: "8",
+    SLUICE_EJECTION_TIME: "20s",
+    SLUICE_MAX_BODY_SIZE: "2mb",
+    SLUICE_RATE_LIMIT: "0.5",
+  };
+  const result = await loadConfig(
+    ["--retries", "4", "--ejection-time=40s", "--rate-limit", "50", "--max-body-size=512kb"],
+    hermetic(env, { "sluice.yaml": file }),
+  );
+  assert.deepEqual(result, {
+    kind: "config",
+    config: {
+      ...DEFAULTS,
+      proxy: { ...DEFAULTS.proxy, retries: 4 }, // flag over env over file
+      passive: { ...DEFAULTS.passive, failures: 8, ejectionTimeMs: 40_000 }, // env, flag
+      limits: {
+        ...DEFAULTS.limits,
+        maxConnectionsPerUpstream: 10, // file
+        maxBodyBytes: 524_288, // flag over env over file
+        rateLimitRps: 50, // flag over env over file
+        rateBurst: 8, // file
+      },
+    },
+    sources: {
+      file: "sluice.yaml",
+      overrides: {
+        "proxy.retries": "--retries",
+        "passive.failures": "SLUICE_PASSIVE_FAILURES",
+        "passive.ejection_time": "--ejection-time",
+        "limits.max_body_size": "--max-body-size",
+        "limits.rate_limit": "--rate-limit",
+      },
+    },
+  });
+});
+
+Deno.test("loadConfig() takes --retry-non-idempotent from flag, environment or file", async () => {
+  const files = {
+    "on.yaml": "proxy:\n  retry_non_idempotent: true",
+    "off.yaml": "proxy:\n  retry_non_idempotent: false",
+  };
+  const retry = async (args: string[], env: Record<string, string> = {}) =>
+    (await configOf(args, hermetic(env, files))).proxy.retryNonIdempotent;
+  assert.equal(await retry([]), false, "off by default");
+  assert.equal(await retry(["--config=on.yaml"]), true, "file");
+  assert.equal(await retry(["--config=on.yaml"], { SLUICE_RETRY_NON_IDEMPOTENT: "false" }), false);
+  assert.equal(await retry(["--config=on.yaml"], { SLUICE_RETRY_NON_IDEMPOTENT: "0" }), false);
+  assert.equal(await retry(["--config=off.yaml"], { SLUICE_RETRY_NON_IDEMPOTENT: "true" }), true);
+  assert.equal(await retry([], { SLUICE_RETRY_NON_IDEMPOTENT: "1" }), true);
+  assert.equal(await retry([], { SLUICE_RETRY_NON_IDEMPOTENT: "" }), false, "empty is unset");
+  assert.equal(await retry(["--retry-non-idempotent"]), true, "flag");
+  assert.equal(
+    await retry(["--config=off.yaml", "--retry-non-idempotent"], {
+      SLUICE_RETRY_NON_IDEMPOTENT: "false",
+    }),
+    true,
+    "flag over env over file",
+  );
+  assert.equal(
+    await retry(["--retry-non-idempotent=false"], { SLUICE_RETRY_NON_IDEMPOTENT: "true" }),
+    false,
+    "--flag=false over env",
+  );
+  const result = await loadConfig(["--retry-non-idempotent"], hermetic());
+  assert.deepEqual(result.kind === "config" && result.sources.overrides, {
+    "proxy.retry_non_idempotent": "--retry-non-idempotent",
+  });
+});
+
+Deno.test("loadConfig() rejects an on/off value other than true, false, 1 or 0", async () => {
+  for (const value of ["yes", "TRUE", "on", "2"]) {
+    assert.deepEqual(await problemsOf([], hermetic({ SLUICE_RETRY_NON_IDEMPOTENT: value })), [{
+      path: "SLUICE_RETRY_NON_IDEMPOTENT",
+      message: `${JSON.stringify(value)} is not one of true, false, 1, 0`,
+    }]);
+  }
+  assert.deepEqual(await problemsOf(["--retry-non-idempotent=maybe"], hermetic()), [
+    { path: "--retry-non-idempotent", message: '"maybe" is not one of true, false, 1, 0' },
+  ]);
+  const files = { "sluice.yaml": "proxy:\n  retry_non_idempotent: yes please" };
+  assert.deepEqual(await problemsOf(["--config=sluice.yaml"], hermetic({}, files)), [
+    { path: "proxy.retry_non_idempotent", message: '"yes please" is not one of true, false, 1, 0' },
+  ]);
+});
+
+Deno.test("loadConfig() reports resilience problems under the flag or variable that set them", async () => {
+  const files = { "sluice.yaml": "passive:\n  max_ejection_time: 5m" };
+  assert.deepEqual(
+    await problemsOf(
+      [
+        "--config=sluice.yaml",
+        "--retries=11",
+        "--rate-burst",
+        "10",
+        "--max-body-size",
+        "10 megs",
+        "--ejection-time=10m",
+        "--max-connections-per-upstream=-1",
+      ],
+      hermetic({ SLUICE_PASSIVE_FAILURES: "often", SLUICE_RATE_LIMIT: "-2" }, files),
+    ),
+    [
+      { path: "--retries", message: "11 is out of range 0-10" },
+      { path: "SLUICE_PASSIVE_FAILURES", message: '"often" is not an integer' },
+      {
+        path: "passive.max_ejection_time",
+        message: "5m is shorter than the ejection time, 10m (--ejection-time, " +
+          "SLUICE_EJECTION_TIME or passive.ejection_time)",
+      },
+      { path: "--max-connections-per-upstream", message: "-1 is less than the minimum 0" },
+      {
+        path: "--max-body-size",
+        message: '"10 megs" is not a size (use 512kb, 10mb, 1gb or bytes)',
+      },
+      { path: "SLUICE_RATE_LIMIT", message: "-2 is less than the minimum 0" },
+    ],
+  );
+  assert.deepEqual(await problemsOf(["--rate-burst=10"], hermetic()), [{
+    path: "--rate-burst",
+    message: "10 is set but rate limiting is off: set a rate too (--rate-limit, " +
+      "SLUICE_RATE_LIMIT or limits.rate_limit), or leave the burst out",
+  }]);
+  const config = await configOf(["--rate-burst=10"], hermetic({ SLUICE_RATE_LIMIT: "2" }));
+  assert.deepEqual([config.limits.rateLimitRps, config.limits.rateBurst], [2, 10]);
 });

@@ -17,7 +17,8 @@ const REDACTED = "[redacted]";
  *
  * `admin.token` and `sticky.secret` become `"[redacted]"` when set; settings that are unset
  * (`admin.token`, `health.path`, `sticky`, a `sticky.secret` generated for the process) are
- * `null` rather than left out, so a reader sees every key. The result is a fresh object that
+ * `null` rather than left out, so a reader sees every key, as is `limits.rate_burst` while rate
+ * limiting is off. The result is a fresh object that
  * shares nothing with `config`.
  *
  * @example
@@ -30,7 +31,7 @@ const REDACTED = "[redacted]";
  * @returns A JSON-serialisable object in the file shape, safe to show.
  */
 export function redactConfig(config: Config): Record<string, unknown> {
-  const { health, timeouts, proxy, logging, admin, sticky } = config;
+  const { health, timeouts, proxy, passive, limits, logging, admin, sticky } = config;
   return {
     host: config.host,
     port: config.port,
@@ -50,12 +51,34 @@ export function redactConfig(config: Config): Record<string, unknown> {
     },
     timeouts: {
       backend: formatDuration(timeouts.backendMs),
+      idle: formatDuration(timeouts.idleMs),
       shutdown: formatDuration(timeouts.shutdownMs),
     },
     proxy: {
       preserve_host: proxy.preserveHost,
       retries: proxy.retries,
+      retry_non_idempotent: proxy.retryNonIdempotent,
+      retry_budget_percent: proxy.retryBudgetPercent,
+      retry_budget_min: proxy.retryBudgetMin,
       retry_buffer: proxy.retryBufferBytes,
+    },
+    passive: {
+      failures: passive.failures,
+      ejection_time: formatDuration(passive.ejectionTimeMs),
+      max_ejection_time: formatDuration(passive.maxEjectionTimeMs),
+      max_ejection_percent: passive.maxEjectionPercent,
+    },
+    limits: {
+      max_connections_per_upstream: limits.maxConnectionsPerUpstream,
+      queue_size: limits.queueSize,
+      queue_timeout: formatDuration(limits.queueTimeoutMs),
+      slow_start: formatDuration(limits.slowStartMs),
+      max_body_size: limits.maxBodyBytes,
+      rate_limit: limits.rateLimitRps,
+      // The burst means nothing without a rate, and the file may not set one alone.
+      rate_burst: limits.rateLimitRps === 0 ? null : limits.rateBurst,
+      max_url_length: limits.maxUrlBytes,
+      max_header_size: limits.maxHeaderBytes,
     },
     logging: { level: logging.level, format: logging.format },
     admin: {

@@ -22,8 +22,27 @@ const FULL: Config = validateConfig({
     healthy_threshold: 4,
     unhealthy_threshold: 5,
   },
-  timeouts: { backend: "2s", shutdown: "0s" },
-  proxy: { preserve_host: false, retries: 3, retry_buffer: "1mb" },
+  timeouts: { backend: "2s", idle: "90s", shutdown: "0s" },
+  proxy: {
+    preserve_host: false,
+    retries: 3,
+    retry_non_idempotent: true,
+    retry_budget_percent: 50,
+    retry_budget_min: 1,
+    retry_buffer: "1mb",
+  },
+  passive: { failures: 2, ejection_time: "5s", max_ejection_time: "1m", max_ejection_percent: 30 },
+  limits: {
+    max_connections_per_upstream: 8,
+    queue_size: 4,
+    queue_timeout: "250ms",
+    slow_start: "20s",
+    max_body_size: "2mb",
+    rate_limit: 0.5,
+    rate_burst: 4,
+    max_url_length: "2kb",
+    max_header_size: "8kb",
+  },
   logging: { level: "debug", format: "pretty" },
   admin: { host: "0.0.0.0", port: 9001, token: TOKEN },
 });
@@ -47,8 +66,32 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
       healthy_threshold: 4,
       unhealthy_threshold: 5,
     },
-    timeouts: { backend: "2s", shutdown: "0ms" },
-    proxy: { preserve_host: false, retries: 3, retry_buffer: 1_048_576 },
+    timeouts: { backend: "2s", idle: "90s", shutdown: "0ms" },
+    proxy: {
+      preserve_host: false,
+      retries: 3,
+      retry_non_idempotent: true,
+      retry_budget_percent: 50,
+      retry_budget_min: 1,
+      retry_buffer: 1_048_576,
+    },
+    passive: {
+      failures: 2,
+      ejection_time: "5s",
+      max_ejection_time: "1m",
+      max_ejection_percent: 30,
+    },
+    limits: {
+      max_connections_per_upstream: 8,
+      queue_size: 4,
+      queue_timeout: "250ms",
+      slow_start: "20s",
+      max_body_size: 2_097_152,
+      rate_limit: 0.5,
+      rate_burst: 4,
+      max_url_length: 2_048,
+      max_header_size: 8_192,
+    },
     logging: { level: "debug", format: "pretty" },
     admin: { host: "0.0.0.0", port: 9001, token: "[redacted]" },
   });
@@ -71,6 +114,15 @@ Deno.test("redactConfig() shows unset settings as null", () => {
   assert.equal(JSON.parse(JSON.stringify(redacted)).admin.token, null);
   assert.equal(redacted.sticky, null);
   assert.deepEqual(redacted.trusted_proxies, []);
+  assert.equal((redacted.limits as Record<string, unknown>).rate_burst, null, "no rate, no burst");
+  assert.equal(
+    (redactConfig(validateConfig({ limits: { rate_limit: 2.5 } })).limits as Record<
+      string,
+      unknown
+    >)
+      .rate_burst,
+    3,
+  );
   assert.deepEqual(redactConfig(validateConfig({ sticky: { cookie: "lb" } })).sticky, {
     cookie: "lb",
     secret: null,
@@ -87,9 +139,12 @@ Deno.test("redactConfig() reads back as the same configuration once the secret i
   file.sticky.secret = STICKY_SECRET;
   assert.deepEqual(validateConfig(file), FULL);
   const defaults = validateConfig({});
-  const plain = structuredClone(redactConfig(defaults)) as typeof file;
+  const plain = structuredClone(redactConfig(defaults)) as typeof file & {
+    limits: Record<string, unknown>;
+  };
   delete plain.health.path;
   delete plain.admin.token;
+  delete plain.limits.rate_burst;
   assert.deepEqual(validateConfig(plain), defaults);
 });
 

@@ -53,6 +53,50 @@ function integer(min: number, max?: number) {
   );
 }
 
+const DECIMAL = /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*$/;
+
+/** A number, fractions allowed (`0.5`), from `min` to `max` inclusive. */
+function decimal(min: number, max?: number) {
+  const describe = (problem: string) => (issue: { input: unknown }): string =>
+    `${showValue(issue.input)} is ${max === undefined ? problem : `out of range ${min}-${max}`}`;
+  const schema = z.number({
+    error: (issue) =>
+      `${showValue(issue.input)} is not ${
+        typeof issue.input === "number" ? "a finite number" : "a number"
+      }`,
+  })
+    .min(min, { error: describe(`less than the minimum ${min}`) })
+    .max(max ?? Number.MAX_SAFE_INTEGER, { error: describe("too large") });
+  return z.preprocess(
+    (value) => (typeof value === "string" && DECIMAL.test(value) ? Number(value) : value),
+    schema,
+  );
+}
+
+/** Strings an on/off flag or its environment variable may be set to. */
+const SWITCH_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ["true", true],
+  ["false", false],
+  ["1", true],
+  ["0", false],
+]);
+
+/**
+ * An on/off setting: a boolean in the file; `true`, `false`, `1` or `0` from a flag or an
+ * environment variable, which are strings.
+ */
+function onOff() {
+  return z.preprocess(
+    (value) => (typeof value === "string" ? SWITCH_WORDS.get(value) ?? value : value),
+    z.boolean({
+      error: (issue) =>
+        typeof issue.input === "string"
+          ? `${showValue(issue.input)} is not one of true, false, 1, 0`
+          : `${showValue(issue.input)} is not true or false`,
+    }),
+  );
+}
+
 function text() {
   return z.string({ error: (issue) => `${showValue(issue.input)} is not a string` });
 }
@@ -101,9 +145,9 @@ function duration(options: { allowZero: boolean }) {
   return measure(parseDuration, { what: "duration", hint, max, ...options });
 }
 
-function size() {
+function size(options: { allowZero: boolean } = { allowZero: true }) {
   const hint = "(use 512kb, 10mb, 1gb or bytes)";
-  return measure(parseSize, { what: "size", hint, allowZero: true });
+  return measure(parseSize, { what: "size", hint, ...options });
 }
 
 /** A YAML section with every line commented out (`health:`) is null; treat it as empty. */
@@ -325,6 +369,15 @@ const trustedProxiesSchema = z.preprocess(
   ).transform((blocks) => [...new Set(blocks)]),
 );
 
+/**
+ * Whether a section being refined is an object with no issue at any of `keys`, so a check
+ * across them can read them while the section's other problems still show in the same run.
+ */
+function hasNoIssueAt(payload: z.core.ParsePayload<unknown>, keys: readonly string[]): boolean {
+  return typeof payload.value === "object" && payload.value !== null &&
+    !payload.issues.some((issue) => keys.includes(String(issue.path?.[0])));
+}
+
 const healthShape = {
   path: healthPathSchema.optional(),
   interval: duration({ allowZero: false }).default(CONFIG_DEFAULTS.health.intervalMs),
@@ -346,9 +399,7 @@ const healthSchema = z.strictObject(healthShape, { error: objectError })
     }
   }, {
     // Compare the two even when another health key is wrong, so every problem shows at once.
-    when: (payload) =>
-      typeof payload.value === "object" && payload.value !== null &&
-      !payload.issues.some((issue) => ["interval", "timeout"].includes(String(issue.path?.[0]))),
+    when: (payload) => hasNoIssueAt(payload, ["interval", "timeout"]),
   })
   .transform((health): Config["health"] => ({
     path: health.path,
@@ -361,12 +412,14 @@ const healthSchema = z.strictObject(healthShape, { error: objectError })
 
 const timeoutsShape = {
   backend: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.backendMs),
+  idle: duration({ allowZero: true }).default(CONFIG_DEFAULTS.timeouts.idleMs),
   shutdown: duration({ allowZero: true }).default(CONFIG_DEFAULTS.timeouts.shutdownMs),
 };
 
 const timeoutsSchema = z.strictObject(timeoutsShape, { error: objectError })
   .transform((timeouts): Config["timeouts"] => ({
     backendMs: timeouts.backend,
+    idleMs: timeouts.idle,
     shutdownMs: timeouts.shutdown,
   }));
 
@@ -374,6 +427,9 @@ const proxyShape = {
   preserve_host: z.boolean({ error: (issue) => `${showValue(issue.input)} is not true or false` })
     .default(CONFIG_DEFAULTS.proxy.preserveHost),
   retries: integer(0, 10).default(CONFIG_DEFAULTS.proxy.retries),
+  retry_non_idempotent: onOff().default(CONFIG_DEFAULTS.proxy.retryNonIdempotent),
+  retry_budget_percent: decimal(0, 100).default(CONFIG_DEFAULTS.proxy.retryBudgetPercent),
+  retry_budget_min: integer(0).default(CONFIG_DEFAULTS.proxy.retryBudgetMin),
   retry_buffer: size().default(CONFIG_DEFAULTS.proxy.retryBufferBytes),
 };
 
@@ -381,7 +437,77 @@ const proxySchema = z.strictObject(proxyShape, { error: objectError })
   .transform((proxy): Config["proxy"] => ({
     preserveHost: proxy.preserve_host,
     retries: proxy.retries,
+    retryNonIdempotent: proxy.retry_non_idempotent,
+    retryBudgetPercent: proxy.retry_budget_percent,
+    retryBudgetMin: proxy.retry_budget_min,
     retryBufferBytes: proxy.retry_buffer,
+  }));
+
+const passiveShape = {
+  failures: integer(0).default(CONFIG_DEFAULTS.passive.failures),
+  ejection_time: duration({ allowZero: false }).default(CONFIG_DEFAULTS.passive.ejectionTimeMs),
+  max_ejection_time: duration({ allowZero: false }).optional(),
+  max_ejection_percent: integer(0, 100).default(CONFIG_DEFAULTS.passive.maxEjectionPercent),
+};
+
+const passiveSchema = z.strictObject(passiveShape, { error: objectError })
+  .superRefine((passive, ctx) => {
+    const max = passive.max_ejection_time;
+    if (max !== undefined && max < passive.ejection_time) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["max_ejection_time"],
+        message: `${formatDuration(max)} is shorter than the ejection time, ${
+          formatDuration(passive.ejection_time)
+        } (--ejection-time, SLUICE_EJECTION_TIME or passive.ejection_time)`,
+      });
+    }
+  }, { when: (payload) => hasNoIssueAt(payload, ["ejection_time", "max_ejection_time"]) })
+  .transform((passive): Config["passive"] => ({
+    failures: passive.failures,
+    ejectionTimeMs: passive.ejection_time,
+    // As in Envoy, a base ejection time longer than the default maximum raises the maximum.
+    maxEjectionTimeMs: passive.max_ejection_time ??
+      Math.max(CONFIG_DEFAULTS.passive.maxEjectionTimeMs, passive.ejection_time),
+    maxEjectionPercent: passive.max_ejection_percent,
+  }));
+
+const limitsShape = {
+  max_connections_per_upstream: integer(0).default(
+    CONFIG_DEFAULTS.limits.maxConnectionsPerUpstream,
+  ),
+  queue_size: integer(0).default(CONFIG_DEFAULTS.limits.queueSize),
+  queue_timeout: duration({ allowZero: false }).default(CONFIG_DEFAULTS.limits.queueTimeoutMs),
+  slow_start: duration({ allowZero: true }).default(CONFIG_DEFAULTS.limits.slowStartMs),
+  max_body_size: size().default(CONFIG_DEFAULTS.limits.maxBodyBytes),
+  rate_limit: decimal(0).default(CONFIG_DEFAULTS.limits.rateLimitRps),
+  rate_burst: integer(1).optional(),
+  max_url_length: size({ allowZero: false }).default(CONFIG_DEFAULTS.limits.maxUrlBytes),
+  max_header_size: size({ allowZero: false }).default(CONFIG_DEFAULTS.limits.maxHeaderBytes),
+};
+
+const limitsSchema = z.strictObject(limitsShape, { error: objectError })
+  .superRefine((limits, ctx) => {
+    if (limits.rate_burst !== undefined && limits.rate_limit === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["rate_burst"],
+        message: `${limits.rate_burst} is set but rate limiting is off: set a rate too ` +
+          "(--rate-limit, SLUICE_RATE_LIMIT or limits.rate_limit), or leave the burst out",
+      });
+    }
+  }, { when: (payload) => hasNoIssueAt(payload, ["rate_limit", "rate_burst"]) })
+  .transform((limits): Config["limits"] => ({
+    maxConnectionsPerUpstream: limits.max_connections_per_upstream,
+    queueSize: limits.queue_size,
+    queueTimeoutMs: limits.queue_timeout,
+    slowStartMs: limits.slow_start,
+    maxBodyBytes: limits.max_body_size,
+    rateLimitRps: limits.rate_limit,
+    // A bucket smaller than one request would refuse every request.
+    rateBurst: limits.rate_burst ?? Math.max(1, Math.ceil(limits.rate_limit)),
+    maxUrlBytes: limits.max_url_length,
+    maxHeaderBytes: limits.max_header_size,
   }));
 
 const adminShape = {
@@ -413,6 +539,8 @@ function rootShape(defaultFormat: LogFormat) {
     health: section(healthSchema.prefault({})),
     timeouts: section(timeoutsSchema.prefault({})),
     proxy: section(proxySchema.prefault({})),
+    passive: section(passiveSchema.prefault({})),
+    limits: section(limitsSchema.prefault({})),
     logging: section(
       z.strictObject(loggingShape(defaultFormat), { error: objectError }).prefault({}),
     ),
@@ -428,6 +556,8 @@ const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ["health", Object.keys(healthShape)],
   ["timeouts", Object.keys(timeoutsShape)],
   ["proxy", Object.keys(proxyShape)],
+  ["passive", Object.keys(passiveShape)],
+  ["limits", Object.keys(limitsShape)],
   ["logging", Object.keys(loggingShape("json"))],
   ["admin", Object.keys(adminShape)],
 ]);
@@ -448,7 +578,9 @@ export interface ConfigSchemaOptions {
  * and environment variables are merged into the same shape as strings.
  *
  * Settings are also checked against each other: an admin server on an address other than
- * loopback needs `admin.token`, and cannot share the proxy's port on an address both listen on.
+ * loopback needs `admin.token`, and cannot share the proxy's port on an address both listen on;
+ * `health.timeout` is at most `health.interval`, `passive.max_ejection_time` at least
+ * `passive.ejection_time`; `limits.rate_burst` needs `limits.rate_limit`.
  *
  * @param options See `ConfigSchemaOptions`.
  * @returns A schema whose input is the file shape (snake_case keys, `"10s"` durations, `"64kb"`
@@ -474,6 +606,8 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       health: file.health,
       timeouts: file.timeouts,
       proxy: file.proxy,
+      passive: file.passive,
+      limits: file.limits,
       logging: file.logging,
       admin: { host: file.admin.host, port: file.admin.port, token: file.admin.token },
     }));

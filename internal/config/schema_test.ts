@@ -19,8 +19,32 @@ const DEFAULTS: Config = {
     healthyThreshold: 2,
     unhealthyThreshold: 3,
   },
-  timeouts: { backendMs: 30_000, shutdownMs: 30_000 },
-  proxy: { preserveHost: true, retries: 1, retryBufferBytes: 65_536 },
+  timeouts: { backendMs: 30_000, idleMs: 60_000, shutdownMs: 30_000 },
+  proxy: {
+    preserveHost: true,
+    retries: 1,
+    retryNonIdempotent: false,
+    retryBudgetPercent: 20,
+    retryBudgetMin: 3,
+    retryBufferBytes: 65_536,
+  },
+  passive: {
+    failures: 5,
+    ejectionTimeMs: 30_000,
+    maxEjectionTimeMs: 300_000,
+    maxEjectionPercent: 10,
+  },
+  limits: {
+    maxConnectionsPerUpstream: 0,
+    queueSize: 100,
+    queueTimeoutMs: 5_000,
+    slowStartMs: 0,
+    maxBodyBytes: 0,
+    rateLimitRps: 0,
+    rateBurst: 1,
+    maxUrlBytes: 8_192,
+    maxHeaderBytes: 32_768,
+  },
   logging: { level: "info", format: "json" },
   admin: { host: "127.0.0.1", port: 8090, token: undefined },
 };
@@ -87,8 +111,32 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       healthy_threshold: 1,
       unhealthy_threshold: 5,
     },
-    timeouts: { backend: "2s", shutdown: "0s" },
-    proxy: { preserve_host: false, retries: 0, retry_buffer: "1mb" },
+    timeouts: { backend: "2s", idle: 0, shutdown: "0s" },
+    proxy: {
+      preserve_host: false,
+      retries: 0,
+      retry_non_idempotent: true,
+      retry_budget_percent: 0,
+      retry_budget_min: 0,
+      retry_buffer: "1mb",
+    },
+    passive: {
+      failures: 0,
+      ejection_time: "1s",
+      max_ejection_time: "1s",
+      max_ejection_percent: 100,
+    },
+    limits: {
+      max_connections_per_upstream: 1,
+      queue_size: 0,
+      queue_timeout: "100ms",
+      slow_start: "1m",
+      max_body_size: "1gb",
+      rate_limit: 1000,
+      rate_burst: 1,
+      max_url_length: 1,
+      max_header_size: "1mb",
+    },
     logging: { level: "debug", format: "pretty" },
     admin: { host: "::", port: 9090, token: "0123456789abcdef" },
   });
@@ -110,8 +158,32 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       healthyThreshold: 1,
       unhealthyThreshold: 5,
     },
-    timeouts: { backendMs: 2_000, shutdownMs: 0 },
-    proxy: { preserveHost: false, retries: 0, retryBufferBytes: 1_048_576 },
+    timeouts: { backendMs: 2_000, idleMs: 0, shutdownMs: 0 },
+    proxy: {
+      preserveHost: false,
+      retries: 0,
+      retryNonIdempotent: true,
+      retryBudgetPercent: 0,
+      retryBudgetMin: 0,
+      retryBufferBytes: 1_048_576,
+    },
+    passive: {
+      failures: 0,
+      ejectionTimeMs: 1_000,
+      maxEjectionTimeMs: 1_000,
+      maxEjectionPercent: 100,
+    },
+    limits: {
+      maxConnectionsPerUpstream: 1,
+      queueSize: 0,
+      queueTimeoutMs: 100,
+      slowStartMs: 60_000,
+      maxBodyBytes: 1_073_741_824,
+      rateLimitRps: 1000,
+      rateBurst: 1,
+      maxUrlBytes: 1,
+      maxHeaderBytes: 1_048_576,
+    },
     logging: { level: "debug", format: "pretty" },
     admin: { host: "::", port: 9090, token: "0123456789abcdef" },
   });
@@ -128,6 +200,8 @@ Deno.test("validateConfig() treats empty YAML sections (null) as defaults", () =
       health: null,
       timeouts: null,
       proxy: null,
+      passive: null,
+      limits: null,
       logging: null,
       sticky: null,
       trusted_proxies: null,
@@ -658,4 +732,282 @@ Deno.test("validateConfig() reports every bad trusted proxy by its place", () =>
     path: "trusted_proxies",
     message: '{"a":1} is not a list of IP addresses or CIDR blocks',
   }]);
+});
+
+Deno.test("validateConfig() defaults the resilience settings", () => {
+  const config = validateConfig({});
+  assert.deepEqual(
+    { proxy: config.proxy, idleMs: config.timeouts.idleMs },
+    {
+      proxy: {
+        preserveHost: true,
+        retries: 1,
+        retryNonIdempotent: false,
+        retryBudgetPercent: 20,
+        retryBudgetMin: 3,
+        retryBufferBytes: 65_536,
+      },
+      idleMs: 60_000,
+    },
+  );
+  assert.deepEqual(config.passive, {
+    failures: 5,
+    ejectionTimeMs: 30_000,
+    maxEjectionTimeMs: 300_000,
+    maxEjectionPercent: 10,
+  });
+  assert.deepEqual(config.limits, {
+    maxConnectionsPerUpstream: 0,
+    queueSize: 100,
+    queueTimeoutMs: 5_000,
+    slowStartMs: 0,
+    maxBodyBytes: 0,
+    rateLimitRps: 0,
+    rateBurst: 1,
+    maxUrlBytes: 8_192,
+    maxHeaderBytes: 32_768,
+  });
+  const { rateBurst: _, ...limits } = config.limits;
+  assert.deepEqual(limits, CONFIG_DEFAULTS.limits);
+  assert.deepEqual(config.passive, CONFIG_DEFAULTS.passive);
+  assert.deepEqual(config.proxy, CONFIG_DEFAULTS.proxy);
+  assert.deepEqual(config.timeouts, CONFIG_DEFAULTS.timeouts);
+});
+
+Deno.test("validateConfig() reads retry_non_idempotent as a boolean, or as flags write it", () => {
+  const retry = (value: unknown) =>
+    validateConfig({ proxy: { retry_non_idempotent: value } }).proxy.retryNonIdempotent;
+  assert.equal(retry(true), true);
+  assert.equal(retry(false), false);
+  assert.equal(retry("true"), true);
+  assert.equal(retry("1"), true);
+  assert.equal(retry("false"), false);
+  assert.equal(retry("0"), false);
+});
+
+Deno.test("validateConfig() reports bad retry settings", () => {
+  assert.deepEqual(
+    problemsOf({
+      proxy: { retry_non_idempotent: "yes", retry_budget_percent: 101, retry_budget_min: -1 },
+    }),
+    [
+      { path: "proxy.retry_non_idempotent", message: '"yes" is not one of true, false, 1, 0' },
+      { path: "proxy.retry_budget_percent", message: "101 is out of range 0-100" },
+      { path: "proxy.retry_budget_min", message: "-1 is less than the minimum 0" },
+    ],
+  );
+  assert.deepEqual(
+    problemsOf({
+      proxy: { retry_non_idempotent: 1, retry_budget_percent: "lots", retry_budget_min: 1.5 },
+    }),
+    [
+      { path: "proxy.retry_non_idempotent", message: "1 is not true or false" },
+      { path: "proxy.retry_budget_percent", message: '"lots" is not a number' },
+      { path: "proxy.retry_budget_min", message: "1.5 is not an integer" },
+    ],
+  );
+  for (const value of ["TRUE", "yes", "on", ""]) {
+    assert.deepEqual(problemsOf({ proxy: { retry_non_idempotent: value } }), [
+      {
+        path: "proxy.retry_non_idempotent",
+        message: `${JSON.stringify(value)} is not one of true, false, 1, 0`,
+      },
+    ]);
+  }
+  assert.equal(
+    validateConfig({ proxy: { retry_budget_percent: "12.5" } }).proxy.retryBudgetPercent,
+    12.5,
+  );
+});
+
+Deno.test("validateConfig() reads timeouts.idle, 0 turning it off", () => {
+  assert.equal(validateConfig({ timeouts: { idle: "2m" } }).timeouts.idleMs, 120_000);
+  assert.equal(validateConfig({ timeouts: { idle: 0 } }).timeouts.idleMs, 0);
+  assert.deepEqual(problemsOf({ timeouts: { idle: "soon" } }), [{
+    path: "timeouts.idle",
+    message: '"soon" is not a duration (use 250ms, 2s, 1m or milliseconds)',
+  }]);
+});
+
+Deno.test("validateConfig() reports bad passive health settings", () => {
+  assert.deepEqual(
+    problemsOf({
+      passive: {
+        failures: -1,
+        ejection_time: 0,
+        max_ejection_time: "1s",
+        max_ejection_percent: 101,
+      },
+    }),
+    [
+      { path: "passive.failures", message: "-1 is less than the minimum 0" },
+      // No comparison with an ejection time that is itself wrong.
+      { path: "passive.ejection_time", message: "0 must be more than 0" },
+      { path: "passive.max_ejection_percent", message: "101 is out of range 0-100" },
+    ],
+  );
+  assert.deepEqual(problemsOf({ passive: { max_ejection_time: 0, failures: "x" } }), [
+    { path: "passive.failures", message: '"x" is not an integer' },
+    { path: "passive.max_ejection_time", message: "0 must be more than 0" },
+  ]);
+});
+
+Deno.test("validateConfig() reports a max ejection time shorter than the ejection time", () => {
+  const shorter = "30s is shorter than the ejection time, 1m (--ejection-time, " +
+    "SLUICE_EJECTION_TIME or passive.ejection_time)";
+  assert.deepEqual(problemsOf({ passive: { ejection_time: "1m", max_ejection_time: "30s" } }), [
+    { path: "passive.max_ejection_time", message: shorter },
+  ]);
+  assert.deepEqual(problemsOf({ passive: { max_ejection_time: "10s" } }), [{
+    path: "passive.max_ejection_time",
+    message: "10s is shorter than the ejection time, 30s (--ejection-time, " +
+      "SLUICE_EJECTION_TIME or passive.ejection_time)",
+  }]);
+  // Shown with the section's other problems.
+  assert.deepEqual(
+    problemsOf({ passive: { ejection_time: "1m", max_ejection_time: "30s", failures: -1 } }),
+    [
+      { path: "passive.failures", message: "-1 is less than the minimum 0" },
+      { path: "passive.max_ejection_time", message: shorter },
+    ],
+  );
+  const equal = validateConfig({ passive: { ejection_time: "1m", max_ejection_time: "1m" } });
+  assert.equal(equal.passive.maxEjectionTimeMs, 60_000);
+});
+
+Deno.test("validateConfig() raises the default max ejection time to a longer ejection time", () => {
+  assert.deepEqual(validateConfig({ passive: { ejection_time: "10m" } }).passive, {
+    failures: 5,
+    ejectionTimeMs: 600_000,
+    maxEjectionTimeMs: 600_000,
+    maxEjectionPercent: 10,
+  });
+  assert.equal(
+    validateConfig({ passive: { ejection_time: "1m" } }).passive.maxEjectionTimeMs,
+    300_000,
+  );
+});
+
+Deno.test("validateConfig() reports bad limits", () => {
+  assert.deepEqual(
+    problemsOf({
+      limits: {
+        max_connections_per_upstream: -1,
+        queue_size: "x",
+        queue_timeout: 0,
+        slow_start: "later",
+        max_body_size: "10 megs",
+        rate_limit: -1,
+        rate_burst: 0,
+        max_url_length: 0,
+        max_header_size: "big",
+      },
+    }),
+    [
+      { path: "limits.max_connections_per_upstream", message: "-1 is less than the minimum 0" },
+      { path: "limits.queue_size", message: '"x" is not an integer' },
+      { path: "limits.queue_timeout", message: "0 must be more than 0" },
+      {
+        path: "limits.slow_start",
+        message: '"later" is not a duration (use 250ms, 2s, 1m or milliseconds)',
+      },
+      {
+        path: "limits.max_body_size",
+        message: '"10 megs" is not a size (use 512kb, 10mb, 1gb or bytes)',
+      },
+      { path: "limits.rate_limit", message: "-1 is less than the minimum 0" },
+      { path: "limits.rate_burst", message: "0 is less than the minimum 1" },
+      { path: "limits.max_url_length", message: "0 must be more than 0" },
+      {
+        path: "limits.max_header_size",
+        message: '"big" is not a size (use 512kb, 10mb, 1gb or bytes)',
+      },
+    ],
+  );
+  assert.deepEqual(problemsOf({ limits: { rate_limit: "fast", rate_burst: 2.5 } }), [
+    { path: "limits.rate_limit", message: '"fast" is not a number' },
+    { path: "limits.rate_burst", message: "2.5 is not an integer" },
+  ]);
+  assert.deepEqual(problemsOf({ limits: { rate_limit: Infinity } }), [
+    { path: "limits.rate_limit", message: "Infinity is not a finite number" },
+  ]);
+});
+
+Deno.test("validateConfig() reports a rate burst without a rate limit", () => {
+  const off = "5 is set but rate limiting is off: set a rate too (--rate-limit, " +
+    "SLUICE_RATE_LIMIT or limits.rate_limit), or leave the burst out";
+  assert.deepEqual(problemsOf({ limits: { rate_burst: 5 } }), [
+    { path: "limits.rate_burst", message: off },
+  ]);
+  assert.deepEqual(problemsOf({ limits: { rate_limit: 0, rate_burst: 5, queue_size: -1 } }), [
+    { path: "limits.queue_size", message: "-1 is less than the minimum 0" },
+    { path: "limits.rate_burst", message: off },
+  ]);
+});
+
+Deno.test("validateConfig() defaults the rate burst to the rate rounded up, at least 1", () => {
+  const burst = (limits: object) => validateConfig({ limits }).limits.rateBurst;
+  assert.equal(burst({ rate_limit: 2.5 }), 3);
+  assert.equal(burst({ rate_limit: 100 }), 100);
+  assert.equal(burst({ rate_limit: 0.5 }), 1);
+  assert.equal(burst({ rate_limit: "0.5" }), 1);
+  assert.equal(burst({ rate_limit: 10, rate_burst: 2 }), 2);
+  assert.equal(validateConfig({ limits: { rate_limit: ".25" } }).limits.rateLimitRps, 0.25);
+});
+
+Deno.test("validateConfig() reads sizes and sizes written as flags give them", () => {
+  const { limits } = validateConfig({
+    limits: { max_body_size: "512kb", max_url_length: "2048", max_header_size: "1mb" },
+  });
+  assert.deepEqual(
+    [limits.maxBodyBytes, limits.maxUrlBytes, limits.maxHeaderBytes],
+    [524_288, 2_048, 1_048_576],
+  );
+});
+
+Deno.test("validateConfig() suggests keys of the new sections", () => {
+  assert.deepEqual(
+    problemsOf({
+      limits: { ratelimit: 1 },
+      passive: { max_ejection_precent: 5 },
+      rate_limit: 1,
+      proxy: { retry_non_idempotant: true },
+    }),
+    [
+      {
+        path: "proxy.retry_non_idempotant",
+        message: 'unknown key "retry_non_idempotant" (did you mean "retry_non_idempotent"?)',
+      },
+      {
+        path: "passive.max_ejection_precent",
+        message: 'unknown key "max_ejection_precent" (did you mean "max_ejection_percent"?)',
+      },
+      { path: "limits.ratelimit", message: 'unknown key "ratelimit" (did you mean "rate_limit"?)' },
+      {
+        path: "rate_limit",
+        message: 'unknown key "rate_limit" (did you mean "limits.rate_limit"?)',
+      },
+    ],
+  );
+});
+
+Deno.test("validateConfig() lists resilience problems with every other one", () => {
+  const paths = problemsOf({
+    port: 99999,
+    proxy: { retries: 11, retry_non_idempotent: "maybe" },
+    timeouts: { idle: -1 },
+    passive: { ejection_time: "1m", max_ejection_time: "1s" },
+    limits: { rate_burst: 3, max_body_size: "huge" },
+    health: { interval: "10 sec" },
+  }).map((problem) => problem.path);
+  assert.deepEqual(paths.toSorted(), [
+    "health.interval",
+    "limits.max_body_size",
+    "limits.rate_burst",
+    "passive.max_ejection_time",
+    "port",
+    "proxy.retries",
+    "proxy.retry_non_idempotent",
+    "timeouts.idle",
+  ]);
 });

@@ -72,8 +72,16 @@ export interface HealthConfig {
 
 /** Timeouts of the data plane and of shutdown. */
 export interface TimeoutsConfig {
-  /** Longest wait for an upstream's response headers, ms; a streaming body is not cut. @default 30000 */
+  /**
+   * Longest wait for an upstream's response headers, ms, per try (each retry gets the whole
+   * time again); a streaming body is not cut by it. @default 30000
+   */
   backendMs: number;
+  /**
+   * Longest gap between two chunks of a response body, ms (file key `timeouts.idle`); a stalled
+   * upstream is cut off after it. 0 turns it off. @default 60000
+   */
+  idleMs: number;
   /** Longest wait for in-flight requests on graceful shutdown before they are aborted, ms. @default 30000 */
   shutdownMs: number;
 }
@@ -82,10 +90,93 @@ export interface TimeoutsConfig {
 export interface ProxyConfig {
   /** Send the client's `Host` header upstream (true) or the upstream URL's host (false). @default true */
   preserveHost: boolean;
-  /** Extra attempts on another upstream after a connect failure. @default 1 */
+  /**
+   * Extra attempts, each on another upstream, after a failed try, 0..10. A request that may
+   * have reached an upstream is retried only when its method is idempotent (RFC 9110 §9.2.2),
+   * unless `retryNonIdempotent`. @default 1
+   */
   retries: number;
+  /**
+   * Also retry non-idempotent requests (POST, PATCH, …) that may have reached an upstream, which
+   * may then act on them twice (file key `retry_non_idempotent`). @default false
+   */
+  retryNonIdempotent: boolean;
+  /**
+   * Retry budget: retries in flight may be at most this percentage of requests in flight,
+   * 0..100, fractions allowed (file key `retry_budget_percent`; Envoy `budget_percent`).
+   * @default 20
+   */
+  retryBudgetPercent: number;
+  /**
+   * Retries in flight always allowed, whatever the budget, integer >= 0 (file key
+   * `retry_budget_min`; Envoy `min_retry_concurrency`). @default 3
+   */
+  retryBudgetMin: number;
   /** Largest request body prefix kept in memory so a never-sent request can be replayed, bytes. @default 65536 */
   retryBufferBytes: number;
+}
+
+/**
+ * Passive health checks (outlier detection): upstreams that fail real requests are ejected
+ * for a while (file section `passive`; Envoy outlier detection).
+ */
+export interface PassiveHealthConfig {
+  /** Consecutive failed requests that eject an upstream, integer >= 0; 0 turns it off. @default 5 */
+  failures: number;
+  /**
+   * Base ejection time, ms (file key `ejection_time`): how long an upstream ejected once sits
+   * out; repeated ejections make it longer, up to `maxEjectionTimeMs` (Envoy
+   * `base_ejection_time`). @default 30000
+   */
+  ejectionTimeMs: number;
+  /**
+   * Longest ejection, ms, >= `ejectionTimeMs` (file key `max_ejection_time`). @default 300000,
+   * or `ejectionTimeMs` when that is longer and this is not set
+   */
+  maxEjectionTimeMs: number;
+  /**
+   * Most upstreams ejected at once, as a percentage of the pool, integer 0..100 (file key
+   * `max_ejection_percent`). As in Envoy, at least one upstream may always be ejected.
+   * @default 10
+   */
+  maxEjectionPercent: number;
+}
+
+/** Limits on concurrency, queueing, request rate and request size (file section `limits`). */
+export interface LimitsConfig {
+  /**
+   * Requests in flight to one upstream at most, integer >= 0 (file key
+   * `max_connections_per_upstream`); 0 is unlimited. @default 0
+   */
+  maxConnectionsPerUpstream: number;
+  /**
+   * Requests that may wait when every upstream is at `maxConnectionsPerUpstream`, integer >= 0
+   * (file key `queue_size`); 0 rejects them at once. @default 100
+   */
+  queueSize: number;
+  /** Longest wait in that queue, ms (file key `queue_timeout`). @default 5000 */
+  queueTimeoutMs: number;
+  /**
+   * Slow start, ms (file key `slow_start`): a new or recovered upstream's share of traffic ramps
+   * up over this window. 0 turns it off. @default 0
+   */
+  slowStartMs: number;
+  /** Largest request body accepted, bytes (file key `max_body_size`); 0 is unlimited. @default 0 */
+  maxBodyBytes: number;
+  /**
+   * Requests per second allowed per client IP, a number >= 0, fractions allowed (e.g. 0.5)
+   * (file key `rate_limit`); 0 turns rate limiting off. @default 0
+   */
+  rateLimitRps: number;
+  /**
+   * Requests a client IP may send at once, the token bucket's size, integer >= 1 (file key
+   * `rate_burst`). @default max(1, ceil(rateLimitRps))
+   */
+  rateBurst: number;
+  /** Longest request target (path and query), bytes (file key `max_url_length`). @default 8192 */
+  maxUrlBytes: number;
+  /** Largest total size of the request headers, bytes (file key `max_header_size`). @default 32768 */
+  maxHeaderBytes: number;
 }
 
 /** Logging output. */
@@ -152,8 +243,12 @@ export interface Config {
   health: HealthConfig;
   /** Data-plane and shutdown timeouts (file section `timeouts`). */
   timeouts: TimeoutsConfig;
-  /** Reverse-proxy behaviour (file section `proxy`). */
+  /** Reverse-proxy behaviour and retries (file section `proxy`). */
   proxy: ProxyConfig;
+  /** Passive health checks, i.e. outlier detection (file section `passive`). */
+  passive: PassiveHealthConfig;
+  /** Concurrency, queue, rate and size limits (file section `limits`). */
+  limits: LimitsConfig;
   /** Log level and format (file section `logging`). */
   logging: LoggingConfig;
   /** Admin API, metrics and dashboard listener (file section `admin`). */
