@@ -17,12 +17,16 @@ import { ActiveHealthChecker, httpProbe, tcpProbe } from "../health/mod.ts";
 import { createMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
 import {
   accessLog,
+  bodyLimit,
   clientIp,
   compose,
   type Handler,
   metrics as metricsMiddleware,
+  rateLimit,
+  RateLimiter,
   recover,
   requestId,
+  requestLimits,
   sticky,
 } from "../middleware/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
@@ -386,7 +390,7 @@ export class App implements ControlPlane {
   }
 
   #createHandler(config: Config, strategy: Strategy): Handler {
-    const { sticky: stickiness, trustedProxies } = config;
+    const { sticky: stickiness, trustedProxies, limits } = config;
     return compose(
       [
         requestId(),
@@ -394,6 +398,14 @@ export class App implements ControlPlane {
         metricsMiddleware({ metrics: this.#metrics, traffic: this.traffic }),
         accessLog(),
         recover({ retryAfterSeconds: Math.max(1, Math.ceil(config.health.intervalMs / 1000)) }),
+        // Client limits: inside recover(), which answers their errors, and inside metrics and
+        // the access log, which record the refusals; after clientIp(), whose address the rate
+        // limit keys on; cheapest first, all before a body is read or an upstream chosen.
+        requestLimits({ maxUrlBytes: limits.maxUrlBytes, maxHeaderBytes: limits.maxHeaderBytes }),
+        ...(limits.rateLimitRps === 0 ? [] : [
+          rateLimit(new RateLimiter({ rate: limits.rateLimitRps, burst: limits.rateBurst })),
+        ]),
+        ...(limits.maxBodyBytes === 0 ? [] : [bodyLimit({ maxBytes: limits.maxBodyBytes })]),
         // Inside recover(): a request that got no upstream's response sets no cookie.
         ...(stickiness === undefined ? [] : [
           sticky({

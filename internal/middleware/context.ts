@@ -20,6 +20,13 @@ export interface ResponseOutcome {
 export interface RequestContext {
   /** The client's request. */
   readonly request: Request;
+  /**
+   * The body to send upstream in place of `request.body`, when a middleware wraps it
+   * (`bodyLimit()` does, for bodies without Content-Length); `undefined` sends `request.body`.
+   * Only set for bodies without Content-Length: the director reads small bodies with one
+   * through `request.bytes()`.
+   */
+  body?: ReadableStream<Uint8Array> | null;
   /** The IP address of the socket's peer (appended to X-Forwarded-For). */
   readonly clientAddress: string;
   /**

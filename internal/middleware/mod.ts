@@ -1,10 +1,12 @@
 /**
  * The middleware chain: `(ctx, next)` onion composed once, and the built-in middleware
- * (request id, client IP behind trusted proxies, access log, recover, sticky sessions).
+ * (request id, client IP behind trusted proxies, access log, recover, client limits: request
+ * target and header size, rate limit, body size; sticky sessions).
  *
  * @module
  */
 export { accessLog, type AccessLogEntry, type AccessLogOptions } from "./access_log.ts";
+export { bodyLimit, type BodyLimitOptions, limitBody, type LimitedBody } from "./body_limit.ts";
 export { clientIp, type ClientIpOptions, resolveClientIp } from "./client_ip.ts";
 export { compose } from "./compose.ts";
 export {
@@ -16,7 +18,14 @@ export {
   type ResponseOutcome,
 } from "./context.ts";
 export { metrics, type MetricsOptions } from "./metrics.ts";
+export { rateLimit, RateLimiter, type RateLimiterOptions } from "./rate_limit.ts";
 export { recover } from "./recover.ts";
+export {
+  headerBytes,
+  requestLimits,
+  type RequestLimitsOptions,
+  requestTargetLength,
+} from "./request_limits.ts";
 export { isSaneRequestId, requestId } from "./request_id.ts";
 export { sticky, type StickyOptions, StickySigner } from "./sticky.ts";
 export { timingSafeEqual } from "./timing_safe_equal.ts";

@@ -6,12 +6,16 @@
 
 import {
   ClientClosedError,
+  ContentTooLargeError,
+  HeaderFieldsTooLargeError,
   NoUpstreamError,
   ShuttingDownError,
+  TooManyRequestsError,
   UpstreamConnectError,
   UpstreamError,
   UpstreamsBusyError,
   UpstreamTimeoutError,
+  UriTooLongError,
 } from "./errors.ts";
 
 /** Status 499 (nginx): the client closed the connection; nothing reaches it, only the log. */
@@ -25,7 +29,9 @@ export interface ErrorResponseOptions {
 
 /**
  * Maps a failure to its status: no upstream or all at capacity → 503, connect failure or upstream failure → 502,
- * header timeout → 504, client gone → 499, shutting down → 503, anything else (a bug) → 500.
+ * header timeout → 504, client gone → 499, shutting down → 503; client limits: body too large →
+ * 413, request target too long → 414, rate limited → 429, header fields too large → 431;
+ * anything else (a bug) → 500.
  * @param error what was thrown.
  * @returns the HTTP status code.
  */
@@ -37,10 +43,18 @@ export function statusForError(error: unknown): number {
   if (error instanceof UpstreamConnectError || error instanceof UpstreamError) return 502;
   if (error instanceof UpstreamTimeoutError) return 504;
   if (error instanceof ClientClosedError) return STATUS_CLIENT_CLOSED;
+  if (error instanceof TooManyRequestsError) return 429;
+  if (error instanceof ContentTooLargeError) return 413;
+  if (error instanceof UriTooLongError) return 414;
+  if (error instanceof HeaderFieldsTooLargeError) return 431;
   return 500;
 }
 
 const REASONS: Record<number, string> = {
+  413: "Content Too Large",
+  414: "URI Too Long",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
   499: "Client Closed Request",
   500: "Internal Server Error",
   502: "Bad Gateway",
@@ -50,7 +64,8 @@ const REASONS: Record<number, string> = {
 
 /**
  * Builds the response for a failure: a short `text/plain` body naming the status, what went
- * wrong and the request id, plus `X-Request-Id` (and `Retry-After` on 503, RFC 9110 §10.2.3).
+ * wrong and the request id, plus `X-Request-Id` (and `Retry-After` on 503 and 429, RFC 9110
+ * §10.2.3, RFC 6585 §4).
  * Internal errors (500) do not reveal their message.
  * @param error what was thrown.
  * @param requestId the request's id.
@@ -74,6 +89,9 @@ export function errorResponse(
     "x-request-id": requestId,
   });
   if (status === 503) headers.set("retry-after", String(options.retryAfterSeconds ?? 1));
+  if (error instanceof TooManyRequestsError) {
+    headers.set("retry-after", String(error.retryAfterSeconds));
+  }
   const body = `${status} ${REASONS[status]}: ${detail} (request id ${requestId})\n`;
   return new Response(body, { status, headers });
 }

@@ -111,3 +111,85 @@ export class ShuttingDownError extends Error {
     this.name = "ShuttingDownError";
   }
 }
+
+/**
+ * The request body is larger than the configured limit (413 Content Too Large, RFC 9110
+ * §15.5.14): refused by its Content-Length before reading, or cut once a body without one grew
+ * past the limit.
+ */
+export class ContentTooLargeError extends Error {
+  /** The limit, bytes. */
+  readonly limitBytes: number;
+  /** The Content-Length the client declared, bytes; `undefined` for a body without one. */
+  readonly contentLength: number | undefined;
+  /**
+   * @param limitBytes the limit, bytes.
+   * @param contentLength the declared Content-Length, bytes, when there was one.
+   */
+  constructor(limitBytes: number, contentLength?: number) {
+    super(
+      contentLength === undefined
+        ? `request body is larger than the limit of ${limitBytes} bytes`
+        : `request body of ${contentLength} bytes is larger than the limit of ${limitBytes} bytes`,
+    );
+    this.name = "ContentTooLargeError";
+    this.limitBytes = limitBytes;
+    this.contentLength = contentLength;
+  }
+}
+
+/** The request target (path and query) is longer than the limit (414 URI Too Long, RFC 9110 §15.5.15). */
+export class UriTooLongError extends Error {
+  /** The limit, bytes. */
+  readonly limitBytes: number;
+  /** Length of the request target, bytes. */
+  readonly length: number;
+  /**
+   * @param limitBytes the limit, bytes.
+   * @param length length of the request target, bytes.
+   */
+  constructor(limitBytes: number, length: number) {
+    super(`request target of ${length} bytes is longer than the limit of ${limitBytes} bytes`);
+    this.name = "UriTooLongError";
+    this.limitBytes = limitBytes;
+    this.length = length;
+  }
+}
+
+/**
+ * The request's header fields are larger than the limit in total (431 Request Header Fields Too
+ * Large, RFC 6585 §5).
+ */
+export class HeaderFieldsTooLargeError extends Error {
+  /** The limit, bytes. */
+  readonly limitBytes: number;
+  /** Size of the header fields, bytes (each counted as `name: value` and CRLF). */
+  readonly size: number;
+  /**
+   * @param limitBytes the limit, bytes.
+   * @param size size of the header fields, bytes.
+   */
+  constructor(limitBytes: number, size: number) {
+    super(
+      `request header fields of ${size} bytes are larger than the limit of ${limitBytes} bytes`,
+    );
+    this.name = "HeaderFieldsTooLargeError";
+    this.limitBytes = limitBytes;
+    this.size = size;
+  }
+}
+
+/** The client used up its rate limit (429 Too Many Requests, RFC 6585 §4). */
+export class TooManyRequestsError extends Error {
+  /** Whole seconds until the client may send again (`Retry-After`), at least 1. */
+  readonly retryAfterSeconds: number;
+  /**
+   * @param retryAfterSeconds whole seconds until a request would be accepted, at least 1.
+   * @param limit the policy, for the message, e.g. `"5 requests/s per client, burst 2"`.
+   */
+  constructor(retryAfterSeconds: number, limit: string) {
+    super(`rate limit of ${limit} exceeded; retry after ${retryAfterSeconds}s`);
+    this.name = "TooManyRequestsError";
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

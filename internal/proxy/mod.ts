@@ -8,12 +8,16 @@ export { ConnectionLimiter, type ConnectionLimiterOptions } from "./connection_l
 export { type AttemptOutcome, createDirector, type DirectorOptions } from "./director.ts";
 export {
   ClientClosedError,
+  ContentTooLargeError,
+  HeaderFieldsTooLargeError,
   NoUpstreamError,
   ShuttingDownError,
+  TooManyRequestsError,
   UpstreamConnectError,
   UpstreamError,
   UpstreamsBusyError,
   UpstreamTimeoutError,
+  UriTooLongError,
 } from "./errors.ts";
 export {
   errorResponse,
