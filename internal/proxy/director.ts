@@ -8,7 +8,13 @@ import { getLogger } from "@logtape/logtape";
 import type { Strategy } from "../balancer/mod.ts";
 import type { Handler, RequestContext } from "../middleware/context.ts";
 import type { Pool, Upstream } from "../pool/mod.ts";
-import { ClientClosedError, NoUpstreamError, UpstreamConnectError } from "./errors.ts";
+import {
+  ClientBodyError,
+  ClientClosedError,
+  ContentTooLargeError,
+  NoUpstreamError,
+  UpstreamConnectError,
+} from "./errors.ts";
 import { discardResponse, forward, type ForwardOptions } from "./forward.ts";
 import type { ConnectionLimiter } from "./connection_limiter.ts";
 import { ReplayableBody } from "./replayable_body.ts";
@@ -117,6 +123,7 @@ export function createDirector(options: DirectorOptions): Handler {
           failure = { status: response.status };
           lastResponse = response;
         } catch (error) {
+          if (replayable?.sourceFailed) throw clientBodyFailure(ctx, replayable.sourceError);
           if (!(error instanceof ClientClosedError)) observe?.(upstream, { error });
           failure = { error };
           lastError = error;
@@ -237,6 +244,17 @@ interface PreparedBody {
 }
 
 /**
+ * The error for a request whose own body failed: the limit's 413 as it is, a client gone as
+ * 499, anything else (malformed chunked encoding, a truncated upload) as a 400.
+ */
+function clientBodyFailure(ctx: RequestContext, error: unknown): Error {
+  if (error instanceof ContentTooLargeError || error instanceof ClientClosedError) return error;
+  if (ctx.request.signal.aborted) return new ClientClosedError();
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ClientBodyError(reason, { cause: error });
+}
+
+/**
  * A body with a Content-Length within the retry buffer is read whole (nginx
  * `proxy_request_buffering`), so the upstream gets a Content-Length (fetch sends streams
  * chunked) and a retry can resend it. Larger or chunked bodies stream, through a bounded replay
@@ -248,17 +266,19 @@ async function prepareBody(
   retryBufferBytes: number,
 ): Promise<PreparedBody> {
   const request = ctx.request;
-  const stream = request.body;
+  // A middleware may have wrapped the body (bodyLimit() does for chunked uploads).
+  const stream = ctx.body === undefined ? request.body : ctx.body;
   if (stream === null) return { bytes: undefined, stream, replayable: undefined };
   const length = request.headers.get("content-length");
-  if (length !== null && Number(length) <= retryBufferBytes) {
+  if (ctx.body === undefined && length !== null && Number(length) <= retryBufferBytes) {
     try {
       return { bytes: await request.bytes(), stream, replayable: undefined };
     } catch (error) {
-      if (request.signal.aborted) throw new ClientClosedError();
-      throw error;
+      throw clientBodyFailure(ctx, error);
     }
   }
-  const replayable = retries > 0 ? new ReplayableBody(stream, retryBufferBytes) : undefined;
+  // Always through ReplayableBody, also without retries (a 0-byte buffer): it tells a failing
+  // client body from a failing upstream, so a broken upload is never blamed on the upstream.
+  const replayable = new ReplayableBody(stream, retries > 0 ? retryBufferBytes : 0);
   return { bytes: undefined, stream, replayable };
 }

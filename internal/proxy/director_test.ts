@@ -5,6 +5,7 @@ import { Pool } from "../pool/mod.ts";
 import { createDirector, type DirectorOptions } from "./director.ts";
 import { ConnectionLimiter } from "./connection_limiter.ts";
 import {
+  ClientBodyError,
   NoUpstreamError,
   UpstreamConnectError,
   UpstreamError,
@@ -231,4 +232,21 @@ Deno.test("director: upstreams at their limit are skipped; a full pool queues, t
   assert.ok(performance.now() - started >= 190, "waited for the queue timeout");
   assert.equal(pool.get("a")!.inFlight + pool.get("b")!.inFlight, 2);
   void stuck; // held forever by the fake transport; nothing to close
+});
+
+Deno.test("director: a failing client body is the client's 400, not blamed on the upstream", async () => {
+  const seen: string[] = [];
+  const { transport, director } = setup({ observe: (u) => seen.push(u.id) });
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ === 0) controller.enqueue(new TextEncoder().encode("part"));
+      else controller.error(new TypeError("malformed chunked encoding"));
+    },
+  });
+  const ctx = createContext(new Request("http://lb/", { method: "PUT", body }), "1.1.1.1");
+  await assert.rejects(director(ctx), ClientBodyError);
+  assert.deepEqual(seen, [], "no outcome reported to passive health");
+  assert.equal(transport.sent.length, 0, "the fake transport never got a whole body");
+  assert.equal(ctx.attempts, 1, "not retried");
 });

@@ -5,6 +5,7 @@
  */
 
 import {
+  ClientBodyError,
   ClientClosedError,
   ContentTooLargeError,
   HeaderFieldsTooLargeError,
@@ -45,12 +46,14 @@ export function statusForError(error: unknown): number {
   if (error instanceof ClientClosedError) return STATUS_CLIENT_CLOSED;
   if (error instanceof TooManyRequestsError) return 429;
   if (error instanceof ContentTooLargeError) return 413;
+  if (error instanceof ClientBodyError) return 400;
   if (error instanceof UriTooLongError) return 414;
   if (error instanceof HeaderFieldsTooLargeError) return 431;
   return 500;
 }
 
 const REASONS: Record<number, string> = {
+  400: "Bad Request",
   413: "Content Too Large",
   414: "URI Too Long",
   429: "Too Many Requests",

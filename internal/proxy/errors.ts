@@ -104,6 +104,22 @@ export class ClientClosedError extends Error {
   }
 }
 
+/**
+ * The client's request body failed while it was being sent upstream (malformed chunked
+ * encoding, a broken upload): the client's fault, answered with 400, never blamed on the
+ * upstream nor retried.
+ */
+export class ClientBodyError extends Error {
+  /**
+   * @param reason what went wrong.
+   * @param options the stream's error as `cause`.
+   */
+  constructor(reason: string, options?: ErrorOptions) {
+    super(`the request body could not be read: ${reason}`, options);
+    this.name = "ClientBodyError";
+  }
+}
+
 /** Sluice is shutting down and aborted the request after the grace period. */
 export class ShuttingDownError extends Error {
   constructor() {

@@ -7,6 +7,7 @@
 export { ConnectionLimiter, type ConnectionLimiterOptions } from "./connection_limiter.ts";
 export { type AttemptOutcome, createDirector, type DirectorOptions } from "./director.ts";
 export {
+  ClientBodyError,
   ClientClosedError,
   ContentTooLargeError,
   HeaderFieldsTooLargeError,

@@ -20,6 +20,8 @@ export class ReplayableBody {
   #done = false;
   #pending: Promise<Uint8Array | null> | undefined;
   #attempts = 0;
+  #sourceError: unknown = undefined;
+  #sourceFailed = false;
 
   /**
    * @param source the client's request body.
@@ -28,6 +30,19 @@ export class ReplayableBody {
   constructor(source: ReadableStream<Uint8Array>, limitBytes: number) {
     this.#reader = source.getReader();
     this.#limit = limitBytes;
+  }
+
+  /**
+   * Whether reading the client's body failed (a broken or oversized upload): the attempt's
+   * failure is then the client's, not the upstream's.
+   */
+  get sourceFailed(): boolean {
+    return this.#sourceFailed;
+  }
+
+  /** What reading the client's body failed with, when {@linkcode sourceFailed}. */
+  get sourceError(): unknown {
+    return this.#sourceError;
   }
 
   /**
@@ -83,6 +98,8 @@ export class ReplayableBody {
       return value;
     }, (error) => {
       this.#pending = undefined;
+      this.#sourceFailed = true;
+      this.#sourceError = error;
       throw error;
     });
     return this.#pending;
