@@ -26,7 +26,12 @@ export interface UpstreamView {
   weight: number;
   health: { state: HealthState; lastCheck: CheckView | null };
   admin: AdminState;
-  /** Whether the strategy may pick it now (health, admin state). */
+  /**
+   * When its ejection by passive health checks (outlier detection) ends, ISO 8601; `null` when
+   * it is not ejected.
+   */
+  ejectedUntil: string | null;
+  /** Whether the strategy may pick it now (health, admin state, ejection). */
   available: boolean;
   inFlight: number;
   requestsTotal: number;
@@ -75,7 +80,7 @@ export interface StatusView {
  */
 export interface UpstreamEvent {
   /** What changed. */
-  type: "added" | "removed" | "health" | "admin" | "weight";
+  type: "added" | "removed" | "health" | "admin" | "weight" | "ejection";
   /** When, ISO 8601. */
   at: string;
   upstream: UpstreamView;
@@ -109,6 +114,9 @@ export function upstreamView(upstream: Upstream): UpstreamView {
     weight: upstream.weight,
     health: { state: upstream.health, lastCheck: checkView(upstream.lastCheck) },
     admin: upstream.admin,
+    ejectedUntil: upstream.ejectedUntil === null
+      ? null
+      : new Date(upstream.ejectedUntil).toISOString(),
     available: upstream.available,
     inFlight: upstream.inFlight,
     requestsTotal: upstream.requestsTotal,

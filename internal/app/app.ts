@@ -13,7 +13,13 @@ import type { StatusView } from "../admin/views.ts";
 import { createStrategy, type Strategy } from "../balancer/mod.ts";
 import { formatHashKey, normalizeUpstreamUrl, redactConfig } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
-import { ActiveHealthChecker, httpProbe, tcpProbe } from "../health/mod.ts";
+import {
+  ActiveHealthChecker,
+  httpProbe,
+  type ObservedOutcome,
+  PassiveHealthTracker,
+  tcpProbe,
+} from "../health/mod.ts";
 import { createMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
 import {
   accessLog,
@@ -82,6 +88,7 @@ export class App implements ControlPlane {
   #config: Config;
   #strategy: Strategy;
   #checker: ActiveHealthChecker;
+  #passive: PassiveHealthTracker;
   #handler: Handler;
   #nextId: number;
   /** Upstreams draining for removal (DELETE or a reload that dropped them). */
@@ -108,6 +115,7 @@ export class App implements ControlPlane {
         url: b.url,
         weight: b.weight,
       })),
+      { slowStartMs: config.limits.slowStartMs },
     );
     this.#nextId = config.backends.length + 1;
     this.#metrics = createMetrics({ pool: this.pool, traffic: this.traffic });
@@ -115,6 +123,7 @@ export class App implements ControlPlane {
     this.#transport = options.transport ??
       new FetchTransport({ allowHost: config.proxy.preserveHost });
     this.#checker = this.#createChecker(config.health);
+    this.#passive = new PassiveHealthTracker(this.pool, config.passive);
     this.#handler = this.#createHandler(config, this.#strategy);
   }
 
@@ -288,6 +297,16 @@ export class App implements ControlPlane {
       this.#checker.start();
       outcome.applied.push("health checks restarted with the new settings");
     }
+    if (JSON.stringify(previous.passive) !== JSON.stringify(next.passive)) {
+      // Upstreams the old tracker ejected come back; the new one starts counting from 0.
+      this.#passive.stop();
+      this.#passive = new PassiveHealthTracker(this.pool, next.passive);
+      outcome.applied.push("passive health checks restarted with the new settings");
+    }
+    if (previous.limits.slowStartMs !== next.limits.slowStartMs) {
+      this.pool.setSlowStart(next.limits.slowStartMs);
+      outcome.applied.push(`slow start ${next.limits.slowStartMs}ms`);
+    }
     const strategyChanged = previous.strategy !== next.strategy;
     if (strategyChanged) outcome.applied.push(`strategy ${previous.strategy} -> ${next.strategy}`);
     const [hashKeyBefore, hashKeyAfter] = [previous.hashKey, next.hashKey].map(formatHashKey);
@@ -424,9 +443,14 @@ export class App implements ControlPlane {
         shutdownSignal: this.#hardStop.signal,
         retries: config.proxy.retries,
         retryBufferBytes: config.proxy.retryBufferBytes,
+        observe: this.#observe,
       }),
     );
   }
+
+  /** Outcomes of attempts go to the passive health tracker of the moment (reload replaces it). */
+  readonly #observe = (upstream: Upstream, outcome: ObservedOutcome): void =>
+    this.#passive.observe(upstream, outcome);
 
   async #shutdown(): Promise<void> {
     if (this.#shuttingDown) return;
@@ -461,6 +485,8 @@ export class App implements ControlPlane {
     } catch (error) {
       logger.error("Error during shutdown: {error}", { error });
     } finally {
+      this.#passive.stop();
+      this.pool.close();
       this.#transport.close();
       this.#finished.resolve();
     }

@@ -27,6 +27,9 @@ import { CurrentWeights } from "./weighted_round_robin.ts";
  * comparison does not count the request about to be sent (`inFlight + 1`), which would tilt
  * towards heavier upstreams a little more; with equal weights both orderings agree.
  *
+ * Weights are `upstream.effectiveWeight`: the weight, scaled down while the upstream is in slow
+ * start.
+ *
  * O(n) per pick (two passes when there is a tie), allocation-free.
  *
  * @example
@@ -48,14 +51,17 @@ export class LeastConnectionsStrategy implements Strategy {
     const state = this.#state.sync(snapshot);
     const upstreams = state.upstreams;
     let best = upstreams[0]!;
+    let bestWeight = best.effectiveWeight;
     let first = 0;
     let ties = 1;
     for (let i = 1; i < n; i++) {
       const upstream = upstreams[i]!;
-      const load = upstream.inFlight * best.weight;
-      const bestLoad = best.inFlight * upstream.weight;
+      const upstreamWeight = upstream.effectiveWeight;
+      const load = upstream.inFlight * bestWeight;
+      const bestLoad = best.inFlight * upstreamWeight;
       if (load < bestLoad) {
         best = upstream;
+        bestWeight = upstreamWeight;
         first = i;
         ties = 1;
       } else if (load === bestLoad) {
@@ -67,16 +73,17 @@ export class LeastConnectionsStrategy implements Strategy {
     // Smooth weighted round robin over the tied upstreams, which all sit at or after `first`.
     const current = state.values;
     const inFlight = best.inFlight;
-    const weight = best.weight;
+    const weight = bestWeight;
     let pick = first;
     let pickWeight = -Infinity;
     let total = 0;
     for (let i = first; i < n; i++) {
       const upstream = upstreams[i]!;
-      if (upstream.inFlight * weight !== inFlight * upstream.weight) continue;
-      const value = current[i]! + upstream.weight;
+      const upstreamWeight = upstream.effectiveWeight;
+      if (upstream.inFlight * weight !== inFlight * upstreamWeight) continue;
+      const value = current[i]! + upstreamWeight;
       current[i] = value;
-      total += upstream.weight;
+      total += upstreamWeight;
       if (value > pickWeight) {
         pick = i;
         pickWeight = value;

@@ -33,7 +33,8 @@ const PENALTY = 2 ** 40;
  * (Mitzenmacher's power of two choices), where cost = latency estimate × (requests in flight
  * + 1) / weight: the time a new request is expected to wait behind those already there
  * (Finagle `P2CPeakEwma`, Linkerd2-proxy / tower `p2c` + `PeakEwma`: `rtt × (pending + 1)`;
- * dividing by the weight as tower's `Weighted` does). The latency is `upstream.latency`, a
+ * dividing by the weight as tower's `Weighted` does; the weight is `upstream.effectiveWeight`,
+ * scaled down while the upstream is in slow start). The latency is `upstream.latency`, a
  * {@linkcode PeakEwma} fed by the proxy with every attempt's time to response headers, a
  * failed attempt counting as the whole per-try timeout.
  *
@@ -99,6 +100,7 @@ export class LeastTimeStrategy implements Strategy {
 function cost(upstream: Upstream, now: number): number {
   const estimate = upstream.latency.estimate(now);
   const pending = upstream.inFlight;
-  if (estimate === 0 && pending > 0) return (PENALTY + pending) / upstream.weight;
-  return estimate * (pending + 1) / upstream.weight;
+  const weight = upstream.effectiveWeight;
+  if (estimate === 0 && pending > 0) return (PENALTY + pending) / weight;
+  return estimate * (pending + 1) / weight;
 }

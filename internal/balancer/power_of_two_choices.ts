@@ -31,7 +31,8 @@ export interface PowerOfTwoChoicesOptions {
  * `weight / (inFlight + 1)` (its `active_request_bias` 1): the candidate with the smaller `(inFlight + 1) / weight` wins,
  * compared by cross-multiplication. The `+ 1` counts the request about to be sent, so when both
  * candidates are idle the heavier one wins; with equal weights it is plain fewest in-flight.
- * On a tie the first candidate wins, which is itself a random choice.
+ * On a tie the first candidate wins, which is itself a random choice. The weight is
+ * `upstream.effectiveWeight`, scaled down while the upstream is in slow start.
  *
  * O(1), allocation-free with the default random source (see `createRandom` in `random.ts`).
  * A single available upstream is returned without drawing.
@@ -62,6 +63,6 @@ export class PowerOfTwoChoicesStrategy implements Strategy {
     if (j >= i) j++;
     const a = upstreams[i]!;
     const b = upstreams[j]!;
-    return (b.inFlight + 1) * a.weight < (a.inFlight + 1) * b.weight ? b : a;
+    return (b.inFlight + 1) * a.effectiveWeight < (a.inFlight + 1) * b.effectiveWeight ? b : a;
   }
 }

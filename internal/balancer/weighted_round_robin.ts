@@ -16,8 +16,9 @@ import type { SelectContext, Strategy } from "./strategy.ts";
  * interleaved as evenly as possible: weights 5, 1, 1 give `a a b a c a a`, never a burst of
  * five `a`s.
  *
- * - Weights are read from `upstream.weight` on every pick, so `pool.setWeight` takes effect on
- *   the next request; current weights carry over, as in nginx.
+ * - Weights are read from `upstream.effectiveWeight` on every pick (the weight, scaled down
+ *   while the upstream is in slow start), so `pool.setWeight` takes effect on the next request;
+ *   current weights carry over, as in nginx.
  * - Current weights are kept per upstream, not per position: an upstream that leaves the
  *   available set (down, draining, ejected) keeps its current weight frozen and resumes from it
  *   when it returns, as a peer nginx skips for being down does. The others carry on from where
@@ -49,7 +50,7 @@ export class WeightedRoundRobinStrategy implements Strategy {
     let bestWeight = -Infinity;
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const weight = upstreams[i]!.weight;
+      const weight = upstreams[i]!.effectiveWeight;
       const value = current[i]! + weight;
       current[i] = value;
       total += weight;

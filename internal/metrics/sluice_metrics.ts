@@ -229,13 +229,17 @@ export function createMetrics(options: SluiceMetricsOptions): SluiceMetrics {
  * continues them). The series computed from the pool at each scrape list only its current
  * members:
  * - `sluice_upstream_up{upstream}` gauge: 1 when available to take traffic (health up or not yet
- *   checked, admin state ready), else 0;
+ *   checked, admin state ready, not ejected), else 0;
+ * - `sluice_upstream_ejected{upstream}` gauge: 1 while passive health checks (outlier
+ *   detection) keep it ejected, else 0;
  * - `sluice_upstream_in_flight{upstream}` gauge: requests whose response body has not finished;
  * - `sluice_upstream_health{upstream, state="unknown"|"up"|"down"}` and
  *   `sluice_upstream_admin_state{upstream, state="ready"|"draining"|"maintenance"}` gauges, 1 for
  *   the current state and 0 for the others;
  * - `sluice_upstream_attempts_total{upstream}` and `sluice_upstream_failures_total{upstream}`
  *   counters: attempts sent, and attempts that failed (connect error, timeout, reset);
+ * - `sluice_upstream_ejections_total{upstream}` counter: ejections by passive health checks
+ *   while it is in the pool;
  * - `sluice_upstream_info{upstream_id, upstream, url}` gauge, 1.
  *
  * Also `sluice_requests_in_flight` (with the `traffic` option) and the process metrics of
@@ -338,8 +342,13 @@ export class SluiceMetrics {
       });
     poolGauge(
       "sluice_upstream_up",
-      "1 when the upstream is available to take traffic (healthy and ready), else 0.",
+      "1 when the upstream is available to take traffic (healthy, ready, not ejected), else 0.",
       (u) => u.available ? 1 : 0,
+    );
+    poolGauge(
+      "sluice_upstream_ejected",
+      "1 while passive health checks (outlier detection) keep the upstream ejected, else 0.",
+      (u) => u.ejected ? 1 : 0,
     );
     poolGauge(
       "sluice_upstream_in_flight",
@@ -399,6 +408,11 @@ export class SluiceMetrics {
       "sluice_upstream_failures_total",
       "Attempts to the upstream that failed (connect error, timeout, reset).",
       (u) => u.failuresTotal,
+    );
+    poolCounter(
+      "sluice_upstream_ejections_total",
+      "Ejections of the upstream by passive health checks (outlier detection).",
+      (u) => u.ejectionsTotal,
     );
     new Gauge({
       name: "sluice_upstream_info",

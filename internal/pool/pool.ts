@@ -13,29 +13,91 @@ export type PoolEvent =
   | { type: "removed"; upstream: Upstream }
   | { type: "health"; upstream: Upstream; from: HealthState; to: HealthState }
   | { type: "admin"; upstream: Upstream; from: AdminState; to: AdminState }
-  | { type: "weight"; upstream: Upstream; from: number; to: number };
+  | { type: "weight"; upstream: Upstream; from: number; to: number }
+  | { type: "ejection"; upstream: Upstream; ejected: boolean };
 
 /** Listener for {@linkcode PoolEvent}s; called synchronously, must not throw. */
 export type PoolListener = (event: PoolEvent) => void;
 
+/** Options of {@linkcode Pool}. */
+export interface PoolOptions {
+  /**
+   * Slow start window, ms: an upstream that becomes available (back up, back from an ejection,
+   * back to `ready`, or added) ramps from 10% to 100% of its weight over it. 0 turns it off.
+   * Upstreams present at construction start at full weight.
+   * @default 0
+   */
+  slowStartMs?: number;
+  /** Monotonic clock of slow starts, ms. @default performance.now */
+  now?: () => number;
+}
+
+/** Longest and shortest time between two steps of a slow start ramp, ms. */
+const RAMP_STEP_MAX_MS = 1000;
+const RAMP_STEP_MIN_MS = 10;
+/** Steps of a ramp over its window (1% each, while within the bounds above). */
+const RAMP_STEPS = 100;
+
 /**
  * Upstream membership and state. Reads on the request path are `available()`, which returns a
- * frozen array that is replaced (never mutated) only when membership, health or admin state
- * change, so selecting an upstream allocates nothing.
+ * frozen array that is replaced (never mutated) only when membership, health, admin state,
+ * ejection or weight change, so selecting an upstream allocates nothing.
+ *
+ * Slow start (Envoy `slow_start_config`, nginx `slow_start`): when an upstream joins the
+ * available set after construction, and `slowStartMs` is on, its
+ * {@linkcode Upstream.effectiveWeight} ramps linearly from 10% to 100% of its weight over the
+ * window. A timer moves the ramps in 1% steps (at most one step per 10 ms, at least one per
+ * second) while any is in progress, so strategies read a plain number and no clock. Only
+ * weighted strategies (weighted round robin, least connections, power of two choices, least
+ * time) read it, as in Envoy; round robin, random and hashing do not. A slow start is relative:
+ * when every upstream ramps at once, as all do after an outage, shares do not change.
  */
 export class Pool {
   #upstreams: Upstream[] = [];
   #byId = new Map<string, Upstream>();
   #available: readonly Upstream[] = Object.freeze([]);
   #listeners = new Set<PoolListener>();
+  #slowStartMs = 0;
+  readonly #now: () => number;
+  #rampTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param specs upstreams present at start-up.
-   * @throws {RangeError} when two specs share an id.
+   * @param options slow start window and clock.
+   * @throws {RangeError} when two specs share an id, or `slowStartMs` is negative.
    */
-  constructor(specs: Iterable<UpstreamSpec> = []) {
+  constructor(specs: Iterable<UpstreamSpec> = [], options: PoolOptions = {}) {
+    this.#now = options.now ?? (() => performance.now());
     for (const spec of specs) this.#insert(new Upstream(spec));
     this.#rebuild();
+    this.setSlowStart(options.slowStartMs ?? 0);
+  }
+
+  /** Slow start window, ms; 0 when off. */
+  get slowStartMs(): number {
+    return this.#slowStartMs;
+  }
+
+  /**
+   * Sets the slow start window for upstreams that become available from now on; ramps in
+   * progress keep theirs, except that 0 ends them all at full weight.
+   * @param ms window, ms; 0 turns slow start off.
+   * @throws {RangeError} when `ms` is negative or not finite.
+   */
+  setSlowStart(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new RangeError(`slowStartMs must be 0 or more: current value is ${ms}`);
+    }
+    this.#slowStartMs = ms;
+    if (ms === 0) this.#endSlowStarts();
+  }
+
+  /**
+   * Ends slow starts in progress (at full weight) and stops their timer; call at shutdown.
+   * Slow start stays configured for upstreams that become available later.
+   */
+  close(): void {
+    this.#endSlowStarts();
   }
 
   /** Every upstream, in insertion order (a copy). */
@@ -54,8 +116,8 @@ export class Pool {
   }
 
   /**
-   * The upstreams a strategy may choose from, in pool order: health not `down` and admin state
-   * `ready`. The same frozen array is returned until something changes.
+   * The upstreams a strategy may choose from, in pool order: health not `down`, admin state
+   * `ready`, not ejected. The same frozen array is returned until something changes.
    */
   available(): readonly Upstream[] {
     return this.#available;
@@ -141,6 +203,27 @@ export class Pool {
   }
 
   /**
+   * Ejects an upstream (passive health checks, outlier detection) or brings it back. Only
+   * the ejected flag changes availability; a new `until` for an upstream that stays ejected just
+   * replaces the time shown. Counts ejections in `upstream.ejectionsTotal`.
+   * @param id upstream id; unknown ids are ignored.
+   * @param until when the ejection ends, ms since the epoch (for display: the caller ends it);
+   *   `null` brings the upstream back.
+   * @returns false when the id is unknown.
+   */
+  setEjected(id: string, until: number | null): boolean {
+    const upstream = this.#byId.get(id);
+    if (!upstream) return false;
+    const wasEjected = upstream.ejectedUntil !== null;
+    upstream.ejectedUntil = until;
+    if (wasEjected === (until !== null)) return true;
+    if (until !== null) upstream.ejectionsTotal++;
+    this.#rebuild();
+    this.#emit({ type: "ejection", upstream, ejected: until !== null });
+    return true;
+  }
+
+  /**
    * Drains an upstream, then removes it: no new requests go to it at once, and it leaves the
    * pool when its in-flight requests have finished or `timeoutMs` has passed (requests still
    * streaming then are not cut; they just no longer count). Setting another admin state while
@@ -183,7 +266,48 @@ export class Pool {
   }
 
   #rebuild(): void {
+    const previous = this.#available;
     this.#available = Object.freeze(this.#upstreams.filter((u) => u.available));
+    if (this.#slowStartMs > 0) this.#startSlowStarts(previous);
+  }
+
+  /** Starts a slow start for each upstream available now that was not in `previous`. */
+  #startSlowStarts(previous: readonly Upstream[]): void {
+    let before: Set<Upstream> | undefined;
+    const now = this.#now();
+    for (const upstream of this.#available) {
+      before ??= new Set(previous);
+      if (before.has(upstream)) continue;
+      upstream.startSlowStart(now, this.#slowStartMs);
+      this.#rampTimer ??= setTimeout(() => this.#advanceSlowStarts(), this.#rampStepMs());
+    }
+  }
+
+  #advanceSlowStarts(): void {
+    this.#rampTimer = undefined;
+    const now = this.#now();
+    let ramping = false;
+    for (const upstream of this.#upstreams) {
+      if (upstream.slowStarting && upstream.advanceSlowStart(now)) ramping = true;
+    }
+    if (ramping) this.#rampTimer = setTimeout(() => this.#advanceSlowStarts(), this.#rampStepMs());
+  }
+
+  #rampStepMs(): number {
+    const step = this.#slowStartMs / RAMP_STEPS;
+    return step < RAMP_STEP_MIN_MS
+      ? RAMP_STEP_MIN_MS
+      : step > RAMP_STEP_MAX_MS
+      ? RAMP_STEP_MAX_MS
+      : Math.round(step);
+  }
+
+  #endSlowStarts(): void {
+    clearTimeout(this.#rampTimer);
+    this.#rampTimer = undefined;
+    for (const upstream of this.#upstreams) {
+      if (upstream.slowStarting) upstream.advanceSlowStart(Infinity);
+    }
   }
 
   #emit(event: PoolEvent): void {

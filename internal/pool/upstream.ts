@@ -53,8 +53,15 @@ export interface UpstreamSpec {
 }
 
 /**
+ * Lowest share of its weight an upstream gets at the start of a slow start (Envoy's
+ * `min_weight_percent`, 10%).
+ */
+export const SLOW_START_MIN_SHARE = 0.1;
+
+/**
  * One upstream server. Mutable counters live here; membership and availability are owned by
- * the {@linkcode Pool}, which is the only writer of `health` and `admin`.
+ * the {@linkcode Pool}, which is the only writer of `health`, `admin`, `ejectedUntil` and the
+ * slow start state.
  */
 export class Upstream {
   /** Stable id, e.g. `"u1"`. */
@@ -65,8 +72,9 @@ export class Upstream {
   readonly url: string;
   /** `host:port` of the origin, used when `Host` is not preserved. */
   readonly host: string;
-  /** Relative share for weighted strategies. */
-  weight: number;
+  #weight: number;
+  /** `#weight × #rampShare`, kept so that strategies read one field. */
+  #effectiveWeight: number;
   /** Health from active checks; written through `Pool.setHealth`. */
   health: HealthState = "unknown";
   /** Operator state; written through `Pool.setAdminState`. */
@@ -79,6 +87,18 @@ export class Upstream {
   requestsTotal = 0;
   /** Attempts that failed (connect error, timeout, reset) since start. */
   failuresTotal = 0;
+  /**
+   * When its ejection by passive health checks (outlier detection) ends, ms since the epoch;
+   * `null` when it is not ejected. Written through `Pool.setEjected`.
+   */
+  ejectedUntil: number | null = null;
+  /** Times passive health checks ejected it since it joined the pool. */
+  ejectionsTotal = 0;
+  /**
+   * When its latest slow start began, ms on the pool's clock (`performance.now()`);
+   * `-Infinity` when it never had one. Set by the pool when the upstream becomes available.
+   */
+  rampStartedAt = -Infinity;
   /** Recent rate, latency percentiles and error rate. */
   readonly stats: UpstreamStats = new UpstreamStats();
   /** Peak-EWMA of the time to response headers, failures as the timeout: `least_time`'s cost. */
@@ -86,6 +106,10 @@ export class Upstream {
   /** Whether `unknown` health (before the first check) counts as available. */
   readonly servesBeforeCheck: boolean;
   #idleWaiters: (() => void)[] = [];
+  /** Length of the slow start in progress, ms; 0 when none is. */
+  #rampMs = 0;
+  /** Share of `weight` the slow start in progress allows, (0, 1]; 1 outside slow start. */
+  #rampShare = 1;
 
   /**
    * @param spec id, name, origin URL and weight.
@@ -96,17 +120,99 @@ export class Upstream {
     this.name = spec.name;
     this.url = spec.url.endsWith("/") ? spec.url.slice(0, -1) : spec.url;
     this.host = new URL(this.url).host;
-    this.weight = spec.weight ?? 1;
+    this.#weight = spec.weight ?? 1;
+    this.#effectiveWeight = this.#weight;
     this.servesBeforeCheck = spec.servesBeforeCheck ?? true;
   }
 
   /**
-   * Whether a strategy may pick this upstream: admin state `ready` and health `up` (or still
-   * `unknown` for an upstream that serves before its first check).
+   * Whether a strategy may pick this upstream: admin state `ready`, not ejected, and health
+   * `up` (or still `unknown` for an upstream that serves before its first check).
    */
   get available(): boolean {
-    if (this.admin !== "ready") return false;
+    if (this.admin !== "ready" || this.ejectedUntil !== null) return false;
     return this.health === "up" || (this.health === "unknown" && this.servesBeforeCheck);
+  }
+
+  /** Whether passive health checks have ejected it (see {@linkcode ejectedUntil}). */
+  get ejected(): boolean {
+    return this.ejectedUntil !== null;
+  }
+
+  /**
+   * Relative share for weighted strategies, as configured (written through `Pool.setWeight`);
+   * they read {@linkcode effectiveWeight}, which slow start scales down for a while.
+   */
+  get weight(): number {
+    return this.#weight;
+  }
+
+  set weight(weight: number) {
+    this.#weight = weight;
+    this.#effectiveWeight = weight * this.#rampShare;
+  }
+
+  /**
+   * The weight weighted strategies use: `weight`, or during a slow start the share of it the
+   * ramp has reached. One field read, no clock: the pool moves the share on a timer while a
+   * slow start runs, because reading a clock costs about 50–100 ns (`Date.now()`,
+   * `performance.now()` in Deno 2.9) where a strategy reads the weight of every upstream on
+   * every pick. Constant within one synchronous pick.
+   */
+  get effectiveWeight(): number {
+    return this.#effectiveWeight;
+  }
+
+  /** Whether a slow start is in progress (see {@linkcode effectiveWeightAt}). */
+  get slowStarting(): boolean {
+    return this.#rampMs !== 0;
+  }
+
+  /**
+   * The weight the slow start in progress allows at `now`: linear from
+   * {@linkcode SLOW_START_MIN_SHARE} of `weight` to all of it over the window (Envoy
+   * `slow_start_config` with aggression 1 and `min_weight_percent` 10%: `weight ×
+   * max(10%, elapsed / window)`; nginx `slow_start`). Pure: reads no clock, changes nothing.
+   * @param now time on the pool's clock, ms (`performance.now()`).
+   * @returns the effective weight, `weight` when no slow start is in progress or it is over.
+   */
+  effectiveWeightAt(now: number): number {
+    return this.weight * this.#shareAt(now);
+  }
+
+  /**
+   * Starts a slow start (the pool calls it when the upstream becomes available).
+   * @param now time on the pool's clock, ms.
+   * @param windowMs length of the ramp, ms; 0 or less ends any ramp in progress.
+   */
+  startSlowStart(now: number, windowMs: number): void {
+    this.rampStartedAt = now;
+    this.#rampMs = windowMs > 0 ? windowMs : 0;
+    this.#setShare(this.#shareAt(now));
+  }
+
+  /**
+   * Moves the slow start in progress to `now` (the pool's timer calls it); at the end of the
+   * window the upstream is back at its full weight.
+   * @param now time on the pool's clock, ms.
+   * @returns whether the slow start is still in progress.
+   */
+  advanceSlowStart(now: number): boolean {
+    this.#setShare(this.#shareAt(now));
+    if (this.#rampShare === 1) this.#rampMs = 0;
+    return this.#rampMs !== 0;
+  }
+
+  #setShare(share: number): void {
+    this.#rampShare = share;
+    this.#effectiveWeight = this.#weight * share;
+  }
+
+  #shareAt(now: number): number {
+    if (this.#rampMs === 0) return 1;
+    const share = (now - this.rampStartedAt) / this.#rampMs;
+    if (share >= 1) return 1;
+    return share > SLOW_START_MIN_SHARE ? share : SLOW_START_MIN_SHARE;
   }
 
   /** Counts a request sent to this upstream; pair it with {@linkcode release}. */
