@@ -30,6 +30,7 @@ const UPSTREAM_FIELDS = [
   "weight",
   "health",
   "admin",
+  "ejectedUntil",
   "available",
   "inFlight",
   "requestsTotal",

@@ -144,12 +144,15 @@ Deno.test("balancing: request bodies are resent intact when the first upstream r
   const echo = async (request: Request) => new Response(await request.text());
   await using a = startUpstream("a", echo);
   await using b = startUpstream("b", echo);
-  // One health check at start-up, then none during the test: b stays "up" after it stops.
+  // One health check at start-up, then none during the test: a stays "up" after it stops; and
+  // no outlier detection, so every request still tries a first.
   await using sluice = await startSluice([
     "--backends",
     [a.url, b.url].join(","),
     "--health-interval",
     "1m",
+    "--passive-failures",
+    "0",
   ]);
   const app = sluice.app;
   await waitForPool(app, () => allUp(app), HEALTH_BOUND_MS, "all upstreams up");

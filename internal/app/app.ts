@@ -36,7 +36,13 @@ import {
   sticky,
 } from "../middleware/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
-import { createDirector, FetchTransport, type Transport } from "../proxy/mod.ts";
+import {
+  ConnectionLimiter,
+  createDirector,
+  FetchTransport,
+  RetryBudget,
+  type Transport,
+} from "../proxy/mod.ts";
 import { listen } from "../server/mod.ts";
 import { VERSION } from "./version.ts";
 
@@ -331,7 +337,8 @@ export class App implements ControlPlane {
     if (
       strategyChanged || hashKeyChanged || stickyChanged || trustChanged ||
       JSON.stringify(previous.timeouts) !== JSON.stringify(next.timeouts) ||
-      JSON.stringify(previous.proxy) !== JSON.stringify(next.proxy)
+      JSON.stringify(previous.proxy) !== JSON.stringify(next.proxy) ||
+      JSON.stringify(previous.limits) !== JSON.stringify(next.limits)
     ) {
       // Requests in flight keep the handler they started with; new ones get the new one.
       this.#handler = this.#createHandler(next, this.#strategy);
@@ -443,6 +450,23 @@ export class App implements ControlPlane {
         shutdownSignal: this.#hardStop.signal,
         retries: config.proxy.retries,
         retryBufferBytes: config.proxy.retryBufferBytes,
+        retryNonIdempotent: config.proxy.retryNonIdempotent,
+        // Budget and limiter count requests in flight: new ones on reload start from zero, and
+        // requests still running on the old handler keep their own counts.
+        retryBudget: new RetryBudget({
+          percent: config.proxy.retryBudgetPercent,
+          minConcurrency: config.proxy.retryBudgetMin,
+        }),
+        ...(config.limits.maxConnectionsPerUpstream > 0
+          ? {
+            limiter: new ConnectionLimiter({
+              maxPerUpstream: config.limits.maxConnectionsPerUpstream,
+              queueSize: config.limits.queueSize,
+              queueTimeoutMs: config.limits.queueTimeoutMs,
+            }),
+          }
+          : {}),
+        idleTimeoutMs: config.timeouts.idleMs,
         observe: this.#observe,
       }),
     );
