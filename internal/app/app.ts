@@ -103,6 +103,7 @@ export class App implements ControlPlane {
   #admin: AdminServer | undefined;
   #shuttingDown = false;
   #reloading: Promise<void> = Promise.resolve();
+  #rateLimiter: { rate: number; burst: number; limiter: RateLimiter } | undefined;
   /** The sticky secret generated for this process, kept across reloads. */
   #generatedSecret: string | undefined;
 
@@ -415,6 +416,20 @@ export class App implements ControlPlane {
     return { ...config, sticky: { ...config.sticky, secret: this.#generatedSecret } };
   }
 
+  /**
+   * The per-client rate limiter, kept across handler rebuilds (reloads) so clients' buckets are
+   * not refilled by a reload; a new one only when the rate or burst changed.
+   */
+  #rateLimiterFor(limits: Config["limits"]): RateLimiter {
+    const current = this.#rateLimiter;
+    if (current && current.rate === limits.rateLimitRps && current.burst === limits.rateBurst) {
+      return current.limiter;
+    }
+    const limiter = new RateLimiter({ rate: limits.rateLimitRps, burst: limits.rateBurst });
+    this.#rateLimiter = { rate: limits.rateLimitRps, burst: limits.rateBurst, limiter };
+    return limiter;
+  }
+
   #createHandler(config: Config, strategy: Strategy): Handler {
     const { sticky: stickiness, trustedProxies, limits } = config;
     return compose(
@@ -429,7 +444,7 @@ export class App implements ControlPlane {
         // limit keys on; cheapest first, all before a body is read or an upstream chosen.
         requestLimits({ maxUrlBytes: limits.maxUrlBytes, maxHeaderBytes: limits.maxHeaderBytes }),
         ...(limits.rateLimitRps === 0 ? [] : [
-          rateLimit(new RateLimiter({ rate: limits.rateLimitRps, burst: limits.rateBurst })),
+          rateLimit(this.#rateLimiterFor(limits)),
         ]),
         ...(limits.maxBodyBytes === 0 ? [] : [bodyLimit({ maxBytes: limits.maxBodyBytes })]),
         // Inside recover(): a request that got no upstream's response sets no cookie.
