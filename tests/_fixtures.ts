@@ -172,3 +172,53 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
     clearTimeout(timer);
   }
 }
+
+/**
+ * Holds the first request for `/hold` at whichever upstream it reaches, until released; other
+ * paths are answered at once with the upstream's name. Disposing releases the held request.
+ */
+export class Hold implements Disposable {
+  readonly #arrived = Promise.withResolvers<string>();
+  readonly #released = Promise.withResolvers<void>();
+
+  /**
+   * A handler for an upstream called `name`.
+   * @param name the upstream's name, answered on other paths and in `held by <name>`.
+   */
+  handler(name: string): UpstreamHandler {
+    return async (request) => {
+      if (new URL(request.url).pathname !== "/hold") return new Response(name);
+      this.#arrived.resolve(name);
+      await this.#released.promise;
+      return new Response(`held by ${name}`);
+    };
+  }
+
+  /** Resolves with the name of the upstream holding the request (rejects after 2s). */
+  arrived(): Promise<string> {
+    return within(this.#arrived.promise, 2_000, "the held request reaching an upstream");
+  }
+
+  /** Lets the held request be answered. Idempotent. */
+  release(): void {
+    this.#released.resolve();
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/**
+ * Sends `GET /hold` through the proxy on a connection of its own.
+ * @param sluice the running Sluice.
+ * @param client an HTTP client of its own, so the held request does not block others.
+ * @returns status and text of the answer.
+ */
+export async function heldRequest(
+  sluice: TestSluice,
+  client: Deno.HttpClient,
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(sluice.url + "/hold", { client });
+  return { status: response.status, text: await response.text() };
+}

@@ -11,10 +11,11 @@ import type { StatusView, UpstreamView } from "../internal/admin/views.ts";
 import { VERSION } from "../internal/app/mod.ts";
 import {
   freePort,
+  heldRequest,
+  Hold,
   startSluice,
   startUpstream,
   type TestSluice,
-  type UpstreamHandler,
   waitForPool,
   within,
 } from "./_fixtures.ts";
@@ -132,47 +133,6 @@ function idOf(sluice: TestSluice, url: string): string {
   const upstream = sluice.app.pool.list().find((u) => u.url === url);
   assert.ok(upstream, `no upstream with the URL ${url}`);
   return upstream.id;
-}
-
-/**
- * Holds the first request for `/hold` at whichever upstream it reaches, until released; other
- * paths are answered at once with the upstream's name.
- */
-class Hold implements Disposable {
-  readonly #arrived = Promise.withResolvers<string>();
-  readonly #released = Promise.withResolvers<void>();
-
-  /** A handler for an upstream called `name`. */
-  handler(name: string): UpstreamHandler {
-    return async (request) => {
-      if (new URL(request.url).pathname !== "/hold") return new Response(name);
-      this.#arrived.resolve(name);
-      await this.#released.promise;
-      return new Response(`held by ${name}`);
-    };
-  }
-
-  /** Resolves with the name of the upstream holding the request. */
-  arrived(): Promise<string> {
-    return within(this.#arrived.promise, 2_000, "the held request reaching an upstream");
-  }
-
-  release(): void {
-    this.#released.resolve();
-  }
-
-  [Symbol.dispose](): void {
-    this.release();
-  }
-}
-
-/** Sends `GET /hold` through the proxy on a connection of its own. */
-async function heldRequest(
-  sluice: TestSluice,
-  client: Deno.HttpClient,
-): Promise<{ status: number; text: string }> {
-  const response = await fetch(sluice.url + "/hold", { client });
-  return { status: response.status, text: await response.text() };
 }
 
 // --- probes ------------------------------------------------------------------------------------

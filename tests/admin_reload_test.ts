@@ -11,10 +11,11 @@ import type { ReloadOutcome } from "../internal/admin/control_plane.ts";
 import type { UpstreamView } from "../internal/admin/views.ts";
 import {
   freePort,
+  heldRequest,
+  Hold,
   startSluice,
   startUpstream,
   type TestSluice,
-  type UpstreamHandler,
   waitForPool,
   within,
 } from "./_fixtures.ts";
@@ -127,41 +128,6 @@ async function send(sluice: TestSluice, n: number): Promise<string[]> {
     bodies.push(text);
   }
   return bodies;
-}
-
-/** Holds the first `/hold` request at whichever upstream it reaches, until released. */
-class Hold implements Disposable {
-  readonly #arrived = Promise.withResolvers<string>();
-  readonly #released = Promise.withResolvers<void>();
-
-  handler(name: string): UpstreamHandler {
-    return async (request) => {
-      if (new URL(request.url).pathname !== "/hold") return new Response(name);
-      this.#arrived.resolve(name);
-      await this.#released.promise;
-      return new Response(`held by ${name}`);
-    };
-  }
-
-  arrived(): Promise<string> {
-    return within(this.#arrived.promise, 2_000, "the held request reaching an upstream");
-  }
-
-  release(): void {
-    this.#released.resolve();
-  }
-
-  [Symbol.dispose](): void {
-    this.release();
-  }
-}
-
-async function heldRequest(
-  sluice: TestSluice,
-  client: Deno.HttpClient,
-): Promise<{ status: number; text: string }> {
-  const response = await fetch(sluice.url + "/hold", { client });
-  return { status: response.status, text: await response.text() };
 }
 
 Deno.test("reload: the file's new upstream joins after its check, the dropped one drains and leaves", async () => {
