@@ -19,9 +19,9 @@ import {
   waitForPool,
   within,
 } from "./_fixtures.ts";
+import { spawnMain } from "./_process.ts";
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /** A config file under `tests/artifacts/`, removed on dispose. */
@@ -429,91 +429,6 @@ Deno.test("reload: during the shutdown drain it starts no health checker that ou
 
 // --- SIGHUP, through a process -----------------------------------------------------------------
 
-interface Spawned extends AsyncDisposable {
-  child: Deno.ChildProcess;
-  /**
-   * Resolves with the first JSON log line on stdout or stderr (LogTape's console sink writes
-   * warnings and errors to stderr) matching `predicate`; rejects after `timeoutMs`.
-   */
-  line(
-    predicate: (entry: Record<string, unknown>) => boolean,
-    timeoutMs?: number,
-  ): Promise<Record<string, unknown>>;
-  /** Every line so far, both streams in arrival order. */
-  lines: string[];
-}
-
-/** Starts `deno run <permissions> main.ts <args>`, reading stdout and stderr line by line. */
-function spawnMain(permissions: string[], args: string[]): Spawned {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, MAIN, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  let open = 2;
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    let buffered = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      let newline;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        lines.push(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-      }
-      for (const wake of waiters) wake();
-    }
-    open--;
-    for (const wake of waiters) wake();
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const line = (predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 10_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      let seen = 0;
-      const check = () => {
-        for (; seen < lines.length; seen++) {
-          let entry: Record<string, unknown>;
-          try {
-            entry = JSON.parse(lines[seen]!);
-          } catch {
-            continue;
-          }
-          if (predicate(entry)) return done(() => resolve(entry));
-        }
-        if (open === 0) done(() => reject(new Error(`output closed; lines:\n${lines.join("\n")}`)));
-      };
-      const timer = setTimeout(
-        () =>
-          done(() => reject(new Error(`no matching line in ${timeoutMs}ms:\n${lines.join("\n")}`))),
-        timeoutMs,
-      );
-      const done = (settle: () => void) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        settle();
-      };
-      waiters.add(check);
-      check();
-    });
-  return {
-    child,
-    line,
-    lines,
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already exited */ }
-      await child.status;
-      await pumps;
-    },
-  };
-}
-
 const message = (prefix: string) => (entry: Record<string, unknown>) =>
   String(entry.message).startsWith(prefix);
 
@@ -536,7 +451,7 @@ Deno.test({
       String(adminPort),
       "--log-format",
       "json",
-    ]);
+    ], { stderrLines: true });
     await proc.line(message("Sluice listening"));
     const admin = `http://127.0.0.1:${adminPort}`;
     const urls = async () =>

@@ -4,105 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startUpstream } from "./_fixtures.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const ROOT = new URL("..", import.meta.url).pathname;
-
-interface Spawned extends AsyncDisposable {
-  child: Deno.ChildProcess;
-  /** Resolves with the first stdout JSON line matching `predicate`; rejects after `timeoutMs`. */
-  line(
-    predicate: (entry: Record<string, unknown>) => boolean,
-    timeoutMs?: number,
-  ): Promise<Record<string, unknown>>;
-  /** Every stdout line so far. */
-  lines: string[];
-  stderr: Promise<string>;
-}
-
-/** Starts `deno run <permissions> main.ts <args>`, reading stdout line by line. */
-function spawnMain(
-  permissions: string[],
-  args: string[],
-  env: Record<string, string> = {},
-): Spawned {
-  const child = new Deno.Command(Deno.execPath(), {
-    // The admin server is off unless a test asks for it, so parallel runs don't fight over 8090.
-    args: [
-      "run",
-      ...permissions,
-      MAIN,
-      ...(args.some((a) => a.startsWith("--admin")) ? [] : ["--admin-port", "0"]),
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  const pump = (async () => {
-    let buffered = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      let newline;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        lines.push(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-      }
-      for (const wake of waiters) wake();
-    }
-    for (const wake of waiters) wake();
-  })();
-  const stderr = new Response(child.stderr).text();
-  let closed = false;
-  void pump.then(() => closed = true);
-  const line = (predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 10_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      let seen = 0;
-      const check = () => {
-        for (; seen < lines.length; seen++) {
-          let entry: Record<string, unknown>;
-          try {
-            entry = JSON.parse(lines[seen]!);
-          } catch {
-            continue;
-          }
-          if (predicate(entry)) return done(() => resolve(entry));
-        }
-        if (closed) done(() => reject(new Error(`stdout closed; lines: ${lines.join("\n")}`)));
-      };
-      const timer = setTimeout(
-        () =>
-          done(() => reject(new Error(`no matching line in ${timeoutMs}ms: ${lines.join("\n")}`))),
-        timeoutMs,
-      );
-      const done = (settle: () => void) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        settle();
-      };
-      waiters.add(check);
-      check();
-    });
-  return {
-    child,
-    line,
-    lines,
-    stderr,
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already exited */ }
-      await child.status;
-      await pump;
-      await stderr;
-    },
-  };
-}
+import { spawnMain } from "./_process.ts";
 
 const listening = (e: Record<string, unknown>) =>
   e.logger === "sluice.app" && typeof e.port === "number" &&
@@ -198,7 +100,7 @@ Deno.test("cli: runs with --allow-net alone; access log line per request; SIGTER
     upstream.url,
     "--log-format",
     "json",
-  ], { SLUICE_PORT: "1" /* must be ignored: no --allow-env */ });
+  ], { env: { SLUICE_PORT: "1" /* must be ignored: no --allow-env */ } });
   const start = await proc.line(listening);
   const response = await fetch(`http://127.0.0.1:${start.port}/hello?x=1`, {
     headers: { "x-request-id": "cli-test-1" },
@@ -223,9 +125,11 @@ Deno.test("cli: runs with --allow-net alone; access log line per request; SIGTER
 Deno.test("cli: SLUICE_* environment is read when --allow-env grants it", async () => {
   await using upstream = startUpstream("from-env");
   await using proc = spawnMain(["--allow-net", "--allow-env=SLUICE_*"], ["--port", "0"], {
-    SLUICE_HOST: "127.0.0.1",
-    SLUICE_BACKENDS: upstream.url,
-    SLUICE_LOG_FORMAT: "json",
+    env: {
+      SLUICE_HOST: "127.0.0.1",
+      SLUICE_BACKENDS: upstream.url,
+      SLUICE_LOG_FORMAT: "json",
+    },
   });
   const start = await proc.line(listening);
   assert.equal(start.address, "127.0.0.1");
