@@ -2,55 +2,7 @@ import assert from "node:assert/strict";
 import { CONFIG_DEFAULTS } from "./defaults.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 import { createConfigSchema, validateConfig } from "./schema.ts";
-import type { Config } from "./types.ts";
-
-const DEFAULTS: Config = {
-  host: "0.0.0.0",
-  port: 8080,
-  strategy: "round_robin",
-  hashKey: { source: "ip" },
-  sticky: undefined,
-  trustedProxies: [],
-  backends: [],
-  health: {
-    path: undefined,
-    intervalMs: 10_000,
-    timeoutMs: 2_000,
-    healthyThreshold: 2,
-    unhealthyThreshold: 3,
-  },
-  timeouts: { backendMs: 30_000, idleMs: 60_000, shutdownMs: 30_000 },
-  proxy: {
-    preserveHost: true,
-    retries: 1,
-    retryNonIdempotent: false,
-    retryBudgetPercent: 20,
-    retryBudgetMin: 3,
-    retryBufferBytes: 65_536,
-  },
-  passive: {
-    failures: 5,
-    ejectionTimeMs: 30_000,
-    maxEjectionTimeMs: 300_000,
-    maxEjectionPercent: 10,
-  },
-  limits: {
-    maxConnectionsPerUpstream: 0,
-    queueSize: 100,
-    queueTimeoutMs: 5_000,
-    slowStartMs: 0,
-    maxBodyBytes: 0,
-    rateLimitRps: 0,
-    rateBurst: 1,
-    maxUrlBytes: 8_192,
-    maxHeaderBytes: 32_768,
-  },
-  logging: { level: "info", format: "json" },
-  admin: { host: "127.0.0.1", port: 8090, token: undefined },
-};
-
-const STRATEGIES = "round_robin, random, weighted_round_robin, least_connections, " +
-  "power_of_two_choices, least_time, ip_hash, consistent_hash";
+import { DEFAULTS, STRATEGIES } from "./_test_defaults.ts";
 
 /** The problems `validateConfig` reports for `input`; fails when it does not throw. */
 function problemsOf(input: unknown): readonly ConfigProblem[] {
