@@ -26,6 +26,8 @@ export interface Spawned extends AsyncDisposable {
   lines: string[];
   /** The whole of stderr, once it has closed. */
   stderr: Promise<string>;
+  /** The whole of stdout, once it has closed (wait on it rather than on the exit status). */
+  stdout: Promise<string>;
 }
 
 /** Options of {@linkcode spawnMain}. */
@@ -130,6 +132,7 @@ export function spawnMain(
     line,
     lines,
     stderr,
+    stdout,
     async [Symbol.asyncDispose]() {
       try {
         child.kill("SIGKILL");

@@ -83,10 +83,10 @@ Deno.test("cli: a YAML config needs --allow-read only; flags override the file",
 Deno.test("cli: --help and --version exit 0", async () => {
   await using help = spawnMain([], ["--help"]);
   assert.equal((await help.child.status).code, 0);
-  assert.ok(help.lines.join("\n").includes("--backends"));
+  assert.ok((await help.stdout).includes("--backends"));
   await using version = spawnMain([], ["--version"]);
   assert.equal((await version.child.status).code, 0);
-  assert.match(version.lines.join("\n"), /\d+\.\d+\.\d+/);
+  assert.match(await version.stdout, /\d+\.\d+\.\d+/);
 });
 
 Deno.test("cli: runs with --allow-net alone; access log line per request; SIGTERM exits 0", async () => {
