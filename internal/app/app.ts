@@ -291,20 +291,22 @@ export class App implements ControlPlane {
     }
     const outcome: ReloadOutcome = { file, applied: [], restartRequired: [] };
     const previous = this.#config;
+    const changed = (key: keyof Config) =>
+      JSON.stringify(previous[key]) !== JSON.stringify(next[key]);
     this.#reloadUpstreams(next, outcome);
     for (const key of ["host", "port"] as const) {
       if (previous[key] !== next[key]) outcome.restartRequired.push(key);
     }
-    if (JSON.stringify(previous.admin) !== JSON.stringify(next.admin)) {
+    if (changed("admin")) {
       outcome.restartRequired.push("admin");
     }
-    if (JSON.stringify(previous.health) !== JSON.stringify(next.health)) {
+    if (changed("health")) {
       await this.#checker.stop();
       this.#checker = this.#createChecker(next.health);
       this.#checker.start();
       outcome.applied.push("health checks restarted with the new settings");
     }
-    if (JSON.stringify(previous.passive) !== JSON.stringify(next.passive)) {
+    if (changed("passive")) {
       // Upstreams the old tracker ejected come back; the new one starts counting from 0.
       this.#passive.stop();
       this.#passive = new PassiveHealthTracker(this.pool, next.passive);
@@ -322,7 +324,7 @@ export class App implements ControlPlane {
     if (strategyChanged || hashKeyChanged) {
       this.#strategy = createStrategy(next.strategy, { hashKey: next.hashKey });
     }
-    const stickyChanged = JSON.stringify(previous.sticky) !== JSON.stringify(next.sticky);
+    const stickyChanged = changed("sticky");
     if (stickyChanged) {
       outcome.applied.push(
         next.sticky
@@ -330,22 +332,21 @@ export class App implements ControlPlane {
           : "sticky sessions off",
       );
     }
-    const trustChanged =
-      JSON.stringify(previous.trustedProxies) !== JSON.stringify(next.trustedProxies);
+    const trustChanged = changed("trustedProxies");
     if (trustChanged) {
       outcome.applied.push(`trusted proxies: ${next.trustedProxies.join(", ") || "none"}`);
     }
     if (
       strategyChanged || hashKeyChanged || stickyChanged || trustChanged ||
-      JSON.stringify(previous.timeouts) !== JSON.stringify(next.timeouts) ||
-      JSON.stringify(previous.proxy) !== JSON.stringify(next.proxy) ||
-      JSON.stringify(previous.limits) !== JSON.stringify(next.limits)
+      changed("timeouts") ||
+      changed("proxy") ||
+      changed("limits")
     ) {
       // Requests in flight keep the handler they started with; new ones get the new one.
       this.#handler = this.#createHandler(next, this.#strategy);
       outcome.applied.push("proxy settings applied to new requests");
     }
-    if (JSON.stringify(previous.logging) !== JSON.stringify(next.logging)) {
+    if (changed("logging")) {
       await this.#options.reconfigureLogging?.(next.logging);
       outcome.applied.push("logging settings applied");
     }
