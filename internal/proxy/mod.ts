@@ -49,4 +49,5 @@ export {
   type FetchTransportOptions,
   type Transport,
   type UpstreamRequest,
+  type UpstreamUpgrade,
 } from "./transport.ts";

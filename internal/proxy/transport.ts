@@ -21,6 +21,25 @@ export interface UpstreamRequest {
 }
 
 /**
+ * The outcome of {@linkcode Transport.upgrade}: the upstream's answer to a request that asked
+ * for a protocol upgrade (`Connection: upgrade` and `Upgrade`, RFC 9110 §7.8).
+ */
+export interface UpstreamUpgrade {
+  /**
+   * The upstream's response. On `101 Switching Protocols` it carries the headers only (no
+   * body); on any other status it is a normal response whose body streams as with `send`.
+   */
+  response: Response;
+  /**
+   * On 101: the raw upstream connection, removed from any pool and owned by the caller, who
+   * must close it. `null` on any other status.
+   */
+  socket: Deno.Conn | null;
+  /** On 101: bytes the upstream sent after the 101 head, already read (to be relayed first). */
+  head: Uint8Array;
+}
+
+/**
  * Sends requests to upstreams. Implementations resolve with the response as soon as its
  * headers arrive (the body streams) and reject with the transport's own error otherwise; the
  * caller classifies failures with `isConnectFailure` (internal/health).
@@ -31,6 +50,16 @@ export interface Transport {
    * @returns the upstream's response, body unread.
    */
   send(request: UpstreamRequest): Promise<Response>;
+  /**
+   * Sends a request that asks for a protocol upgrade (WebSocket, RFC 6455), with its
+   * `Connection: upgrade` and `Upgrade` headers as given. Optional: transports without it
+   * (FetchTransport) cannot tunnel.
+   * @param request what to send; its headers must include `connection` and `upgrade`.
+   * @returns on 101 the response head, the upstream socket and any bytes read past the head;
+   *   otherwise a normal response and `socket: null`.
+   * @throws the same errors as `send`.
+   */
+  upgrade?(request: UpstreamRequest): Promise<UpstreamUpgrade>;
   /** Releases pooled connections. */
   close(): void;
 }
