@@ -6,7 +6,8 @@
  *
  * Arguments after `deno task demo` go to `main.ts`; one naming a flag the demo sets (`--port`,
  * `--backends`, `--health-path`, `--health-interval`, `--log-format`) replaces the demo's value.
- * `SLUICE_PORT` chooses the proxy port when `--port` is not given.
+ * `SLUICE_PORT` chooses the proxy port when `--port` is not given; the banner shows the admin
+ * server at `--admin-host`/`--admin-port` (or `SLUICE_ADMIN_HOST`/`SLUICE_ADMIN_PORT`).
  *
  * Ctrl-C, SIGTERM or SIGHUP stops Sluice (one SIGTERM, then SIGKILL after 35 s; a second Ctrl-C
  * more than a second later kills it at once) and the upstreams, and exits 0. If Sluice exits on
@@ -31,6 +32,9 @@ export const DEFAULT_UPSTREAM_PORTS: readonly number[] = [9001, 9002, 9003];
 
 /** Port Sluice listens on in the demo unless `--port` or `SLUICE_PORT` says otherwise. */
 export const DEFAULT_PROXY_PORT = 8080;
+
+/** Sluice's admin port unless `--admin-port`, `SLUICE_ADMIN_PORT` or the config file says otherwise. */
+export const DEFAULT_ADMIN_PORT = 8090;
 
 /** Permissions Sluice runs with in the demo: the same as `deno task start`. */
 export const SLUICE_PERMISSIONS: readonly string[] = [
@@ -118,6 +122,17 @@ export interface DemoOptions {
    */
   upstreamPorts?: readonly number[];
   /**
+   * Sluice's admin port when `args` has no `--admin-port` (e.g. from `SLUICE_ADMIN_PORT`); `0`
+   * when the admin server is off. Only shown in the banner: Sluice reads the flag itself.
+   * @default {8090}
+   */
+  adminPort?: number;
+  /**
+   * Sluice's admin address when `args` has no `--admin-host` (e.g. from `SLUICE_ADMIN_HOST`).
+   * @default {"127.0.0.1"}
+   */
+  adminHost?: string;
+  /**
    * Module Sluice is started from.
    * @default {"<repository>/main.ts"}
    */
@@ -166,6 +181,11 @@ export interface Demo {
   readonly upstreams: readonly DemoUpstream[];
   /** Port Sluice was told to listen on (`--port`). */
   readonly port: number;
+  /**
+   * Where the admin server answers, e.g. `127.0.0.1:8090` (from `--admin-host`/`--admin-port` in
+   * `args`, else `adminHost`/`adminPort`); `undefined` when the port is 0 (admin server off).
+   */
+  readonly admin: string | undefined;
   /**
    * Resolves `"listening"` once Sluice accepts TCP connections on 127.0.0.1:`port`, `"exited"`
    * when it exits (or the demo is stopped) first, `"unknown"` when `readyTimeout` passes or the
@@ -217,6 +237,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     log = console.log,
   } = options;
   const port = parsePort(findFlag(args, "--port")) ?? options.port ?? DEFAULT_PROXY_PORT;
+  const admin = adminAddress(
+    findFlag(args, "--admin-host") ?? options.adminHost,
+    parsePort(findFlag(args, "--admin-port")) ?? options.adminPort ?? DEFAULT_ADMIN_PORT,
+  );
 
   const upstreams: DemoUpstreamState[] = [];
   const stopUpstreams = () => Promise.all(upstreams.map((upstream) => upstream.stop()));
@@ -294,7 +318,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   const ready = waitForPort(port, { timeout: readyTimeout, signal: exited.signal });
 
-  return { sluice, upstreams, port, ready, finished, stop, toggleUpstream };
+  return { sluice, upstreams, port, admin, ready, finished, stop, toggleUpstream };
 }
 
 /** An upstream that can be stopped and started again on the same port. */
@@ -362,6 +386,18 @@ function findFlag(args: readonly string[], flag: string): string | undefined {
   return value;
 }
 
+/**
+ * The address to reach the admin server at: its host, except that a wildcard (or no host) is
+ * reached on loopback; IPv6 in brackets. `undefined` for port 0 (off).
+ */
+function adminAddress(host: string | undefined, port: number): string | undefined {
+  if (port === 0) return undefined;
+  const reachable = host === undefined || host === "" || host === "0.0.0.0" || host === "::"
+    ? "127.0.0.1"
+    : host;
+  return reachable.includes(":") ? `[${reachable}]:${port}` : `${reachable}:${port}`;
+}
+
 function parsePort(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d{1,5}$/.test(value.trim())) return undefined;
   return Number(value);
@@ -408,7 +444,25 @@ function trySignal(child: Deno.ChildProcess, signal: Deno.Signal): boolean {
   }
 }
 
-function describe(demo: Demo): string {
+/** Options for {@linkcode describeDemo}. */
+export interface DescribeDemoOptions {
+  /**
+   * Whether stdin is a terminal: the banner then explains the 1-3 toggle keys.
+   * @default {Deno.stdin.isTerminal()}
+   */
+  terminal?: boolean;
+}
+
+/**
+ * The banner printed once the demo runs: the proxy and upstream URLs, commands to try, and the
+ * admin server's URLs at the address it was given (or a note that it is off).
+ *
+ * @param demo The running demo.
+ * @param options Whether to explain the terminal's toggle keys.
+ * @returns The banner text, lines joined with `\n`.
+ */
+export function describeDemo(demo: Demo, options: DescribeDemoOptions = {}): string {
+  const { terminal = Deno.stdin.isTerminal() } = options;
   const proxy = `localhost:${demo.port}`;
   const lines = [
     "",
@@ -421,14 +475,21 @@ function describe(demo: Demo): string {
     `  for i in 1 2 3 4 5 6; do curl -s ${proxy}; done`,
     `  curl ${demo.upstreams[0]?.url ?? "127.0.0.1:9001"}/health   # what the health check probes`,
     "",
-    "Admin (unless you passed --admin-port 0):",
-    "  open http://127.0.0.1:8090/           # the live dashboard",
-    "  curl 127.0.0.1:8090/api/upstreams     # the pool as JSON",
-    "  curl -X PATCH -H 'content-type: application/json' -d '{\"state\":\"draining\"}' \\",
-    "       127.0.0.1:8090/api/upstreams/u2   # drain upstream 2",
-    "  curl 127.0.0.1:8090/metrics           # Prometheus metrics",
   ];
-  if (Deno.stdin.isTerminal()) {
+  const admin = demo.admin;
+  if (admin === undefined) {
+    lines.push("Admin server off (--admin-port 0): no dashboard, API or /metrics.");
+  } else {
+    lines.push(
+      "Admin:",
+      `  open http://${admin}/           # the live dashboard`,
+      `  curl ${admin}/api/upstreams     # the pool as JSON`,
+      "  curl -X PATCH -H 'content-type: application/json' -d '{\"state\":\"draining\"}' \\",
+      `       ${admin}/api/upstreams/u2   # drain upstream 2`,
+      `  curl ${admin}/metrics           # Prometheus metrics`,
+    );
+  }
+  if (terminal) {
     lines.push(
       "",
       `Type 1-${demo.upstreams.length} and Enter to stop or restart an upstream; Sluice's health`,
@@ -469,14 +530,22 @@ async function readToggleCommands(demo: Demo): Promise<void> {
 }
 
 async function main(args: readonly string[]): Promise<number> {
-  const envPort = Deno.permissions.querySync({ name: "env", variable: "SLUICE_PORT" }).state ===
-      "granted"
-    ? parsePort(Deno.env.get("SLUICE_PORT"))
-    : undefined;
+  const env = (name: string): string | undefined =>
+    Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
+      ? Deno.env.get(name)
+      : undefined;
+  const envPort = parsePort(env("SLUICE_PORT"));
+  const adminPort = parsePort(env("SLUICE_ADMIN_PORT"));
+  const adminHost = env("SLUICE_ADMIN_HOST");
 
   let demo: Demo;
   try {
-    demo = await startDemo({ args, ...(envPort === undefined ? {} : { port: envPort }) });
+    demo = await startDemo({
+      args,
+      ...(envPort === undefined ? {} : { port: envPort }),
+      ...(adminPort === undefined ? {} : { adminPort }),
+      ...(adminHost === undefined ? {} : { adminHost }),
+    });
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) {
       console.error(
@@ -514,7 +583,7 @@ async function main(args: readonly string[]): Promise<number> {
       );
     }
     if (readiness !== "exited") {
-      console.log(describe(demo));
+      console.log(describeDemo(demo));
       if (Deno.stdin.isTerminal()) {
         readToggleCommands(demo).catch((error) => {
           console.error(`Stopped reading the terminal: ${(error as Error).message}`);

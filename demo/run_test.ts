@@ -4,6 +4,7 @@ import {
   buildSluiceArgs,
   type Demo,
   type DemoOptions,
+  describeDemo,
   SLUICE_PERMISSIONS,
   startDemo,
 } from "./run.ts";
@@ -125,6 +126,36 @@ Deno.test("startDemo() takes the port Sluice is given from --port in args", asyn
   await using demo = await startFakeDemo({ port: 1, args: [`--port=${port}`] });
   assert.equal(demo.port, port);
   assert.equal(await demo.ready, "listening");
+});
+
+Deno.test("the banner shows the admin server where --admin-host/--admin-port put it", async () => {
+  const adminPort = freePort();
+  await using demo = await startFakeDemo({
+    args: ["--admin-port", String(adminPort), "--admin-host=::1"],
+  });
+  assert.equal(demo.admin, `[::1]:${adminPort}`);
+  const banner = describeDemo(demo, { terminal: false });
+  assert.match(banner, new RegExp(`open http://\\[::1\\]:${adminPort}/ `));
+  assert.match(banner, new RegExp(`curl \\[::1\\]:${adminPort}/metrics `));
+  assert.doesNotMatch(banner, /8090/);
+});
+
+Deno.test("the banner takes the admin port from the environment's value, or says it is off", async () => {
+  await using fromEnv = await startFakeDemo({ adminPort: 9190, adminHost: "0.0.0.0" });
+  assert.equal(fromEnv.admin, "127.0.0.1:9190");
+  assert.match(
+    describeDemo(fromEnv, { terminal: false }),
+    /curl 127\.0\.0\.1:9190\/api\/upstreams/,
+  );
+
+  await using off = await startFakeDemo({ adminPort: 9190, args: ["--admin-port=0"] });
+  assert.equal(off.admin, undefined);
+  const banner = describeDemo(off, { terminal: false });
+  assert.match(banner, /Admin server off/);
+  assert.doesNotMatch(banner, /9190|8090|curl .*metrics/);
+
+  await using byDefault = await startFakeDemo();
+  assert.equal(byDefault.admin, "127.0.0.1:8090");
 });
 
 Deno.test("startDemo() exits with Sluice's code when it exits on its own", async () => {
