@@ -15,7 +15,7 @@ import type { Config } from "../config/types.ts";
 import { getLogger } from "@logtape/logtape";
 import { DASHBOARD_ASSETS } from "../admin/dashboard/assets.ts";
 import { App, type AppOptions } from "./app.ts";
-import { configureLogging } from "./logging.ts";
+import { configureLogging, flushLogs } from "./logging.ts";
 import { VERSION } from "./version.ts";
 
 const logger = getLogger(["sluice", "app"]);
@@ -104,6 +104,7 @@ export async function runCli(args: string[], signal: AbortSignal): Promise<numbe
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGHUP", onHangup);
   await app.finished;
   if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGHUP", onHangup);
+  flushLogs();
   return 0;
 }
 

@@ -7,11 +7,11 @@
 import {
   configure,
   getAnsiColorFormatter,
-  getConsoleSink,
   type LogLevel as LogTapeLevel,
   type LogRecord,
 } from "@logtape/logtape";
 import type { LoggingConfig } from "../config/types.ts";
+import { type BatchedSink, getBatchedSink } from "./batched_sink.ts";
 
 const LEVELS: Record<LoggingConfig["level"], LogTapeLevel> = {
   debug: "debug",
@@ -51,10 +51,14 @@ export function jsonLineFormatter(record: LogRecord): string {
   return JSON.stringify(line) + "\n";
 }
 
+let current: BatchedSink | undefined;
+
 /**
  * Configures LogTape for every `["sluice", …]` category: JSON lines (one object per record,
  * properties flattened to the top level) or coloured text, on standard output (warnings and
- * errors on standard error, as the console sink writes them).
+ * errors on standard error). Debug and info lines (the access log) are written in batches of up
+ * to 64 KiB or every 100 ms (see {@linkcode getBatchedSink}); warnings and errors at once.
+ * Buffered lines are written on reconfiguration, {@linkcode flushLogs} and process exit.
  * @param config level and format.
  * @returns once configured; call again to reconfigure.
  */
@@ -62,12 +66,18 @@ export async function configureLogging(config: LoggingConfig): Promise<void> {
   const formatter = config.format === "json" ? jsonLineFormatter : getAnsiColorFormatter({
     value: (value, inspect) => typeof value === "string" ? value : inspect(value),
   });
+  current = getBatchedSink({ formatter });
   await configure({
     reset: true,
-    sinks: { console: getConsoleSink({ formatter }) },
+    sinks: { console: current },
     loggers: [
       { category: ["sluice"], lowestLevel: LEVELS[config.level], sinks: ["console"] },
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
     ],
   });
+}
+
+/** Writes the log lines still buffered by the sink {@linkcode configureLogging} set up. */
+export function flushLogs(): void {
+  current?.flush();
 }
