@@ -14,6 +14,7 @@ import {
   UpstreamTimeoutError,
 } from "./errors.ts";
 import { rewriteResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
+import { invalidResponseReason } from "./response_framing.ts";
 import { trackBody } from "./track_body.ts";
 import { describeNetworkError, isConnectFailure } from "../health/mod.ts";
 import type { Transport, UpstreamRequest } from "./transport.ts";
@@ -84,7 +85,9 @@ export function pathAndQuery(url: string): string {
  * @throws {UpstreamTimeoutError} no response headers within `options.timeoutMs`.
  * @throws {ClientClosedError} the client left before the response headers came.
  * @throws {ShuttingDownError} the shutdown grace period ended.
- * @throws {UpstreamError} any other failure before the response headers.
+ * @throws {UpstreamError} any other failure before the response headers, or a response that
+ *   must not be relayed (see {@linkcode invalidResponseReason}: both Content-Length and
+ *   Transfer-Encoding, an unsolicited 101).
  */
 export async function forward(
   ctx: RequestContext,
@@ -125,6 +128,13 @@ export async function forward(
       body,
       signal: controller.signal,
     });
+    // forward() never asks for an upgrade (tunnels go through Transport.upgrade).
+    const invalid = invalidResponseReason(response, false);
+    if (invalid !== undefined) {
+      await response.body?.cancel().catch(() => {});
+      options.transport.discardConnection?.(response);
+      throw new UpstreamError(upstream.name, invalid);
+    }
   } catch (error) {
     unlink();
     const failure = classify(error, upstream, controller.signal);
@@ -215,6 +225,7 @@ function classify(error: unknown, upstream: Upstream, signal: AbortSignal): Erro
     if (signal.reason === SHUTTING_DOWN) return new ShuttingDownError();
     if (signal.reason instanceof UpstreamTimeoutError) return signal.reason;
   }
+  if (error instanceof UpstreamError) return error; // a response refused above
   const reason = describeNetworkError(error);
   if (isConnectFailure(error)) {
     return new UpstreamConnectError(upstream.name, reason, { cause: error });

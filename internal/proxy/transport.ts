@@ -60,6 +60,13 @@ export interface Transport {
    * @throws the same errors as `send`.
    */
   upgrade?(request: UpstreamRequest): Promise<UpstreamUpgrade>;
+  /**
+   * Closes the connection a response came on, after the proxy refused that response (see
+   * `invalidResponseReason`): its framing cannot be trusted, so the connection must not be
+   * reused. Optional: a transport whose own parser refuses such responses never needs it.
+   * @param response the refused response, as `send` returned it.
+   */
+  discardConnection?(response: Response): void;
   /** Releases pooled connections. */
   close(): void;
 }
@@ -80,7 +87,8 @@ export interface FetchTransportOptions {
  * request asks for `Accept-Encoding: identity` (which the proxy therefore always sends).
  */
 export class FetchTransport implements Transport {
-  readonly #client: Deno.HttpClient;
+  readonly #options: Deno.CreateHttpClientOptions & { allowHost?: boolean };
+  #client: Deno.HttpClient;
 
   /** @param options Host and pool settings. */
   constructor(options: FetchTransportOptions = {}) {
@@ -90,6 +98,7 @@ export class FetchTransport implements Transport {
     if (options.poolMaxIdlePerHost !== undefined) {
       clientOptions.poolMaxIdlePerHost = options.poolMaxIdlePerHost;
     }
+    this.#options = clientOptions;
     this.#client = Deno.createHttpClient(clientOptions);
   }
 
@@ -103,6 +112,20 @@ export class FetchTransport implements Transport {
       redirect: "manual",
       client: this.#client,
     });
+  }
+
+  /**
+   * fetch cannot close one pooled connection, and by the time a small response's headers are
+   * seen its connection is often back in the pool: so the whole client is replaced. Requests
+   * in flight on the old one finish (Deno keeps a closed client alive for them); its idle
+   * connections, the refused one among them, are closed. Costs new connections to every
+   * upstream, which only a response that breaks the protocol triggers (passive health ejects
+   * an upstream that keeps sending them).
+   */
+  discardConnection(_response: Response): void {
+    const old = this.#client;
+    this.#client = Deno.createHttpClient(this.#options);
+    old.close();
   }
 
   /** @inheritdoc */
