@@ -6,7 +6,7 @@
  * @module
  */
 export { ActiveHealthChecker, type ActiveHealthCheckerOptions } from "./active_health_checker.ts";
-export { describeNetworkError, isConnectFailure } from "./network_errors.ts";
+export { describeNetworkError, isConnectFailure, isConnectionLost } from "./network_errors.ts";
 export {
   type ObservedOutcome,
   PassiveHealthTracker,

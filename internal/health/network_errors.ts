@@ -18,6 +18,26 @@ export function isConnectFailure(error: unknown): boolean {
     text.includes("dns error");
 }
 
+/**
+ * Whether a transport error means the connection was lost after it opened and before a
+ * complete response head came: reset (RST), closed (FIN: a crashed upstream, or a keep-alive
+ * connection the upstream closed as the request went out), broken pipe. No upstream answered
+ * the request, though it may have read it (HAProxy `retry-on empty-response`).
+ * @param error what fetch or a transport rejected with.
+ * @returns true for a lost connection; false for a connect failure and anything else.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (
+    error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionAborted || error instanceof Deno.errors.UnexpectedEof
+  ) return true;
+  if (isConnectFailure(error)) return false;
+  return LOST.test(messages(error).join(" "));
+}
+
+const LOST =
+  /connection reset|connection closed before message completed|unexpected eof|incomplete message|broken pipe|connection aborted/i;
+
 const KNOWN_REASONS: readonly [RegExp, string][] = [
   [/connection refused/i, "connection refused"],
   [/connection reset/i, "connection reset"],

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describeNetworkError, isConnectFailure } from "./network_errors.ts";
+import { describeNetworkError, isConnectFailure, isConnectionLost } from "./network_errors.ts";
 
 /** The shape Deno 2.9.6's fetch rejects with: the reason sits in `cause`. */
 function fetchError(cause: string): TypeError {
@@ -23,6 +23,27 @@ Deno.test("network errors: a reset after connecting is not a connect failure", (
   );
   assert.equal(isConnectFailure(error), false);
   assert.equal(describeNetworkError(error), "connection closed before a complete response");
+});
+
+Deno.test("network errors: a connection closed or reset before the response head is lost", () => {
+  // What a killed upstream, or a keep-alive connection closed under a request, gives fetch.
+  const closed = fetchError(
+    "error sending request for url (http://127.0.0.1:9199/): client error (SendRequest): " +
+      "connection closed before message completed",
+  );
+  const reset = fetchError(
+    "error sending request for url (http://127.0.0.1:9199/): client error (SendRequest): " +
+      "connection error: Connection reset by peer (os error 104)",
+  );
+  assert.equal(isConnectionLost(closed), true);
+  assert.equal(isConnectionLost(reset), true);
+  assert.equal(isConnectionLost(new Deno.errors.ConnectionReset("reset")), true);
+  assert.equal(isConnectionLost(new Deno.errors.UnexpectedEof("eof")), true);
+  assert.equal(isConnectionLost(new Deno.errors.BrokenPipe("pipe")), true);
+  const refused = fetchError("client error (Connect): tcp connect error: Connection refused");
+  assert.equal(isConnectionLost(refused), false, "a connect failure is its own case");
+  const malformed = fetchError("client error (SendRequest): invalid HTTP version parsed");
+  assert.equal(isConnectionLost(malformed), false, "an answer that broke the protocol");
 });
 
 Deno.test("network errors: unknown errors keep their first line, at most 200 characters", () => {

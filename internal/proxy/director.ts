@@ -13,12 +13,17 @@ import {
   ClientClosedError,
   ContentTooLargeError,
   NoUpstreamError,
-  UpstreamConnectError,
 } from "./errors.ts";
 import { discardResponse, forward, type ForwardOptions } from "./forward.ts";
 import type { ConnectionLimiter } from "./connection_limiter.ts";
 import { ReplayableBody } from "./replayable_body.ts";
-import { type AttemptFailure, RETRYABLE_STATUSES, RetryBudget, shouldRetry } from "./retry.ts";
+import {
+  type AttemptFailure,
+  chargesRetryBudget,
+  RETRYABLE_STATUSES,
+  RetryBudget,
+  shouldRetry,
+} from "./retry.ts";
 
 const logger = getLogger(["sluice", "proxy"]);
 
@@ -34,7 +39,7 @@ export interface DirectorOptions extends ForwardOptions {
   retryBufferBytes?: number;
   /** Retry non-idempotent requests after failures that may have reached the upstream. @default false */
   retryNonIdempotent?: boolean;
-  /** Limits retries in flight (connect-failure retries are not charged). @default new RetryBudget() */
+  /** Limits retries in flight (see `chargesRetryBudget`). @default new RetryBudget() */
   retryBudget?: RetryBudget;
   /** Per-upstream concurrency limit and its queue. @default no limit */
   limiter?: ConnectionLimiter;
@@ -140,7 +145,7 @@ export function createDirector(options: DirectorOptions): Handler {
           retryNonIdempotent,
         };
         let retry = shouldRetry(attempt, failure, policy);
-        if (retry && !("error" in failure && failure.error instanceof UpstreamConnectError)) {
+        if (retry && chargesRetryBudget(failure)) {
           retry = charged = budget.tryAcquire();
           if (!retry) {
             logger.warn("Retry budget exhausted: not retrying {method} {requestId}", {

@@ -187,22 +187,47 @@ Deno.test("director: every attempt is reported to the observer", async () => {
 Deno.test("director: the retry budget caps retries in flight; connect retries are free", async () => {
   const budget = new RetryBudget({ percent: 0, minConcurrency: 1 });
   const { transport, director } = setup({ retryBudget: budget });
-  transport.resets.add("a:8080");
-  transport.resets.add("c:8080");
+  transport.statuses.set("a:8080", 503);
+  transport.statuses.set("c:8080", 503);
   let release!: () => void;
   transport.hold = new Promise((resolve) => release = resolve);
-  // Two requests reset on their first attempt; one retry may be in flight at a time.
+  // Two requests get 503 on their first attempt; one retry may be in flight at a time.
   const first = director(createContext(new Request("http://lb/"), "1.1.1.1")); // a
   const second = director(createContext(new Request("http://lb/"), "1.1.1.1")); // b
   const third = director(createContext(new Request("http://lb/"), "1.1.1.1")); // c
   release();
-  const results = await Promise.allSettled([first, second, third]);
-  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "rejected"]);
+  const statuses = await Promise.all(
+    [first, second, third].map(async (pending) => {
+      const response = await pending;
+      await response.body?.cancel();
+      return response.status;
+    }),
+  );
+  assert.deepEqual(statuses, [200, 200, 503]);
   assert.equal(budget.retries, 0);
   assert.equal(budget.requests, 0);
   const free = setup({ retryBudget: new RetryBudget({ percent: 0, minConcurrency: 0 }) });
   free.transport.down.add("a:8080");
   assert.equal((await free.send()).text, "from b:8080", "connect failures ignore the budget");
+});
+
+Deno.test("director: requests cut by a dying upstream are all retried, whatever the budget", async () => {
+  // The chaos suite's kill: one upstream of three dies holding more requests than the budget.
+  const budget = new RetryBudget({ percent: 0, minConcurrency: 0 });
+  const { transport, director } = setup({ retryBudget: budget, retries: 2 });
+  transport.resets.add("b:8080");
+  let release!: () => void;
+  transport.hold = new Promise((resolve) => release = resolve);
+  const pending = Array.from(
+    { length: 9 },
+    () => director(createContext(new Request("http://lb/"), "1.1.1.1")),
+  );
+  release();
+  const texts = await Promise.all(pending.map(async (p) => await (await p).text()));
+  assert.equal(texts.filter((t) => t === "from b:8080").length, 0);
+  assert.equal(texts.length, 9, "every request answered by a live upstream");
+  assert.equal(transport.sent.filter((s) => s.host === "b:8080").length, 3, "b held 3 of 9");
+  assert.equal(budget.retries, 0);
 });
 
 Deno.test("director: upstreams at their limit are skipped; a full pool queues, then 503s", async () => {

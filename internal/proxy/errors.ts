@@ -81,6 +81,24 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * The connection to the upstream was reset or closed after it opened and before a complete
+ * response head came: no upstream answered, though it may have read the request (a crashed
+ * upstream, a keep-alive connection closed as the request went out). Retried for idempotent
+ * methods without charging the retry budget.
+ */
+export class UpstreamResetError extends UpstreamError {
+  /**
+   * @param upstream name of the upstream.
+   * @param reason short reason, e.g. `"connection reset"`.
+   * @param options the underlying error as `cause`.
+   */
+  constructor(upstream: string, reason: string, options?: ErrorOptions) {
+    super(upstream, reason, options);
+    this.name = "UpstreamResetError";
+  }
+}
+
 /** Every available upstream is at its concurrency limit and no slot freed up in time. */
 export class UpstreamsBusyError extends Error {
   /** The per-upstream limit. */

@@ -11,12 +11,13 @@ import {
   ShuttingDownError,
   UpstreamConnectError,
   UpstreamError,
+  UpstreamResetError,
   UpstreamTimeoutError,
 } from "./errors.ts";
 import { rewriteResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
 import { invalidResponseReason } from "./response_framing.ts";
 import { trackBody } from "./track_body.ts";
-import { describeNetworkError, isConnectFailure } from "../health/mod.ts";
+import { describeNetworkError, isConnectFailure, isConnectionLost } from "../health/mod.ts";
 import type { Transport, UpstreamRequest } from "./transport.ts";
 
 /** Options of {@linkcode forward}. */
@@ -85,6 +86,7 @@ export function pathAndQuery(url: string): string {
  * @throws {UpstreamTimeoutError} no response headers within `options.timeoutMs`.
  * @throws {ClientClosedError} the client left before the response headers came.
  * @throws {ShuttingDownError} the shutdown grace period ended.
+ * @throws {UpstreamResetError} the connection was reset or closed before the response head.
  * @throws {UpstreamError} any other failure before the response headers, or a response that
  *   must not be relayed (see {@linkcode invalidResponseReason}: both Content-Length and
  *   Transfer-Encoding, an unsolicited 101).
@@ -229,6 +231,9 @@ function classify(error: unknown, upstream: Upstream, signal: AbortSignal): Erro
   const reason = describeNetworkError(error);
   if (isConnectFailure(error)) {
     return new UpstreamConnectError(upstream.name, reason, { cause: error });
+  }
+  if (isConnectionLost(error)) {
+    return new UpstreamResetError(upstream.name, reason, { cause: error });
   }
   return new UpstreamError(upstream.name, reason, { cause: error });
 }

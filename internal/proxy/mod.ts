@@ -16,6 +16,7 @@ export {
   TooManyRequestsError,
   UpstreamConnectError,
   UpstreamError,
+  UpstreamResetError,
   UpstreamsBusyError,
   UpstreamTimeoutError,
   UriTooLongError,
@@ -37,6 +38,7 @@ export {
 } from "./headers.ts";
 export {
   type AttemptFailure,
+  chargesRetryBudget,
   IDEMPOTENT_METHODS,
   RETRYABLE_STATUSES,
   RetryBudget,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UpstreamConnectError, UpstreamError } from "./errors.ts";
+import { UpstreamConnectError, UpstreamError, UpstreamResetError } from "./errors.ts";
 
 /** Methods whose repetition has the effect of one request (RFC 9110 §9.2.2). */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
@@ -63,6 +63,22 @@ export function shouldRetry(
   return options.retryNonIdempotent || IDEMPOTENT_METHODS.has(options.method);
 }
 
+/**
+ * Whether retrying after `failure` takes a retry from the {@linkcode RetryBudget}. The budget
+ * keeps retries from multiplying the load on upstreams that answer badly (502/503/504, a
+ * response that breaks the protocol). Requests no upstream answered are not charged: a connect
+ * failure (never sent) and a connection reset or closed before the response head (a dying
+ * upstream takes every request it holds with it, often more at once than the budget allows,
+ * and each is retried at most `retries` times anyway).
+ * @param failure how the attempt failed.
+ * @returns false for connect failures and lost connections.
+ */
+export function chargesRetryBudget(failure: AttemptFailure): boolean {
+  if (!("error" in failure)) return true;
+  return !(failure.error instanceof UpstreamConnectError ||
+    failure.error instanceof UpstreamResetError);
+}
+
 /** Options of {@linkcode RetryBudget}. */
 export interface RetryBudgetOptions {
   /** Retries in flight may be at most this share of requests in flight, percent. @default 20 */
@@ -75,7 +91,8 @@ export interface RetryBudgetOptions {
  * A retry budget (Envoy `retry_budget`): retries in flight are limited to a share of the
  * requests in flight, with a floor, so that when upstreams fail the retries do not multiply the
  * load on the ones left. Connect failures are not charged: a refused connection put no load on
- * any upstream.
+ * any upstream, and a connection lost before the response head is not either (see
+ * {@linkcode chargesRetryBudget}).
  */
 export class RetryBudget {
   readonly #percent: number;

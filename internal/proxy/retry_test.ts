@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
-import { UpstreamConnectError, UpstreamError, UpstreamTimeoutError } from "./errors.ts";
-import { RetryBudget, shouldRetry } from "./retry.ts";
+import {
+  UpstreamConnectError,
+  UpstreamError,
+  UpstreamResetError,
+  UpstreamTimeoutError,
+} from "./errors.ts";
+import { chargesRetryBudget, RetryBudget, shouldRetry } from "./retry.ts";
 
 const base = { retries: 1, bodyReplayable: true, method: "GET", retryNonIdempotent: false };
 const connect = { error: new UpstreamConnectError("a", "connection refused") };
-const reset = { error: new UpstreamError("a", "connection reset") };
+const reset = { error: new UpstreamResetError("a", "connection reset") };
+const malformed = { error: new UpstreamError("a", "invalid HTTP version parsed") };
 const timeout = { error: new UpstreamTimeoutError("a", 100) };
 
 Deno.test("shouldRetry: connect failures for any method, within the retry count", () => {
@@ -15,7 +21,7 @@ Deno.test("shouldRetry: connect failures for any method, within the retry count"
 });
 
 Deno.test("shouldRetry: resets and 502/503/504 only for idempotent methods unless allowed", () => {
-  for (const failure of [reset, { status: 502 }, { status: 503 }, { status: 504 }]) {
+  for (const failure of [reset, malformed, { status: 502 }, { status: 503 }, { status: 504 }]) {
     for (const method of ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]) {
       assert.equal(shouldRetry(1, failure, { ...base, method }), true, `${method}`);
     }
@@ -49,4 +55,12 @@ Deno.test("RetryBudget: a share of requests in flight, with a floor", () => {
   assert.equal(budget.tryAcquire(), true, "floor of 2 with nothing in flight");
   assert.equal(budget.tryAcquire(), true);
   assert.equal(budget.tryAcquire(), false);
+});
+
+Deno.test("chargesRetryBudget: answered failures are charged, unanswered requests are not", () => {
+  assert.equal(chargesRetryBudget(connect), false, "never sent");
+  assert.equal(chargesRetryBudget(reset), false, "connection lost before the response head");
+  assert.equal(chargesRetryBudget(malformed), true);
+  assert.equal(chargesRetryBudget({ status: 503 }), true);
+  assert.equal(chargesRetryBudget({ status: 502 }), true);
 });
