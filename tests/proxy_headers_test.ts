@@ -22,6 +22,8 @@ const ADDED_ALLOWED: ReadonlySet<string> = new Set([
   "x-forwarded-for",
   "x-forwarded-proto",
   "x-forwarded-host",
+  "forwarded",
+  "x-real-ip",
   "x-request-id",
   // Added by fetch when absent, see the module comment.
   "accept",

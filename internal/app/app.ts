@@ -31,6 +31,7 @@ import {
   rateLimit,
   RateLimiter,
   recover,
+  requestChecks,
   requestId,
   requestLimits,
   sticky,
@@ -443,6 +444,7 @@ export class App implements ControlPlane {
         // Client limits: inside recover(), which answers their errors, and inside metrics and
         // the access log, which record the refusals; after clientIp(), whose address the rate
         // limit keys on; cheapest first, all before a body is read or an upstream chosen.
+        requestChecks(),
         requestLimits({ maxUrlBytes: limits.maxUrlBytes, maxHeaderBytes: limits.maxHeaderBytes }),
         ...(limits.rateLimitRps === 0 ? [] : [
           rateLimit(this.#rateLimiterFor(limits)),

@@ -5,7 +5,7 @@
  */
 
 import { getLogger, type Logger } from "@logtape/logtape";
-import { pathAndQuery, STATUS_CLIENT_CLOSED } from "../proxy/mod.ts";
+import { STATUS_CLIENT_CLOSED } from "../proxy/mod.ts";
 import type { Handler, Middleware, RequestContext, ResponseOutcome } from "./context.ts";
 
 /** One access log entry, as written (the JSON line's properties). */
@@ -69,7 +69,7 @@ function write(
     request_id: ctx.requestId,
     client: ctx.clientIp,
     method: ctx.request.method,
-    path: pathAndQuery(ctx.request.url),
+    path: ctx.target,
     status: outcome.clientAborted ? STATUS_CLIENT_CLOSED : status,
     upstream: ctx.upstream?.name ?? null,
     attempts: ctx.attempts,

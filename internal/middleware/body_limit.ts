@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ClientClosedError, ContentTooLargeError } from "../proxy/mod.ts";
+import { ClientClosedError, ContentTooLargeError, parseContentLength } from "../proxy/mod.ts";
 import type { Handler, Middleware, RequestContext } from "./context.ts";
 
 /** Options of {@linkcode bodyLimit}. */
@@ -18,7 +18,9 @@ export interface BodyLimitOptions {
  * {@linkcode ContentTooLargeError}, which `recover()` answers; place it inside `recover()`).
  *
  * - A Content-Length over the limit is refused before a byte of the body is read and before an
- *   upstream is chosen: the client's `Expect: 100-continue` gets the 413 instead of a 100.
+ *   upstream is chosen: the client's `Expect: 100-continue` gets the 413 instead of a 100. A
+ *   field repeated with the same value counts once (RFC 9112 §6.3); one that is not a number
+ *   is refused with `BadRequestError` (400).
  *   A body with a Content-Length at or under the limit is let through untouched: the server
  *   (hyper) never delivers more bytes than it declares, over HTTP/1.1 and HTTP/2 alike.
  * - A body without Content-Length (chunked) streams to the upstream through
@@ -47,10 +49,14 @@ export function bodyLimit(options: BodyLimitOptions): Middleware {
   }
   return function bodyLimitMiddleware(ctx: RequestContext, next: Handler) {
     const request = ctx.request;
-    const length = request.headers.get("content-length");
-    if (length !== null) {
-      // hyper has validated it: one field, digits only.
-      const declared = Number(length);
+    let declared: number | null;
+    try {
+      // Repeated identical fields ("5242880, 5242880") are one value (RFC 9112 §6.3).
+      declared = parseContentLength(request.headers.get("content-length"));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (declared !== null) {
       if (declared > maxBytes) return Promise.reject(new ContentTooLargeError(maxBytes, declared));
       return next(ctx);
     }

@@ -5,6 +5,7 @@
  */
 
 import type { Upstream } from "../pool/mod.ts";
+import { splitRequestUrl } from "./request_target.ts";
 
 /** How the response body ended; known only after the last byte was sent or the client left. */
 export interface ResponseOutcome {
@@ -27,6 +28,18 @@ export interface RequestContext {
    * through `request.bytes()`.
    */
   body?: ReadableStream<Uint8Array> | null;
+  /**
+   * The request target as the client sent it: origin form (`/path?query`), `"*"` (asterisk
+   * form of `OPTIONS`) or `""` (authority form of CONNECT); an absolute-form target is reduced
+   * to its path and query. What goes upstream as the path; never derived from the Host header.
+   */
+  readonly target: string;
+  /**
+   * Host (and port) the request was addressed to: the Host header, or an absolute-form
+   * target's authority (RFC 9112 §3.2.2), or HTTP/2's `:authority`; `""` when the client sent
+   * none. Validated by `requestChecks()`.
+   */
+  readonly authority: string;
   /** The IP address of the socket's peer (appended to X-Forwarded-For). */
   readonly clientAddress: string;
   /**
@@ -75,13 +88,24 @@ export interface CreateContextOptions {
   protocol?: "http" | "https";
   /** Settles when the response was delivered. @default an already resolved promise */
   completed?: Promise<void>;
+  /**
+   * The authority the server makes up when a request has no Host (`Deno.serve`:
+   * `localhost:<port>`), so that a missing Host is seen as missing. @default none
+   */
+  fallbackAuthority?: string | undefined;
+  /**
+   * Request target and authority, for a listener that reads them from the request line
+   * itself. @default read from `request.url` and the Host header (see `splitRequestUrl`)
+   */
+  address?: { target: string; authority: string };
 }
 
 /**
  * Creates a context for a request.
  * @param request the client's request.
  * @param clientAddress the client's IP address.
- * @param options how the client connected, and the server's delivery promise.
+ * @param options how the client connected, the server's delivery promise, and how to read the
+ *   request target.
  * @returns a context with a placeholder request id and no upstream yet.
  */
 export function createContext(
@@ -89,8 +113,16 @@ export function createContext(
   clientAddress: string,
   options: CreateContextOptions = {},
 ): RequestContext {
+  const { target, authority } = options.address ?? splitRequestUrl(
+    request.url,
+    request.method,
+    request.headers.get("host"),
+    options.fallbackAuthority,
+  );
   return {
     request,
+    target,
+    authority,
     clientAddress,
     clientIp: clientAddress,
     protocol: options.protocol ?? "http",

@@ -20,6 +20,8 @@ export {
 export { metrics, type MetricsOptions } from "./metrics.ts";
 export { rateLimit, RateLimiter, type RateLimiterOptions } from "./rate_limit.ts";
 export { recover } from "./recover.ts";
+export { FORWARDED_METHODS, requestChecks } from "./request_checks.ts";
+export { isValidHost, type RequestAddress, splitRequestUrl } from "./request_target.ts";
 export {
   headerBytes,
   requestLimits,

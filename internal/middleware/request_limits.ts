@@ -39,7 +39,7 @@ export function requestLimits(options: RequestLimitsOptions = {}): Middleware {
   return function requestLimitsMiddleware(ctx: RequestContext, next: Handler) {
     const request = ctx.request;
     if (maxUrlBytes > 0) {
-      const length = requestTargetLength(request.url);
+      const length = ctx.target.length;
       if (length > maxUrlBytes) return Promise.reject(new UriTooLongError(maxUrlBytes, length));
     }
     if (maxHeaderBytes > 0) {

@@ -15,6 +15,7 @@ import {
   NoUpstreamError,
 } from "./errors.ts";
 import { discardResponse, forward, type ForwardOptions } from "./forward.ts";
+import { parseContentLength } from "./content_length.ts";
 import type { ConnectionLimiter } from "./connection_limiter.ts";
 import { ReplayableBody } from "./replayable_body.ts";
 import {
@@ -263,7 +264,9 @@ function clientBodyFailure(ctx: RequestContext, error: unknown): Error {
  * A body with a Content-Length within the retry buffer is read whole (nginx
  * `proxy_request_buffering`), so the upstream gets a Content-Length (fetch sends streams
  * chunked) and a retry can resend it. Larger or chunked bodies stream, through a bounded replay
- * buffer when retries are on.
+ * buffer when retries are on. A request without Content-Length nor Transfer-Encoding whose body
+ * turns out empty is sent without a body.
+ * @throws {BadRequestError} when Content-Length is not one number.
  */
 async function prepareBody(
   ctx: RequestContext,
@@ -272,10 +275,21 @@ async function prepareBody(
 ): Promise<PreparedBody> {
   const request = ctx.request;
   // A middleware may have wrapped the body (bodyLimit() does for chunked uploads).
-  const stream = ctx.body === undefined ? request.body : ctx.body;
+  let stream = ctx.body === undefined ? request.body : ctx.body;
   if (stream === null) return { bytes: undefined, stream, replayable: undefined };
-  const length = request.headers.get("content-length");
-  if (ctx.body === undefined && length !== null && Number(length) <= retryBufferBytes) {
+  const length = parseContentLength(request.headers.get("content-length"));
+  if (length === null && !request.headers.has("transfer-encoding")) {
+    // Deno.serve gives every request but GET and HEAD a body stream, empty when the request
+    // had none (HTTP/1.1 without Content-Length or Transfer-Encoding): sent as is, fetch would
+    // invent an empty chunked body. HTTP/2 bodies have neither header: look at the first chunk.
+    try {
+      stream = await nonEmpty(stream);
+    } catch (error) {
+      throw clientBodyFailure(ctx, error);
+    }
+    if (stream === null) return { bytes: undefined, stream, replayable: undefined };
+  }
+  if (ctx.body === undefined && length !== null && length <= retryBufferBytes) {
     try {
       return { bytes: await request.bytes(), stream, replayable: undefined };
     } catch (error) {
@@ -286,4 +300,36 @@ async function prepareBody(
   // client body from a failing upstream, so a broken upload is never blamed on the upstream.
   const replayable = new ReplayableBody(stream, retries > 0 ? retryBufferBytes : 0);
   return { bytes: undefined, stream, replayable };
+}
+
+/**
+ * `null` when `stream` ends without a byte, else a stream of the same bytes (the first chunk,
+ * read to find out, then the rest, read on demand).
+ */
+async function nonEmpty(
+  stream: ReadableStream<Uint8Array>,
+): Promise<ReadableStream<Uint8Array> | null> {
+  const reader = stream.getReader();
+  let first = await reader.read();
+  while (!first.done && first.value.byteLength === 0) first = await reader.read();
+  if (first.done) {
+    reader.releaseLock();
+    return null;
+  }
+  let pending: Uint8Array | undefined = first.value;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending !== undefined) {
+        controller.enqueue(pending);
+        pending = undefined;
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }

@@ -5,11 +5,15 @@
  */
 
 import {
+  BadRequestError,
   ClientBodyError,
   ClientClosedError,
   ContentTooLargeError,
   HeaderFieldsTooLargeError,
+  MethodNotAllowedError,
+  NotImplementedError,
   NoUpstreamError,
+  RequestTimeoutError,
   ShuttingDownError,
   TooManyRequestsError,
   UpstreamConnectError,
@@ -30,8 +34,9 @@ export interface ErrorResponseOptions {
 
 /**
  * Maps a failure to its status: no upstream or all at capacity → 503, connect failure or upstream failure → 502,
- * header timeout → 504, client gone → 499, shutting down → 503; client limits: body too large →
- * 413, request target too long → 414, rate limited → 429, header fields too large → 431;
+ * header timeout → 504, client gone → 499, shutting down → 503; refused requests: malformed →
+ * 400, TRACE → 405, body not sent in time → 408, CONNECT or an unknown transfer coding → 501;
+ * client limits: body too large → 413, request target too long → 414, rate limited → 429, header fields too large → 431;
  * anything else (a bug) → 500.
  * @param error what was thrown.
  * @returns the HTTP status code.
@@ -46,7 +51,10 @@ export function statusForError(error: unknown): number {
   if (error instanceof ClientClosedError) return STATUS_CLIENT_CLOSED;
   if (error instanceof TooManyRequestsError) return 429;
   if (error instanceof ContentTooLargeError) return 413;
-  if (error instanceof ClientBodyError) return 400;
+  if (error instanceof ClientBodyError || error instanceof BadRequestError) return 400;
+  if (error instanceof MethodNotAllowedError) return 405;
+  if (error instanceof RequestTimeoutError) return 408;
+  if (error instanceof NotImplementedError) return 501;
   if (error instanceof UriTooLongError) return 414;
   if (error instanceof HeaderFieldsTooLargeError) return 431;
   return 500;
@@ -54,12 +62,15 @@ export function statusForError(error: unknown): number {
 
 const REASONS: Record<number, string> = {
   400: "Bad Request",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
   413: "Content Too Large",
   414: "URI Too Long",
   429: "Too Many Requests",
   431: "Request Header Fields Too Large",
   499: "Client Closed Request",
   500: "Internal Server Error",
+  501: "Not Implemented",
   502: "Bad Gateway",
   503: "Service Unavailable",
   504: "Gateway Timeout",

@@ -227,3 +227,59 @@ export class TooManyRequestsError extends Error {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/**
+ * The request is malformed in a way the server did not catch (400 Bad Request, RFC 9110
+ * §15.5.1): a Host that is missing or not a valid `host[:port]`, an unreadable Content-Length.
+ */
+export class BadRequestError extends Error {
+  /** @param reason what is wrong, naming the value seen. */
+  constructor(reason: string) {
+    super(`bad request: ${reason}`);
+    this.name = "BadRequestError";
+  }
+}
+
+/**
+ * A method Sluice refuses to forward (405 Method Not Allowed, RFC 9110 §15.5.6): TRACE and
+ * TRACK, which would echo the request, credentials included, back to whoever can make a browser
+ * send it (cross-site tracing); nginx and HAProxy refuse them too.
+ */
+export class MethodNotAllowedError extends Error {
+  /** The method refused. */
+  readonly method: string;
+  /** @param method the method refused. */
+  constructor(method: string) {
+    super(`method ${method} is not forwarded`);
+    this.name = "MethodNotAllowedError";
+    this.method = method;
+  }
+}
+
+/**
+ * Something the request needs that Sluice does not implement (501 Not Implemented, RFC 9110
+ * §15.6.2): CONNECT tunnels, transfer codings other than chunked (RFC 9112 §6.1).
+ */
+export class NotImplementedError extends Error {
+  /** @param reason what is not implemented. */
+  constructor(reason: string) {
+    super(`not implemented: ${reason}`);
+    this.name = "NotImplementedError";
+  }
+}
+
+/**
+ * The client did not send its request body in time (408 Request Timeout, RFC 9110 §15.5.9):
+ * the backend timeout ran out while the upstream was waiting for the client's next bytes. The
+ * client's fault: never reported to passive health checks nor retried.
+ */
+export class RequestTimeoutError extends Error {
+  /** The timeout that elapsed, ms. */
+  readonly timeoutMs: number;
+  /** @param timeoutMs the timeout that elapsed, ms. */
+  constructor(timeoutMs: number) {
+    super(`the request body was not received within ${timeoutMs}ms`);
+    this.name = "RequestTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}

@@ -119,13 +119,15 @@ export async function forward(
   let response: Response;
   try {
     response = await options.transport.send({
-      url: upstream.url + pathAndQuery(request.url),
+      url: upstream.url + ctx.target,
       method: request.method,
       headers: upstreamRequestHeaders(request.headers, {
         clientAddress: ctx.clientAddress,
+        clientIp: ctx.clientIp,
         protocol: ctx.protocol,
         requestId: ctx.requestId,
         preserveHost: options.preserveHost,
+        authority: ctx.authority,
       }),
       body,
       signal: controller.signal,

@@ -20,8 +20,25 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Headers that a name in `Connection` never removes: a connection option must not name a field
+ * meant for every recipient (RFC 9110 §7.6.1), so `Connection: host` (or `content-length`, or
+ * the forwarding headers) is a client or upstream trying to make Sluice drop what the other side
+ * relies on for routing, framing, credentials or the client's address.
+ */
+export const END_TO_END_HEADERS: ReadonlySet<string> = new Set([
+  "host",
+  "content-length",
+  "content-type",
+  "content-encoding",
+  "authorization",
+  "cookie",
+  "x-forwarded-for",
+  "forwarded",
+]);
+
+/**
  * Removes hop-by-hop headers in place: the fixed set and every header named in `Connection`
- * (RFC 9110 §7.6.1).
+ * (RFC 9110 §7.6.1) except {@linkcode END_TO_END_HEADERS}.
  * @param headers headers to edit.
  */
 export function stripHopByHop(headers: Headers): void {
@@ -32,14 +49,25 @@ export function stripHopByHop(headers: Headers): void {
 
 /** What {@linkcode upstreamRequestHeaders} needs besides the client's headers. */
 export interface ForwardingInfo {
-  /** Client IP address, appended to X-Forwarded-For. */
+  /** The socket peer's IP address, appended to X-Forwarded-For and Forwarded. */
   clientAddress: string;
+  /**
+   * The client's IP address as resolved (behind trusted proxies: from X-Forwarded-For), sent
+   * as X-Real-IP. @default clientAddress
+   */
+  clientIp?: string;
   /** How the client reached Sluice, for X-Forwarded-Proto. */
   protocol: "http" | "https";
   /** Request id sent as X-Request-Id. */
   requestId: string;
   /** Keep the client's `Host` (true) or let the transport send the upstream's (false). */
   preserveHost: boolean;
+  /**
+   * Where the client addressed the request (`RequestContext.authority`: the Host header, or an
+   * absolute-form target's authority, which replaces Host, RFC 9112 §3.2.2): sent as
+   * X-Forwarded-Host, and as Host when `preserveHost`. `""` for none.
+   */
+  authority: string;
 }
 
 /** A header list as fetch accepts it: lower-case names, in order, `set-cookie` repeated. */
@@ -48,10 +76,14 @@ export type HeaderList = [name: string, value: string][];
 /**
  * Builds the headers sent upstream from the client's:
  * - hop-by-hop headers removed (RFC 9110 §7.6.1);
- * - `X-Forwarded-For` gets the client address appended (nginx `$proxy_add_x_forwarded_for`),
- *   `X-Forwarded-Proto` and `X-Forwarded-Host` are set (replacing what the client sent);
+ * - `X-Forwarded-For` gets the peer's address appended (nginx `$proxy_add_x_forwarded_for`),
+ *   and `Forwarded` an element `for=…;host=…;proto=…` (RFC 7239 §4, §5); entries a client
+ *   wrote itself stay to the left, so only the rightmost ones can be believed (the ones added
+ *   by Sluice and by proxies the upstream trusts);
+ * - `X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Real-IP` (nginx's `$remote_addr` idiom: the
+ *   client address Sluice resolved) are set, replacing what the client sent;
  * - `X-Request-Id` set to the request's id;
- * - `Host` kept or removed (the transport then sends the upstream's);
+ * - `Host` set to `info.authority` or removed (the transport then sends the upstream's);
  * - `Accept-Encoding: identity`, because fetch transparently decompresses any other response
  *   while keeping its `Content-Encoding` header, which would corrupt the body for the client.
  *
@@ -65,7 +97,8 @@ export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo):
   const named = connectionTokens(incoming.get("connection"));
   const out: HeaderList = [];
   let forwardedFor: string | undefined;
-  let host: string | undefined;
+  let forwarded: string | undefined;
+  let hostSent = false;
   // forEach, not for-of: Deno's Headers iterator costs 8x more (bench/hot_path_bench.ts).
   incoming.forEach((value, name) => {
     if (HOP_BY_HOP_HEADERS.has(name) || named?.has(name)) return;
@@ -73,14 +106,19 @@ export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo):
       case "x-forwarded-for":
         forwardedFor = value;
         return;
+      case "forwarded":
+        forwarded = value;
+        return;
       case "x-forwarded-proto":
       case "x-forwarded-host":
       case "x-request-id":
+      case "x-real-ip":
       case "accept-encoding":
         return;
       case "host":
-        host = value;
-        if (!info.preserveHost) return;
+        if (!info.preserveHost || info.authority === "") return;
+        hostSent = true;
+        value = info.authority;
     }
     out.push([name, value]);
   });
@@ -91,8 +129,18 @@ export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo):
     ],
     ["x-forwarded-proto", info.protocol],
   );
-  if (host !== undefined) out.push(["x-forwarded-host", host]);
-  out.push(["x-request-id", info.requestId], ["accept-encoding", "identity"]);
+  if (info.authority !== "") {
+    // An absolute-form target without a Host header.
+    if (info.preserveHost && !hostSent) out.push(["host", info.authority]);
+    out.push(["x-forwarded-host", info.authority]);
+  }
+  const element = forwardedElement(info);
+  out.push(
+    ["forwarded", forwarded ? `${forwarded}, ${element}` : element],
+    ["x-real-ip", info.clientIp ?? info.clientAddress],
+    ["x-request-id", info.requestId],
+    ["accept-encoding", "identity"],
+  );
   return out;
 }
 
@@ -114,7 +162,34 @@ function connectionTokens(connection: string | null): Set<string> | undefined {
   const names = new Set<string>();
   for (const token of connection.split(",")) {
     const name = token.trim().toLowerCase();
-    if (name !== "") names.add(name);
+    if (name !== "" && !END_TO_END_HEADERS.has(name)) names.add(name);
   }
   return names;
 }
+
+/** Sluice's own element of `Forwarded` (RFC 7239 §4): `for=…;host=…;proto=…`. */
+function forwardedElement(info: ForwardingInfo): string {
+  const address = info.clientAddress;
+  // An IPv6 node is bracketed and quoted (RFC 7239 §6).
+  const node = address.includes(":") ? `"[${address}]"` : address;
+  const host = info.authority === ""
+    ? ""
+    : `;host=${isToken(info.authority) ? info.authority : `"${info.authority}"`}`;
+  return `for=${node}${host};proto=${info.protocol}`;
+}
+
+/** Whether `text` is an RFC 9110 token (a validated Host holds no `"` or `\` to escape). */
+function isToken(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7e || TCHAR[c] !== 1) return false;
+  }
+  return text.length > 0;
+}
+
+const TCHAR = (() => {
+  const table = new Uint8Array(127);
+  const allowed = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  for (let i = 0; i < allowed.length; i++) table[allowed.charCodeAt(i)] = 1;
+  return table;
+})();

@@ -6,6 +6,7 @@ const info = {
   protocol: "http" as const,
   requestId: "rid-1",
   preserveHost: true,
+  authority: "shop.example",
 };
 
 Deno.test("headers: hop-by-hop headers and those named in Connection are removed", () => {
@@ -50,6 +51,7 @@ Deno.test("headers: first hop gets a fresh X-Forwarded-For; Host dropped when no
   const h = new Headers(upstreamRequestHeaders(new Headers({ host: "a.example" }), {
     ...info,
     preserveHost: false,
+    authority: "a.example",
   }));
   assert.equal(h.get("x-forwarded-for"), "10.0.0.7");
   assert.equal(h.get("host"), null);
@@ -68,7 +70,7 @@ Deno.test("headers: hop-by-hop headers never reach the upstream, Connection toke
       "x-end": "2",
       "set-cookie": "a=1",
     }),
-    info,
+    { ...info, authority: "a.example" },
   );
   assert.deepEqual(list.map(([name]) => name), [
     "host",
@@ -77,9 +79,60 @@ Deno.test("headers: hop-by-hop headers never reach the upstream, Connection toke
     "x-forwarded-for",
     "x-forwarded-proto",
     "x-forwarded-host",
+    "forwarded",
+    "x-real-ip",
     "x-request-id",
     "accept-encoding",
   ]);
+});
+
+Deno.test("headers: Connection never removes Host, framing, credentials or forwarding headers", () => {
+  const h = new Headers(upstreamRequestHeaders(
+    new Headers({
+      "host": "shop.example",
+      "connection":
+        "host, content-length, Content-Type, authorization, cookie, forwarded, x-forwarded-for, x-hop",
+      "content-length": "2",
+      "content-type": "text/plain",
+      "authorization": "Bearer t",
+      "cookie": "a=1",
+      "x-hop": "1",
+    }),
+    info,
+  ));
+  assert.equal(h.get("host"), "shop.example");
+  assert.equal(h.get("content-length"), "2");
+  assert.equal(h.get("content-type"), "text/plain");
+  assert.equal(h.get("authorization"), "Bearer t");
+  assert.equal(h.get("cookie"), "a=1");
+  assert.equal(h.get("x-hop"), null);
+  const response = new Headers({
+    "connection": "content-length, x-up",
+    "content-length": "3",
+    "x-up": "1",
+  });
+  stripHopByHop(response);
+  assert.deepEqual([...response.keys()], ["content-length"]);
+});
+
+Deno.test("headers: Forwarded gets Sluice's element appended, X-Real-IP is replaced", () => {
+  const h = new Headers(upstreamRequestHeaders(
+    new Headers({
+      "host": "shop.example:8080",
+      "forwarded": "for=8.8.8.8",
+      "x-real-ip": "9.9.9.9",
+    }),
+    { ...info, authority: "shop.example:8080", clientIp: "203.0.113.5" },
+  ));
+  assert.equal(h.get("forwarded"), 'for=8.8.8.8, for=10.0.0.7;host="shop.example:8080";proto=http');
+  assert.equal(h.get("x-real-ip"), "203.0.113.5");
+  const v6 = new Headers(upstreamRequestHeaders(new Headers({ host: "a" }), {
+    ...info,
+    clientAddress: "::1",
+    authority: "a",
+  }));
+  assert.equal(v6.get("forwarded"), 'for="[::1]";host=a;proto=http');
+  assert.equal(v6.get("x-real-ip"), "::1", "no trusted proxy: the peer");
 });
 
 Deno.test("headers: response keeps Content-Encoding and Content-Length, loses hop-by-hop", () => {

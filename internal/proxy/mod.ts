@@ -7,11 +7,15 @@
 export { ConnectionLimiter, type ConnectionLimiterOptions } from "./connection_limiter.ts";
 export { type AttemptOutcome, createDirector, type DirectorOptions } from "./director.ts";
 export {
+  BadRequestError,
   ClientBodyError,
   ClientClosedError,
   ContentTooLargeError,
   HeaderFieldsTooLargeError,
+  MethodNotAllowedError,
+  NotImplementedError,
   NoUpstreamError,
+  RequestTimeoutError,
   ShuttingDownError,
   TooManyRequestsError,
   UpstreamConnectError,
@@ -53,3 +57,4 @@ export {
   type UpstreamRequest,
   type UpstreamUpgrade,
 } from "./transport.ts";
+export { parseContentLength } from "./content_length.ts";

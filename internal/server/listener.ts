@@ -28,7 +28,8 @@ export interface ListenOptions {
  * @throws {Deno.errors.NotCapable} when `--allow-net` does not cover the address.
  */
 export function listen(handler: Handler, options: ListenOptions): Deno.HttpServer<Deno.NetAddr> {
-  return Deno.serve({
+  let fallbackAuthority: string | undefined;
+  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
     hostname: options.hostname,
     port: options.port,
     onListen() {},
@@ -41,6 +42,11 @@ export function listen(handler: Handler, options: ListenOptions): Deno.HttpServe
     },
   }, (request, info) =>
     handler(
-      createContext(request, info.remoteAddr.hostname, { completed: info.completed }),
+      createContext(request, info.remoteAddr.hostname, {
+        completed: info.completed,
+        // What Deno.serve puts in Request.url when a request has no Host header.
+        fallbackAuthority: fallbackAuthority ??= `localhost:${server.addr.port}`,
+      }),
     ));
+  return server;
 }
