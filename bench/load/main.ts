@@ -1,0 +1,164 @@
+// deno-lint-ignore-file no-console -- a command-line tool: its console output is the interface.
+/**
+ * The load harness: `deno task bench:load [--quick] [options]`. Starts three upstreams and every
+ * system in front of them on loopback, drives each with wrk through the scenarios in rotated,
+ * interleaved rounds, and writes JSON, Markdown and SVG under `bench/results/`. Everything it
+ * starts runs in its own process group and is stopped at the end, on error and on Ctrl-C.
+ *
+ * @module
+ */
+
+import { findBinary } from "./binaries.ts";
+import { cells } from "./figures.ts";
+import { parseOptions, selects, USAGE } from "./options.ts";
+import { ProcessGroups } from "./process_groups.ts";
+import type { BenchResults } from "./results.ts";
+import { runRounds } from "./runner.ts";
+import { startSystems } from "./start_systems.ts";
+import { SCENARIOS } from "./scenarios.ts";
+import { sluiceVariants, startTaskArgs } from "./sluice_variants.ts";
+import { allSystems, type SystemContext } from "./systems.ts";
+import { startUpstreams } from "./upstreams.ts";
+import { readEnvironment } from "./versions.ts";
+import { readmeBlock, replaceBetweenMarkers, writeResults } from "./write_results.ts";
+import { markdownReport } from "./markdown_report.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+/** The system every ratio is taken against. */
+const REFERENCE = "nginx";
+
+async function sluiceHelp(command: readonly string[]): Promise<string> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [...command, "--help"],
+    cwd: ROOT,
+    stdin: "null",
+  }).output();
+  return new TextDecoder().decode(output.stdout);
+}
+
+async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Promise<number> {
+  const options = parseOptions(Deno.args, `${ROOT}/bench/results`);
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const wrk = findBinary("wrk");
+  if (!wrk) {
+    console.error("wrk is not installed: apt-get install wrk nginx haproxy");
+    return 1;
+  }
+  const unknown = (options.scenarios ?? []).filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0) {
+    console.error(
+      `Unknown scenario(s) ${unknown.join(", ")}: one of ${SCENARIOS.map((s) => s.id).join(", ")}`,
+    );
+    return 1;
+  }
+  const scenarios = SCENARIOS.filter((s) => !options.scenarios || options.scenarios.includes(s.id));
+  const startedAt = new Date().toISOString();
+  const environment = await readEnvironment(ROOT);
+  const upstreams = await startUpstreams(dir, groups, signal);
+  console.error(`upstreams: ${upstreams.server} on ports ${upstreams.ports.join(", ")}`);
+
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks;
+  const sluiceCommand = startTaskArgs(tasks.start);
+  const variants = sluiceVariants(await sluiceHelp(sluiceCommand));
+  const context: SystemContext = {
+    dir,
+    groups,
+    upstreams: upstreams.ports,
+    root: ROOT,
+    sluiceCommand,
+  };
+  const specs = allSystems(variants).filter((spec) =>
+    spec.id === REFERENCE || selects(options.systems, spec.id)
+  );
+  const log = (line: string) => console.error(line);
+  const { running, skipped } = await startSystems(specs, context, signal, log);
+
+  const { runs, failures } = await runRounds({
+    systems: running,
+    scenarios,
+    rounds: options.rounds,
+    durationSeconds: options.durationSeconds,
+    warmupSeconds: options.warmupSeconds,
+    threads: options.threads,
+    wrk,
+    groups,
+    dir,
+    signal,
+    log,
+  });
+  const results: BenchResults = {
+    format: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command: ["deno task bench:load", ...Deno.args].join(" "),
+    settings: {
+      rounds: options.rounds,
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      threads: options.threads,
+    },
+    upstreams: upstreams.server,
+    reference: REFERENCE,
+    environment,
+    scenarios: scenarios.map(({ id, label, connections, headline }) => ({
+      id,
+      label,
+      connections,
+      headline,
+    })),
+    systems: running.map(({ id, label }) => ({ id, label })),
+    skipped,
+    failures,
+    runs,
+    cells: cells(runs, REFERENCE),
+  };
+  const written = await writeResults(results, options.outDir);
+  if (options.updateReadme) {
+    const readme = `${ROOT}/README.md`;
+    const chart = "bench/results/latest.svg";
+    await Deno.writeTextFile(
+      readme,
+      replaceBetweenMarkers(await Deno.readTextFile(readme), readmeBlock(results, chart)),
+    );
+    written.push(readme);
+  }
+  console.log(markdownReport(results));
+  console.error(`written: ${written.filter((path) => !/\d{4}-\d\d-\d\dT/.test(path)).join(", ")}`);
+  return 0;
+}
+
+if (import.meta.main) {
+  const controller = new AbortController();
+  const groups = new ProcessGroups();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      groups.killAll(); // a second Ctrl-C: no more waiting
+      Deno.exit(130);
+    }
+    console.error("stopping: every started process is being stopped");
+    controller.abort();
+    groups.stopAll();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  const dir = await Deno.makeTempDir({ prefix: "sluice-bench-" });
+  // nginx's worker may run as another user (nobody when started as root): it reads www/.
+  await Deno.chmod(dir, 0o755);
+  let code = 1;
+  try {
+    code = await run(controller.signal, groups, dir);
+  } catch (error) {
+    code = controller.signal.aborted ? 130 : 1;
+    if (!controller.signal.aborted) console.error(error);
+  } finally {
+    await groups.stopAll();
+    if (Deno.args.includes("--keep-temp")) console.error(`kept: ${dir}`);
+    else await Deno.remove(dir, { recursive: true });
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+  Deno.exit(code);
+}
