@@ -13,6 +13,10 @@ export interface SluiceAxis {
   flag: string;
   /** The values worth measuring. */
   values: readonly string[];
+  /** Name the default in the defaults' label. @default true */
+  labelDefault?: boolean;
+  /** Labels of variants by value. @default `Sluice <flag> <value>` */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** The axes compared, each only when `--help` lists the flag. */
@@ -20,7 +24,12 @@ export const SLUICE_AXES: readonly SluiceAxis[] = [
   { flag: "--transport", values: ["http1", "fetch"] },
   { flag: "--listener", values: ["http1", "serve"] },
   // The cost of the access log: `warn` logs no request line.
-  { flag: "--log-level", values: ["info", "warn"] },
+  {
+    flag: "--log-level",
+    values: ["info", "warn"],
+    labelDefault: false,
+    labels: { warn: "Sluice --log-level warn (no access log)" },
+  },
 ];
 
 /** One Sluice system of the benchmark. */
@@ -76,14 +85,14 @@ export function sluiceVariants(
     if (block === undefined) continue;
     const fallback = optionDefault(block);
     const name = axis.flag.replace(/^--/, "");
-    if (fallback !== undefined && axis.values.includes(fallback)) {
+    if (fallback !== undefined && axis.values.includes(fallback) && axis.labelDefault !== false) {
       defaults.push(`${name} ${fallback}`);
     }
     for (const value of axis.values) {
       if (value === fallback) continue;
       variants.push({
         id: `sluice-${name}-${value}`,
-        label: `Sluice ${axis.flag} ${value}`,
+        label: axis.labels?.[value] ?? `Sluice ${axis.flag} ${value}`,
         args: [axis.flag, value],
       });
     }

@@ -39,7 +39,7 @@ Deno.test("sluiceVariants: only the flags --help lists, one variant per non-defa
   ]);
   assert.equal(
     later[0]!.label,
-    "Sluice, defaults (transport http1, listener serve, log-level info)",
+    "Sluice, defaults (transport http1, listener serve)",
   );
 });
 
