@@ -13,6 +13,7 @@ import {
   ClientClosedError,
   ContentTooLargeError,
   NoUpstreamError,
+  RequestTimeoutError,
 } from "./errors.ts";
 import { discardResponse, forward, type ForwardOptions } from "./forward.ts";
 import { parseContentLength } from "./content_length.ts";
@@ -123,13 +124,15 @@ export function createDirector(options: DirectorOptions): Handler {
         let failure: AttemptFailure;
         try {
           const body = replayable ? replayable.stream() : (bytes ?? stream);
-          const response = await forward(ctx, upstream, body, forwardOptions);
+          const response = await forward(ctx, upstream, body, forwardOptions, replayable);
           observe?.(upstream, { status: response.status });
           if (!RETRYABLE_STATUSES.has(response.status)) return response;
           failure = { status: response.status };
           lastResponse = response;
         } catch (error) {
           if (replayable?.sourceFailed) throw clientBodyFailure(ctx, replayable.sourceError);
+          // The client too slow to send its body: its 408, not the upstream's failure.
+          if (error instanceof RequestTimeoutError) throw error;
           if (!(error instanceof ClientClosedError)) observe?.(upstream, { error });
           failure = { error };
           lastError = error;

@@ -8,6 +8,7 @@ import type { RequestContext, ResponseOutcome } from "../middleware/context.ts";
 import type { Upstream } from "../pool/mod.ts";
 import {
   ClientClosedError,
+  RequestTimeoutError,
   ShuttingDownError,
   UpstreamConnectError,
   UpstreamError,
@@ -38,6 +39,12 @@ export interface ForwardOptions {
   idleTimeoutMs?: number;
   /** Called each time an upstream finishes a request (frees a concurrency slot). */
   onRelease?: () => void;
+}
+
+/** What {@linkcode forward} may ask about the client's body while it streams. */
+export interface ClientBodyState {
+  /** True while a read of the client's body is outstanding (see `ReplayableBody`). */
+  readonly awaitingClient: boolean;
 }
 
 /** Early endings of responses that the director throws away to retry (see discardResponse). */
@@ -81,9 +88,13 @@ export function pathAndQuery(url: string): string {
  * @param upstream where to send it.
  * @param body the body for this attempt: a stream, whole bytes, or `null`.
  * @param options transport, header timeout, Host policy and the shutdown signal.
+ * @param clientBody the state of a streamed client body: when the header timeout runs out while
+ *   it waits for the client's bytes, the client is too slow, not the upstream.
  * @returns the response for the client.
  * @throws {UpstreamConnectError} the connection did not open (the request was not sent).
  * @throws {UpstreamTimeoutError} no response headers within `options.timeoutMs`.
+ * @throws {RequestTimeoutError} the header timeout ran out while the upstream was waiting for
+ *   the client's body (408; not counted as the upstream's failure).
  * @throws {ClientClosedError} the client left before the response headers came.
  * @throws {ShuttingDownError} the shutdown grace period ended.
  * @throws {UpstreamResetError} the connection was reset or closed before the response head.
@@ -96,6 +107,7 @@ export async function forward(
   upstream: Upstream,
   body: UpstreamRequest["body"],
   options: ForwardOptions,
+  clientBody?: ClientBodyState,
 ): Promise<Response> {
   const request = ctx.request;
   if (request.signal.aborted) throw new ClientClosedError();
@@ -141,8 +153,11 @@ export async function forward(
     }
   } catch (error) {
     unlink();
-    const failure = classify(error, upstream, controller.signal);
-    if (!(failure instanceof ClientClosedError)) {
+    let failure = classify(error, upstream, controller.signal);
+    if (failure instanceof UpstreamTimeoutError && clientBody?.awaitingClient) {
+      failure = new RequestTimeoutError(options.timeoutMs);
+    }
+    if (!(failure instanceof ClientClosedError || failure instanceof RequestTimeoutError)) {
       upstream.failuresTotal++;
       const now = performance.now();
       upstream.stats.record(now - sentAt, true);

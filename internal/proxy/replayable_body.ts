@@ -40,6 +40,15 @@ export class ReplayableBody {
     return this.#sourceFailed;
   }
 
+  /**
+   * Whether a read of the client's body is outstanding: the upstream's side asked for more and
+   * the client has not sent it yet. When the backend timeout runs out then, the client is the
+   * one too slow (408), not the upstream.
+   */
+  get awaitingClient(): boolean {
+    return this.#pending !== undefined;
+  }
+
   /** What reading the client's body failed with, when {@linkcode sourceFailed}. */
   get sourceError(): unknown {
     return this.#sourceError;

@@ -63,3 +63,20 @@ Deno.test("replayable body: a read still pending when an attempt dies reaches th
   release();
   assert.equal(await second, "late");
 });
+
+Deno.test("replayable body: awaitingClient while a read waits for the client's next bytes", async () => {
+  const source = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = source.writable.getWriter();
+  const body = new ReplayableBody(source.readable, 0);
+  const reader = body.stream().getReader();
+  assert.equal(body.awaitingClient, false, "nothing asked yet");
+  const read = reader.read();
+  // The stream calls pull in a microtask.
+  for (let i = 0; i < 10 && !body.awaitingClient; i++) await Promise.resolve();
+  assert.equal(body.awaitingClient, true, "asked, the client sent nothing");
+  await writer.write(new Uint8Array([1]));
+  assert.deepEqual((await read).value, new Uint8Array([1]));
+  assert.equal(body.awaitingClient, false, "delivered");
+  await writer.close();
+  await body.cancel();
+});
