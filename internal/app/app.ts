@@ -44,7 +44,7 @@ import {
   RetryBudget,
   type Transport,
 } from "../proxy/mod.ts";
-import { listen } from "../server/mod.ts";
+import { type Listener, ServeListener } from "../server/mod.ts";
 import { VERSION } from "./version.ts";
 
 const logger = getLogger(["sluice", "app"]);
@@ -100,7 +100,7 @@ export class App implements ControlPlane {
   #nextId: number;
   /** Upstreams draining for removal (DELETE or a reload that dropped them). */
   readonly #removing = new Set<string>();
-  #server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  #server: Listener | undefined;
   #admin: AdminServer | undefined;
   #shuttingDown = false;
   #reloading: Promise<void> = Promise.resolve();
@@ -173,7 +173,7 @@ export class App implements ControlPlane {
     const config = this.#config;
     this.#checker.start();
     try {
-      this.#server = listen((ctx) => this.#handler(ctx), {
+      this.#server = new ServeListener((ctx) => this.#handler(ctx), {
         hostname: config.host,
         port: config.port,
       });

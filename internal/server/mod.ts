@@ -1,6 +1,8 @@
 /**
- * HTTP listeners.
+ * Client listeners: the {@linkcode Listener} boundary, {@linkcode ServeListener} on
+ * `Deno.serve`.
  *
  * @module
  */
-export { listen, type ListenOptions } from "./listener.ts";
+export type { Listener, ListenerStats } from "./listener.ts";
+export { isUpgradeRequest, ServeListener, type ServeListenerOptions } from "./serve_listener.ts";
