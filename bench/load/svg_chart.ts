@@ -1,6 +1,7 @@
 /**
  * The chart of a run as a hand-made SVG: one panel per scenario, one horizontal bar per system,
  * the bar's length the headline figure's ratio to the reference (a dashed line marks 1.0).
+ * Bars are drawn after the line, so the line never hides a figure.
  *
  * @module
  */
@@ -61,7 +62,19 @@ export function svgChart(results: BenchResults): string {
       system,
       cell: results.cells.find((c) => c.system === system.id && c.scenario === scenario.id),
     }));
-    const scale = Math.max(1, ...found.map(({ cell }) => cell?.ratio[figure] ?? 0));
+    // Direct (no proxy) may be many times the proxies: it does not set the scale, its bar is
+    // cut at the panel's edge instead, marked with "»".
+    const scale = Math.max(
+      1,
+      ...found.filter(({ system }) => system.id !== "direct").map(({ cell }) =>
+        cell?.ratio[figure] ?? 0
+      ),
+    );
+    const one = LABEL_WIDTH + BAR_WIDTH / scale;
+    out.push(
+      `<line x1="${one.toFixed(1)}" y1="${y0 + PANEL_TITLE - 4}" x2="${one.toFixed(1)}" ` +
+        `y2="${y0 + PANEL_TITLE + systems.length * ROW}" stroke="#999" stroke-dasharray="3,3"/>`,
+    );
     out.push(
       `<text x="10" y="${y0 + 18}" font-weight="bold">${
         escapeXml(`${scenario.label} (${unit})`)
@@ -70,9 +83,10 @@ export function svgChart(results: BenchResults): string {
     found.forEach(({ system, cell }, row) => {
       const y = y0 + PANEL_TITLE + row * ROW;
       const ratio = cell?.ratio[figure] ?? null;
-      const length = ratio === null ? 0 : Math.max(1, (ratio / scale) * BAR_WIDTH);
+      const cut = ratio !== null && ratio > scale;
+      const length = ratio === null ? 0 : Math.max(1, (Math.min(ratio, scale) / scale) * BAR_WIDTH);
       const value = cell
-        ? `${formatNumber(cell.median[figure])} (${formatRatio(ratio)})`
+        ? `${cut ? "» " : ""}${formatNumber(cell.median[figure])} (${formatRatio(ratio)})`
         : "not run";
       out.push(
         `<text x="${LABEL_WIDTH - 8}" y="${y + 12}" text-anchor="end">${
@@ -85,11 +99,6 @@ export function svgChart(results: BenchResults): string {
         }</text>`,
       );
     });
-    const one = LABEL_WIDTH + BAR_WIDTH / scale;
-    out.push(
-      `<line x1="${one.toFixed(1)}" y1="${y0 + PANEL_TITLE - 4}" x2="${one.toFixed(1)}" ` +
-        `y2="${y0 + PANEL_TITLE + systems.length * ROW}" stroke="#333" stroke-dasharray="3,3"/>`,
-    );
   });
   out.push("</svg>");
   return out.join("\n") + "\n";

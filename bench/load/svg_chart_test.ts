@@ -12,9 +12,12 @@ Deno.test("svgChart: a bar per system and scenario, scaled to the largest ratio"
   assert.match(svg, /<\/svg>\n$/);
   assert.ok(svg.includes("Sluice &lt;defaults&gt; &amp; co"));
   assert.ok(!svg.includes("<defaults>"));
-  // small-c50: direct is 2.00, the longest (420 px); nginx 1.00 is half of it.
+  // small-c50: nginx 1.00 is the largest proxy: the full 420 px; direct (2.00) is cut there.
+  assert.match(svg, /width="420\.0" height="16" fill="#2e7d32"/);
   assert.match(svg, /width="420\.0" height="16" fill="#9e9e9e"/);
-  assert.match(svg, /width="210\.0" height="16" fill="#2e7d32"/);
+  assert.ok(svg.includes(">» 40,000 (2.00)</text>"));
+  assert.ok(svg.includes(">5,000 (0.25)</text>"));
+  assert.match(svg, /width="105\.0" height="16" fill="#ef6c00"/);
   // download: direct was not run in it.
   assert.ok(svg.includes(">not run</text>"));
   assert.equal(svg.match(/<line /g)?.length, 2, "one 1.0 line per scenario");
