@@ -13,31 +13,15 @@
  * ## Allocation check
  *
  * Before the benchmarks run, each strategy makes 1,000,000 selects per pool size and the bytes
- * it allocates per select are printed; a strategy in {@linkcode ALLOCATION_FREE} that allocates
- * fails the run. The method:
- *
- * - V8 allocates young objects by bumping a pointer, and `Deno.memoryUsage().heapUsed` (V8's
- *   used heap size) includes the young generation up to that pointer, byte-exact. So the change
- *   of `heapUsed` across a run of selects is what they allocated, provided no garbage
- *   collection ran in between (a scavenge empties the young generation and the delta turns
- *   meaningless, usually negative).
- * - So the 1,000,000 selects run as 100 chunks of 10,000, each measured on its own, after a
- *   warm-up of 100,000 selects so the code is optimised (unoptimised code boxes numbers). The
- *   median chunk is reported: code that allocates nothing triggers no collection at all, and
- *   code that does triggers one every few MB, so the median chunk never contains one. Reading
- *   `heapUsed` allocates its own result object (~100 bytes a chunk, 0.01 B per select).
- * - The method checks itself: a control function allocating one small object per call must show
- *   at least 8 bytes per call, or the run fails.
- *
- * Forcing collections with `gc()` (`--v8-flags=--expose-gc`) would not help: it only shows what
- * survives, not what was allocated and died, and Deno has no GC performance entries to count
- * scavenges. The same method showed that `Math.random()` allocates a 16-byte heap number per
- * call even in optimised code, which is why the randomised strategies default to
- * `createRandom()` from `internal/balancer/random.ts`.
+ * it allocates per select are printed (method: `bench/_alloc.ts`); a strategy in
+ * {@linkcode ALLOCATION_FREE} that allocates fails the run. The same method showed that
+ * `Math.random()` allocates a 16-byte heap number per call even in optimised code, which is why
+ * the randomised strategies default to `createRandom()` from `internal/balancer/random.ts`.
  *
  * @module
  */
 
+import { assertNotBlind, bytesPerCall as bytesPer, keep } from "./_alloc.ts";
 import { createStrategy, type Strategy } from "../internal/balancer/mod.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../internal/config/types.ts";
 import { Pool, type Upstream } from "../internal/pool/mod.ts";
@@ -87,20 +71,9 @@ function tryCreate(name: StrategyName): Strategy | undefined {
   }
 }
 
-/**
- * Bytes allocated per call of `fn`: the median over {@linkcode CHUNKS} chunks of
- * {@linkcode CHUNK} calls of the growth of `heapUsed`, after {@linkcode WARM_UP} calls.
- */
+/** Bytes allocated per call of `fn`: 100 chunks of 10,000 after 100,000 warm-up calls. */
 function bytesPerCall(fn: () => void): number {
-  for (let i = 0; i < WARM_UP; i++) fn();
-  const deltas = new Float64Array(CHUNKS);
-  for (let c = 0; c < CHUNKS; c++) {
-    const before = Deno.memoryUsage().heapUsed;
-    for (let i = 0; i < CHUNK; i++) fn();
-    deltas[c] = Deno.memoryUsage().heapUsed - before;
-  }
-  deltas.sort();
-  return deltas[CHUNKS >> 1]! / CHUNK;
+  return bytesPer(fn, { warmUp: WARM_UP, chunk: CHUNK, chunks: CHUNKS });
 }
 
 const snapshots = SIZES.map(snapshot);
@@ -111,18 +84,14 @@ const strategies = STRATEGY_NAMES.flatMap((name) => {
 });
 
 // Allocation check.
-let sink: unknown;
-const control = bytesPerCall(() => sink = { at: 1 });
-if (control < 8) {
-  throw new Error(`Allocation check is blind: a small object measured ${control} bytes`);
-}
+const control = assertNotBlind();
 const rows: string[] = [];
 const failures: string[] = [];
 for (const { name, perSize } of strategies) {
   const cells = SIZES.map((n, s) => {
     const strategy = perSize[s]!;
     const upstreams = snapshots[s]!;
-    const bytes = bytesPerCall(() => sink = strategy.select(upstreams, ctx));
+    const bytes = bytesPerCall(() => keep(strategy.select(upstreams, ctx)));
     if (ALLOCATION_FREE.includes(name) && bytes >= 1) failures.push(`${name} at ${n}`);
     return bytes.toFixed(2).padStart(8);
   });
@@ -137,7 +106,6 @@ console.log(
 if (failures.length > 0) {
   throw new Error(`Allocation-free strategies allocated per select: ${failures.join(", ")}`);
 }
-void sink;
 
 for (const { name, perSize } of strategies) {
   SIZES.forEach((n, s) => {

@@ -11,6 +11,7 @@ import {
   type LogRecord,
 } from "@logtape/logtape";
 import type { LoggingConfig } from "../config/types.ts";
+import { isoTime } from "../middleware/mod.ts";
 import { type BatchedSink, getBatchedSink } from "./batched_sink.ts";
 
 const LEVELS: Record<LoggingConfig["level"], LogTapeLevel> = {
@@ -39,16 +40,47 @@ export function jsonLineFormatter(record: LogRecord): string {
   for (let i = 0; i < record.message.length; i++) {
     message += i % 2 === 0 ? record.message[i] as string : renderValue(record.message[i]);
   }
+  const properties = record.properties;
+  let plain = true; // no Error to expand, no key that replaces one of the four leading ones
+  for (const key in properties) {
+    if (properties[key] instanceof Error || RESERVED.has(key)) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    // One JSON.stringify of the properties spliced after the leading four (the access log's
+    // case): half the cost of building a merged object.
+    const rest = JSON.stringify(properties);
+    return `{"time":"${isoTime(record.timestamp)}","level":${JSON.stringify(record.level)},` +
+      `"logger":${JSON.stringify(categoryName(record.category))},"message":${
+        JSON.stringify(message)
+      }${rest.length > 2 ? "," + rest.slice(1) : "}"}\n`;
+  }
   const line: Record<string, unknown> = {
-    time: new Date(record.timestamp).toISOString(),
+    time: isoTime(record.timestamp),
     level: record.level,
-    logger: record.category.join("."),
+    logger: categoryName(record.category),
     message,
   };
-  for (const [key, value] of Object.entries(record.properties)) {
+  for (const [key, value] of Object.entries(properties)) {
     line[key] = value instanceof Error ? { message: value.message, stack: value.stack } : value;
   }
   return JSON.stringify(line) + "\n";
+}
+
+const RESERVED: ReadonlySet<string> = new Set(["time", "level", "logger", "message"]);
+
+/** Category arrays are the loggers' own, one per logger: their joined names are kept. */
+const categoryNames = new WeakMap<readonly string[], string>();
+
+function categoryName(category: readonly string[]): string {
+  let name = categoryNames.get(category);
+  if (name === undefined) {
+    name = category.join(".");
+    categoryNames.set(category, name);
+  }
+  return name;
 }
 
 let current: BatchedSink | undefined;

@@ -28,6 +28,7 @@ export {
   type RequestLimitsOptions,
   requestTargetLength,
 } from "./request_limits.ts";
+export { isoTime } from "./iso_time.ts";
 export { isSaneRequestId, requestId } from "./request_id.ts";
 export { sticky, type StickyOptions, StickySigner } from "./sticky.ts";
 export { timingSafeEqual } from "./timing_safe_equal.ts";

@@ -1,0 +1,122 @@
+/**
+ * Per-request costs of the paths every proxied request takes besides the transport: the header
+ * rewrite both ways, the request id, and the access log record (entry, LogTape, JSON line,
+ * batched sink). Time per call comes from `deno bench`; bytes allocated per call are printed
+ * before the benchmarks run (method: `bench/_alloc.ts`).
+ *
+ * Run: `deno bench bench/request_path_bench.ts`
+ *
+ * @module
+ */
+
+import { configure, reset } from "@logtape/logtape";
+import { assertNotBlind, bytesPerAsyncCall, bytesPerCall, keep } from "./_alloc.ts";
+import { getBatchedSink } from "../internal/app/batched_sink.ts";
+import { jsonLineFormatter } from "../internal/app/mod.ts";
+import { accessLog, createContext, requestId } from "../internal/middleware/mod.ts";
+import { rewriteResponseHeaders, upstreamRequestHeaders } from "../internal/proxy/mod.ts";
+
+const browserHeaders = new Headers({
+  "host": "shop.example",
+  "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
+  "accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+  "accept-language": "en-GB,en;q=0.9",
+  "accept-encoding": "gzip, deflate, br",
+  "connection": "keep-alive",
+  "cookie": "session=abc123; theme=dark",
+  "x-forwarded-for": "203.0.113.9",
+});
+const info = {
+  clientAddress: "10.1.2.3",
+  protocol: "http" as const,
+  requestId: "9b2c6a0e-2f4d-4c1b-8a47-3f0f0f6c0d11",
+  preserveHost: true,
+};
+const upstreamHeaders = new Headers({
+  "content-type": "text/html; charset=utf-8",
+  "content-length": "5120",
+  "cache-control": "max-age=60",
+  "connection": "keep-alive",
+  "keep-alive": "timeout=5",
+  "date": "Sat, 21 Nov 2026 20:00:00 GMT",
+});
+
+const requestHeaders = () => keep(upstreamRequestHeaders(browserHeaders, info));
+const responseHeaders = () =>
+  rewriteResponseHeaders(new Response(null, { headers: upstreamHeaders }).headers, info.requestId);
+
+// The request id middleware, around a handler answering a prepared response.
+const withId = new Request("http://shop.example/", { headers: { "x-request-id": "abc-123" } });
+const withoutId = new Request("http://shop.example/");
+const answer = new Response(null);
+const answerIt = () => Promise.resolve(answer);
+const idMiddleware = requestId();
+const keptId = () => idMiddleware(createContext(withId, "10.1.2.3"), answerIt);
+const newId = () => idMiddleware(createContext(withoutId, "10.1.2.3"), answerIt);
+
+// The access log: LogTape configured as main.ts does it (JSON lines, batched), writing to nowhere.
+const sink = getBatchedSink({
+  formatter: jsonLineFormatter,
+  out: { writeSync: (bytes) => bytes.length },
+  err: { writeSync: (bytes) => bytes.length },
+});
+await configure({
+  reset: true,
+  sinks: { batched: sink },
+  loggers: [
+    { category: ["sluice"], lowestLevel: "info", sinks: ["batched"] },
+    { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["batched"] },
+  ],
+});
+const logged = new Request("http://shop.example/api/v1/items/42?expand=price");
+const sized = new Response("hello\n", { headers: { "content-length": "6" } });
+const logMiddleware = accessLog();
+const logRecord = () => {
+  const ctx = createContext(logged, "10.1.2.3");
+  ctx.requestId = info.requestId;
+  return logMiddleware(ctx, () => Promise.resolve(sized));
+};
+
+// Small chunks: these paths allocate hundreds of bytes to kilobytes a call, and a chunk must stay
+// well below the young generation's size so that most chunks see no collection.
+const chunks = { warmUp: 20_000, chunk: 100, chunks: 1001 };
+const control = assertNotBlind();
+const rows: [string, number][] = [
+  ["request headers: upstreamRequestHeaders", bytesPerCall(requestHeaders, chunks)],
+  [
+    "response headers: new Response + rewriteResponseHeaders",
+    bytesPerCall(responseHeaders, chunks),
+  ],
+  ["request id: client's kept (context + middleware)", await bytesPerAsyncCall(keptId, chunks)],
+  ["request id: generated (context + middleware)", await bytesPerAsyncCall(newId, chunks)],
+  [
+    "access log record (context + middleware + JSON line)",
+    await bytesPerAsyncCall(logRecord, chunks),
+  ],
+];
+// deno-lint-ignore no-console
+console.log(
+  `Bytes allocated per call (median of 1001 chunks of 100; control object: ${control} B)\n` +
+    rows.map(([name, bytes]) => `${bytes.toFixed(0).padStart(7)}  ${name}`).join("\n"),
+);
+
+Deno.bench("request headers: upstreamRequestHeaders", { group: "headers" }, requestHeaders);
+Deno.bench("response headers: new Response + rewriteResponseHeaders", {
+  group: "headers",
+}, responseHeaders);
+Deno.bench("request id: client's kept (context + middleware)", { group: "id" }, async () => {
+  await keptId();
+});
+Deno.bench("request id: generated (context + middleware)", { group: "id" }, async () => {
+  await newId();
+});
+Deno.bench("access log record (context + middleware + JSON line)", { group: "log" }, async () => {
+  await logRecord();
+});
+Deno.bench("context + middleware, no log (to subtract)", { group: "log" }, async () => {
+  const ctx = createContext(logged, "10.1.2.3");
+  await answerIt();
+  keep(ctx);
+});
+
+globalThis.addEventListener("unload", () => void reset());
