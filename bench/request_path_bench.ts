@@ -31,6 +31,7 @@ const info = {
   protocol: "http" as const,
   requestId: "9b2c6a0e-2f4d-4c1b-8a47-3f0f0f6c0d11",
   preserveHost: true,
+  authority: "shop.example",
 };
 const upstreamHeaders = new Headers({
   "content-type": "text/html; charset=utf-8",
