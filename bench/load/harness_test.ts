@@ -124,3 +124,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "harness with the Deno upstreams serves the small, 1 MiB and upload paths",
+  ignore: !ready,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "sluice-bench-test-" });
+    try {
+      const run = harness([
+        "--quick",
+        "--scenarios",
+        "small-c50,download-1m,upload-1m",
+        "--systems",
+        "direct",
+        "--upstreams",
+        "deno",
+        "--out",
+        out,
+      ]);
+      const [status] = await Promise.all([run.child.status, run.stdout, run.stderr]);
+      assert.equal(status.code, 0, run.lines.join("\n"));
+      const results: BenchResults = JSON.parse(await Deno.readTextFile(`${out}/latest.json`));
+      assert.equal(results.upstreams, "deno");
+      assert.deepEqual(results.failures, []);
+      const direct = results.cells.filter((c) => c.system === "direct");
+      assert.deepEqual(direct.map((c) => c.scenario), ["small-c50", "download-1m", "upload-1m"]);
+      for (const cell of direct) {
+        assert.equal(cell.errors, 0, `${cell.scenario}: errors`);
+        assert.ok(cell.median.rps! > 0);
+      }
+      const download = direct.find((c) => c.scenario === "download-1m")!;
+      // 1 MiB per response: MiB/s and rps agree within wrk's rounding of Transfer/sec.
+      assert.ok(Math.abs(download.median.mibPerSec! / download.median.rps! - 1) < 0.05);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});

@@ -26,6 +26,8 @@ import { markdownReport } from "./markdown_report.ts";
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 /** The system every ratio is taken against. */
 const REFERENCE = "nginx";
+/** wrk's start-up and the sampling around one run, for the time estimate, seconds. */
+const RUN_OVERHEAD_SECONDS = 0.3;
 
 async function sluiceHelp(command: readonly string[]): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
@@ -57,7 +59,7 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
   const scenarios = SCENARIOS.filter((s) => !options.scenarios || options.scenarios.includes(s.id));
   const startedAt = new Date().toISOString();
   const environment = await readEnvironment(ROOT);
-  const upstreams = await startUpstreams(dir, groups, signal);
+  const upstreams = await startUpstreams(dir, groups, signal, options.upstreams);
   console.error(`upstreams: ${upstreams.server} on ports ${upstreams.ports.join(", ")}`);
 
   const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks;
@@ -75,6 +77,13 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
   );
   const log = (line: string) => console.error(line);
   const { running, skipped } = await startSystems(specs, context, signal, log);
+  const pairs = running.length * scenarios.length;
+  const seconds = pairs *
+    (options.warmupSeconds + options.rounds * (options.durationSeconds + RUN_OVERHEAD_SECONDS));
+  log(
+    `measuring ${running.length} systems × ${scenarios.length} scenarios × ${options.rounds} ` +
+      `round(s): about ${Math.ceil(seconds / 60)} min`,
+  );
 
   const { runs, failures } = await runRounds({
     systems: running,

@@ -24,6 +24,8 @@ export interface BenchOptions {
   outDir: string;
   /** Replace the figures between the markers in README.md with this run's. */
   updateReadme: boolean;
+  /** What serves the upstreams: nginx when installed (`auto`), or the one named. */
+  upstreams: "auto" | "nginx" | "deno";
   /** Leave the temporary directory (configs, logs) in place and print its path. */
   keepTemp: boolean;
   help: boolean;
@@ -44,6 +46,7 @@ Usage: deno task bench:load [options]
   --scenarios A,B    only these scenarios: small-c50, small-c200, download-1m, upload-1m, close-c50
   --systems A,B      only these systems (ids or prefixes, e.g. sluice); nginx always runs as the
                      reference of the ratios
+  --upstreams KIND   what serves the three upstreams: auto (nginx when installed), nginx or deno
   --out DIR          where results go (default bench/results)
   --readme           write the summary table into README.md's Performance section
   --keep-temp        keep the temporary directory with configs and logs
@@ -86,12 +89,19 @@ export function parseOptions(args: string[], defaultOutDir: string): BenchOption
       scenarios: { type: "string" },
       systems: { type: "string" },
       out: { type: "string" },
+      upstreams: { type: "string", default: "auto" },
       readme: { type: "boolean", default: false },
       "keep-temp": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   const quick = values.quick;
+  const upstreams = values.upstreams;
+  if (upstreams !== "auto" && upstreams !== "nginx" && upstreams !== "deno") {
+    throw new RangeError(
+      `--upstreams must be auto, nginx or deno: current value is "${upstreams}"`,
+    );
+  }
   const scenarios = list(values.scenarios);
   const systems = list(values.systems);
   return {
@@ -101,6 +111,7 @@ export function parseOptions(args: string[], defaultOutDir: string): BenchOption
     threads: positive("threads", values.threads, 1),
     ...(scenarios ? { scenarios } : {}),
     ...(systems ? { systems } : {}),
+    upstreams,
     outDir: values.out ?? defaultOutDir,
     updateReadme: values.readme,
     keepTemp: values["keep-temp"],

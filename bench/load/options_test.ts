@@ -8,6 +8,7 @@ Deno.test("parseOptions: full-run defaults, --quick shortens, explicit values wi
   assert.equal(full.warmupSeconds, 1);
   assert.equal(full.scenarios, undefined);
   assert.equal(full.outDir, "out");
+  assert.equal(full.upstreams, "auto");
   const quick = parseOptions(["--quick", "--duration", "2"], "out");
   assert.equal(quick.rounds, 1);
   assert.equal(quick.durationSeconds, 2);
@@ -21,6 +22,8 @@ Deno.test("parseOptions splits the filters and refuses bad numbers and unknown f
   assert.throws(() => parseOptions(["--rounds", "0"], "o"), /--rounds must be an integer >= 1/);
   assert.throws(() => parseOptions(["--duration", "1.5"], "o"), RangeError);
   assert.throws(() => parseOptions(["--fast"], "o"));
+  assert.equal(parseOptions(["--upstreams", "deno"], "o").upstreams, "deno");
+  assert.throws(() => parseOptions(["--upstreams", "apache"], "o"), /--upstreams must be/);
 });
 
 Deno.test("selects matches ids and dash-ended prefixes", () => {

@@ -27,15 +27,18 @@ export interface Upstreams {
 /**
  * Starts the upstreams and waits until each port answers.
  * @param dir the run's temporary directory.
- * @throws {Error} when they do not serve within the bound.
+ * @param server what serves them: nginx when installed (`auto`), or the given one.
+ * @throws {Error} when they do not serve within the bound, or nginx is asked for and missing.
  */
 export async function startUpstreams(
   dir: string,
   groups: ProcessGroups,
   signal: AbortSignal,
+  server: "auto" | "nginx" | "deno" = "auto",
 ): Promise<Upstreams> {
   const ports = freePorts(UPSTREAM_COUNT);
-  const nginx = findBinary("nginx");
+  const nginx = server === "deno" ? undefined : findBinary("nginx");
+  if (server === "nginx" && !nginx) throw new Error("--upstreams nginx: nginx is not installed");
   let spawned: Spawned;
   if (nginx) {
     await writeUpstreamFiles(dir);
