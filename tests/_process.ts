@@ -40,6 +40,8 @@ export interface SpawnOptions {
    * @default false
    */
   stderrLines?: boolean;
+  /** Runs it under `ulimit -n <nofile>` (through bash), to starve it of file descriptors. */
+  nofile?: number;
 }
 
 /**
@@ -58,14 +60,20 @@ export function spawnMain(
   options: SpawnOptions = {},
 ): Spawned {
   const stderrLines = options.stderrLines ?? false;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...permissions,
-      MAIN,
-      ...(args.some((a) => a.startsWith("--admin")) ? [] : ["--admin-port", "0"]),
-      ...args,
-    ],
+  const denoArgs = [
+    "run",
+    ...permissions,
+    MAIN,
+    ...(args.some((a) => a.startsWith("--admin")) ? [] : ["--admin-port", "0"]),
+    ...args,
+  ];
+  // `exec` keeps one process: the child's pid is Deno's, so kill() reaches it.
+  const command = options.nofile === undefined ? { program: Deno.execPath(), args: denoArgs } : {
+    program: "bash",
+    args: ["-c", `ulimit -n ${options.nofile} && exec "$@"`, "bash", Deno.execPath(), ...denoArgs],
+  };
+  const child = new Deno.Command(command.program, {
+    args: command.args,
     cwd: ROOT,
     env: { NO_COLOR: "1", ...options.env },
     clearEnv: true,

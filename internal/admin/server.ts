@@ -19,6 +19,7 @@ import {
   type ReadResult,
 } from "./request_body.ts";
 import { upstreamView } from "./views.ts";
+import { serveResiliently } from "../server/mod.ts";
 
 const logger = getLogger(["sluice", "admin"]);
 
@@ -265,10 +266,11 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
     }
   };
 
-  const server = Deno.serve({
+  // Survives EMFILE like the proxy listener: a scrape while out of descriptors must not exit.
+  const server = serveResiliently({
     hostname: options.hostname,
     port: options.port,
-    onListen() {},
+    name: "admin",
   }, handler);
   logger.info("Admin API and dashboard on http://{address}:{port}/", {
     address: server.addr.hostname,

@@ -176,6 +176,7 @@ export class App implements ControlPlane {
       this.#server = new ServeListener((ctx) => this.#handler(ctx), {
         hostname: config.host,
         port: config.port,
+        onAcceptError: this.#metrics.observeAcceptError,
       });
       if (config.admin.port !== 0) {
         this.#admin = startAdminServer(this, {

@@ -225,6 +225,9 @@ export function createMetrics(options: SluiceMetricsOptions): SluiceMetrics {
  * - `sluice_health_check_duration_seconds{upstream}` histogram, buckets
  *   {@linkcode HEALTH_CHECK_DURATION_BUCKETS}.
  *
+ * Per failure to accept a connection ({@linkcode SluiceMetrics.observeAcceptError}):
+ * `sluice_accept_errors_total` counter.
+ *
  * Traffic and check series of an upstream that left the pool stay (a name that comes back
  * continues them). The series computed from the pool at each scrape list only its current
  * members:
@@ -252,6 +255,7 @@ export class SluiceMetrics {
   readonly #duration: Histogram<"upstream">;
   readonly #healthChecks: Counter<"upstream" | "result">;
   readonly #healthCheckDuration: Histogram<"upstream">;
+  readonly #acceptErrors: Counter;
 
   /** @param options see {@linkcode createMetrics}. */
   constructor(options: SluiceMetricsOptions) {
@@ -326,6 +330,12 @@ export class SluiceMetrics {
       help: "Duration of active health checks, seconds.",
       labelNames: ["upstream"] as const,
       buckets: [...HEALTH_CHECK_DURATION_BUCKETS],
+      registers,
+    });
+
+    this.#acceptErrors = new Counter({
+      name: "sluice_accept_errors_total",
+      help: "Failures to accept a client connection (e.g. EMFILE: too many open files).",
       registers,
     });
 
@@ -492,6 +502,14 @@ export class SluiceMetrics {
   readonly observeHealthCheck = (upstream: Upstream, result: CheckResult): void => {
     this.#healthChecks.inc({ upstream: upstream.name, result: result.ok ? "success" : "failure" });
     this.#healthCheckDuration.observe({ upstream: upstream.name }, result.latencyMs / 1000);
+  };
+
+  /**
+   * Records a failure to accept a client connection (EMFILE, ENFILE, ENOBUFS…), after which the
+   * listener accepts again (see `listen`).
+   */
+  readonly observeAcceptError = (): void => {
+    this.#acceptErrors.inc();
   };
 
   #createSeries(name: string): Series {

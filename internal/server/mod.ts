@@ -6,3 +6,8 @@
  */
 export type { Listener, ListenerStats } from "./listener.ts";
 export { isUpgradeRequest, ServeListener, type ServeListenerOptions } from "./serve_listener.ts";
+export {
+  type ResilientServeOptions,
+  type ResilientServer,
+  serveResiliently,
+} from "./resilient_server.ts";

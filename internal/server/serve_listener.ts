@@ -9,6 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import { createContext, type Handler } from "../middleware/mod.ts";
 import type { Listener, ListenerStats } from "./listener.ts";
+import { type ResilientServer, serveResiliently } from "./resilient_server.ts";
 
 const logger = getLogger(["sluice", "server"]);
 
@@ -18,6 +19,11 @@ export interface ServeListenerOptions {
   hostname: string;
   /** TCP port, 0 for any free one. */
   port: number;
+  /**
+   * Called each time accepting a connection failed (EMFILE…); the listener accepts again after
+   * a back-off (see `serveResiliently`). Must not throw.
+   */
+  onAcceptError?: (error: unknown) => void;
 }
 
 const UPGRADE_REFUSED =
@@ -29,9 +35,15 @@ const UPGRADE_REFUSED =
  * middleware gets a plain 500. Requests asking for a protocol upgrade (`Upgrade` in
  * `Connection`) get 501 naming the `--listener http1` option: tunnelling them needs the raw
  * client socket, which this listener does not expose.
+ *
+ * Never exits on EMFILE: `Deno.serve`'s accept loop ends at the first failure to accept and
+ * would crash the process with an unhandled rejection; `serveResiliently` logs it, counts it
+ * (`stats().acceptErrors`, `onAcceptError`) and listens again, the open connections still
+ * served.
  */
 export class ServeListener implements Listener {
-  readonly #server: Deno.HttpServer<Deno.NetAddr>;
+  readonly #server: ResilientServer;
+  #acceptErrors = 0;
   #fallbackAuthority: string | undefined;
 
   /**
@@ -42,10 +54,15 @@ export class ServeListener implements Listener {
    * @throws {Deno.errors.NotCapable} when `--allow-net` does not cover the address.
    */
   constructor(handler: Handler, options: ServeListenerOptions) {
-    this.#server = Deno.serve({
+    const onAcceptError = options.onAcceptError;
+    this.#server = serveResiliently({
       hostname: options.hostname,
       port: options.port,
-      onListen() {},
+      name: "proxy",
+      onAcceptError: (error) => {
+        this.#acceptErrors++;
+        onAcceptError?.(error);
+      },
       onError(error) {
         logger.error("Unhandled error in the request handler: {error}", { error });
         return new Response("500 Internal Server Error\n", {
@@ -87,7 +104,7 @@ export class ServeListener implements Listener {
 
   /** @inheritdoc */
   stats(): ListenerStats {
-    return { connections: 0, refused: 0, acceptErrors: 0, tunnels: 0 };
+    return { connections: 0, refused: 0, acceptErrors: this.#acceptErrors, tunnels: 0 };
   }
 }
 
