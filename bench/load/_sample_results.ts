@@ -58,7 +58,7 @@ export const SAMPLE_RESULTS: BenchResults = {
   systems: [
     { id: "direct", label: "direct" },
     { id: "sluice", label: "Sluice <defaults> & co" },
-    { id: "nginx", label: "nginx" },
+    { id: "nginx", label: "nginx", command: "nginx -c /tmp/x/nginx-proxy.conf" },
   ],
   skipped: [{ id: "haproxy", reason: "haproxy is not installed" }],
   failures: [],

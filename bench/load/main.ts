@@ -118,7 +118,11 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
       connections,
       headline,
     })),
-    systems: running.map(({ id, label }) => ({ id, label })),
+    systems: running.map(({ id, label, command }) => ({
+      id,
+      label,
+      ...(command ? { command } : {}),
+    })),
     skipped,
     failures,
     runs,

@@ -123,16 +123,43 @@ export function setupLine(results: BenchResults): string {
     `${results.reference} in the same run.`;
 }
 
-/** The whole report: summary, setup, then a table per scenario, then failures if any. */
+/** A 1-minute load average at start above this share of the cores marks the machine shared. */
+export const SHARED_LOAD_PER_CORE = 0.5;
+
+/**
+ * A warning when other work was running as the run started (load average above half the
+ * cores): the figures are then proportions between systems, not capacities.
+ * @returns the sentence, or undefined on an idle machine.
+ */
+export function sharedMachineNote(results: BenchResults): string | undefined {
+  const { loadAverage, cores } = results.environment;
+  if (loadAverage <= cores * SHARED_LOAD_PER_CORE) return undefined;
+  return `The machine was shared while these figures were taken (load average ${loadAverage} ` +
+    `on ${cores} cores before the run started): read them as proportions between systems ` +
+    `measured side by side, not as capacities.`;
+}
+
+/**
+ * The whole report: summary, setup, a table per scenario, the systems' command lines, then the
+ * systems not run and the failed runs if any.
+ */
 export function markdownReport(results: BenchResults): string {
   const parts = [
     `# Load benchmark, ${results.startedAt}`,
     `\`${results.command}\``,
     summaryTable(results),
     setupLine(results),
+    ...[sharedMachineNote(results)].filter((note) => note !== undefined),
   ];
   for (const scenario of results.scenarios) {
     parts.push(`## ${scenario.label}`, scenarioTable(results, scenario.id));
+  }
+  const commands = results.systems.filter((system) => system.command !== undefined);
+  if (commands.length > 0) {
+    parts.push(
+      "## How each system ran",
+      commands.map((system) => `- ${system.label}: \`${system.command}\``).join("\n"),
+    );
   }
   if (results.skipped.length > 0) {
     parts.push(

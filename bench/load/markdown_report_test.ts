@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { formatNumber, markdownReport, summaryTable } from "./markdown_report.ts";
+import {
+  formatNumber,
+  markdownReport,
+  sharedMachineNote,
+  summaryTable,
+} from "./markdown_report.ts";
 import { SAMPLE_RESULTS } from "./_sample_results.ts";
 
 Deno.test("formatNumber: thousands, decimals under 10, dash for none", () => {
@@ -27,5 +32,19 @@ Deno.test("markdownReport: setup, a table per scenario, the systems not run", ()
   assert.match(report, /## small, 50 conns\n\n\| system \| rps/);
   assert.match(report, /## 1 MiB download\n/);
   assert.match(report, /- haproxy: haproxy is not installed/);
+  assert.match(
+    report,
+    /## How each system ran\n\n- nginx: `nginx -c \/tmp\/x\/nginx-proxy.conf`\n/,
+  );
   assert.doesNotMatch(report, /Failed runs/);
+});
+
+Deno.test("sharedMachineNote: only when the load average at start exceeds half the cores", () => {
+  assert.match(sharedMachineNote(SAMPLE_RESULTS)!, /shared .*\(load average 1.5 on 2 cores/);
+  const idle = {
+    ...SAMPLE_RESULTS,
+    environment: { ...SAMPLE_RESULTS.environment, loadAverage: 0.9 },
+  };
+  assert.equal(sharedMachineNote(idle), undefined);
+  assert.doesNotMatch(markdownReport(idle), /shared/);
 });

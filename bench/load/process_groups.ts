@@ -30,6 +30,8 @@ export interface Spawned {
   name: string;
   /** pid of the child, also its process group id. */
   pid: number;
+  /** The command and its arguments, as started. */
+  argv: string[];
   child: Deno.ChildProcess;
   /** Resolves once the child has exited and its output is written out. */
   done: Promise<Deno.CommandStatus>;
@@ -87,7 +89,8 @@ export class ProcessGroups implements AsyncDisposable {
       await output.catch(() => {});
       return status;
     })();
-    const spawned: Spawned = { name: spec.name, pid: child.pid, child, done };
+    const argv = [spec.command, ...spec.args];
+    const spawned: Spawned = { name: spec.name, pid: child.pid, argv, child, done };
     this.#running.add(spawned);
     done.finally(() => this.#running.delete(spawned));
     return spawned;

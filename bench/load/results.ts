@@ -30,7 +30,7 @@ export interface BenchResults {
   environment: Environment;
   scenarios: Pick<Scenario, "id" | "label" | "connections" | "headline">[];
   /** The systems measured, in first-round order. */
-  systems: { id: string; label: string }[];
+  systems: { id: string; label: string; command?: string }[];
   /** Systems not run, and why (not installed, failed to start, exited). */
   skipped: { id: string; reason: string }[];
   /** Runs that gave no figures. */

@@ -18,6 +18,8 @@ export interface RunningSystem {
   port: number;
   /** Its process; absent for direct. */
   spawned?: Spawned;
+  /** How it was started (the binary's base name, then its arguments); absent for direct. */
+  command?: string;
   /** Set once its process has exited: it is not run any more. */
   exited: boolean;
 }

@@ -52,12 +52,14 @@ export async function startSystems(
       log(`${spec.id}: ${reason}`);
       continue;
     }
+    const command = spawned &&
+      [spawned.argv[0]!.replace(/^.*\//, ""), ...spawned.argv.slice(1)].join(" ");
     running.push({
       id: spec.id,
       label: spec.label,
       port,
       exited: false,
-      ...(spawned ? { spawned } : {}),
+      ...(spawned ? { spawned, command } : {}),
     });
     log(`${spec.id}: serving on 127.0.0.1:${port}${spawned ? `, pid ${spawned.pid}` : ""}`);
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { markdownReport, setupLine, summaryTable } from "./markdown_report.ts";
+import { markdownReport, setupLine, sharedMachineNote, summaryTable } from "./markdown_report.ts";
 import type { BenchResults } from "./results.ts";
 import { svgChart } from "./svg_chart.ts";
 
@@ -36,6 +36,10 @@ export function readmeBlock(results: BenchResults, chartPath: string): string {
     summaryTable(results),
     "",
     setupLine(results),
+    ...[sharedMachineNote(results)].filter((note) => note !== undefined).flatMap((note) => [
+      "",
+      note,
+    ]),
     "",
     `![Load benchmark: ratio to ${results.reference}](${chartPath})`,
   ].join("\n");
