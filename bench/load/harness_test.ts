@@ -9,6 +9,7 @@ import { findBinary } from "./binaries.ts";
 import type { BenchResults } from "./results.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 const ready = findBinary("wrk") !== undefined && findBinary("nginx") !== undefined;
 
 /** Ports the harness said it serves on (upstreams and systems), from its stderr lines. */
@@ -96,6 +97,11 @@ Deno.test({
       assert.equal(nginx.ratio.rps, 1);
       assert.ok(results.environment.cores > 0);
       assert.ok(await Deno.stat(`${out}/latest.svg`));
+      const fmt = await new Deno.Command(Deno.execPath(), {
+        args: ["fmt", "--check", "--config", CONFIG, `${out}/latest.md`, `${out}/latest.json`],
+        stdin: "null",
+      }).output();
+      assert.ok(fmt.success, "the written Markdown and JSON are as deno fmt lays them out");
       const ports = portsIn(run.lines);
       assert.equal(ports.length, 3 + 2, run.lines.join("\n"));
       for (const port of ports) assert.ok(await refused(port), `port ${port} still open`);

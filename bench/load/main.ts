@@ -138,6 +138,19 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
     );
     written.push(readme);
   }
+  // The Markdown and JSON as `deno fmt` lays them out, so `deno task check` stays clean. The
+  // config is named: found from the first file's folder, it would be missed for --out /tmp/….
+  await new Deno.Command(Deno.execPath(), {
+    args: [
+      "fmt",
+      "--quiet",
+      "--config",
+      `${ROOT}/deno.json`,
+      ...written.filter((path) => !path.endsWith(".svg")),
+    ],
+    cwd: ROOT,
+    stdin: "null",
+  }).output();
   console.log(markdownReport(results));
   console.error(`written: ${written.filter((path) => !/\d{4}-\d\d-\d\dT/.test(path)).join(", ")}`);
   return 0;
