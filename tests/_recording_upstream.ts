@@ -6,11 +6,10 @@
  */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** One request as it arrived on the wire. */
 export interface RecordedRequest {
-  /** The request line as received, e.g. `GET /a HTTP/1.1`. */
+  /** The request line as received, e.g. `GET /a HTTP/1.1` (one char per byte, as all text here). */
   requestLine: string;
   /** The request target of the request line, byte for byte. */
   target: string;
@@ -137,7 +136,8 @@ async function serve(
     for (let from = 0;;) {
       const at = indexOfCrlf(buffered, from);
       if (at >= 0) {
-        const text = decoder.decode(buffered.subarray(0, at));
+        // One char per byte (obs-text stays as sent; a UTF-8 decoder would invent U+FFFD).
+        const text = String.fromCharCode(...buffered.subarray(0, at));
         buffered = buffered.subarray(at + 2);
         return text;
       }
