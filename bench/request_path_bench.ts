@@ -15,6 +15,7 @@ import { getBatchedSink } from "../internal/app/batched_sink.ts";
 import { jsonLineFormatter } from "../internal/app/mod.ts";
 import { accessLog, createContext, requestId } from "../internal/middleware/mod.ts";
 import { rewriteResponseHeaders, upstreamRequestHeaders } from "../internal/proxy/mod.ts";
+import { DeadlineSweep } from "../internal/proxy/deadline_sweep.ts";
 
 const browserHeaders = new Headers({
   "host": "shop.example",
@@ -78,6 +79,12 @@ const logRecord = () => {
   return logMiddleware(ctx, () => Promise.resolve(sized));
 };
 
+// The per-request header timeout (and per-chunk idle timeout): a timer, or the timer wheel.
+const noop = () => {};
+const setAndClear = () => clearTimeout(setTimeout(noop, 30_000));
+const wheel = new DeadlineSweep();
+const addAndCancel = () => wheel.cancel(wheel.add(performance.now() + 30_000, noop));
+
 // Small chunks: these paths allocate hundreds of bytes to kilobytes a call, and a chunk must stay
 // well below the young generation's size so that most chunks see no collection.
 const chunks = { warmUp: 20_000, chunk: 100, chunks: 1001 };
@@ -94,6 +101,8 @@ const rows: [string, number][] = [
     "access log record (context + middleware + JSON line)",
     await bytesPerAsyncCall(logRecord, chunks),
   ],
+  ["timeout: setTimeout + clearTimeout", bytesPerCall(setAndClear, chunks)],
+  ["timeout: DeadlineSweep add + cancel", bytesPerCall(addAndCancel, chunks)],
 ];
 // deno-lint-ignore no-console
 console.log(
@@ -114,6 +123,8 @@ Deno.bench("request id: generated (context + middleware)", { group: "id" }, asyn
 Deno.bench("access log record (context + middleware + JSON line)", { group: "log" }, async () => {
   await logRecord();
 });
+Deno.bench("timeout: setTimeout + clearTimeout", { group: "timeout" }, setAndClear);
+Deno.bench("timeout: DeadlineSweep add + cancel", { group: "timeout" }, addAndCancel);
 Deno.bench("context + middleware, no log (to subtract)", { group: "log" }, async () => {
   const ctx = createContext(logged, "10.1.2.3");
   await answerIt();

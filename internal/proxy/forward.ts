@@ -18,6 +18,7 @@ import {
 import { rewriteResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
 import { invalidResponseReason } from "./response_framing.ts";
 import { trackBody } from "./track_body.ts";
+import { type DeadlineSweep, PROXY_DEADLINES } from "./deadline_sweep.ts";
 import { describeNetworkError, isConnectFailure, isConnectionLost } from "../health/mod.ts";
 import type { Transport, UpstreamRequest } from "./transport.ts";
 
@@ -39,6 +40,11 @@ export interface ForwardOptions {
   idleTimeoutMs?: number;
   /** Called each time an upstream finishes a request (frees a concurrency slot). */
   onRelease?: () => void;
+  /**
+   * The timer wheel of the header and idle timeouts; they fire up to its tick (25 ms) late.
+   * @default PROXY_DEADLINES
+   */
+  deadlines?: DeadlineSweep;
 }
 
 /** What {@linkcode forward} may ask about the client's body while it streams. */
@@ -122,12 +128,13 @@ export async function forward(
     request.signal.removeEventListener("abort", onClientClosed);
     options.shutdownSignal.removeEventListener("abort", onShutdown);
   };
-  const timer = setTimeout(
-    () => controller.abort(new UpstreamTimeoutError(upstream.name, options.timeoutMs)),
-    options.timeoutMs,
-  );
   upstream.acquire();
   const sentAt = performance.now();
+  const deadlines = options.deadlines ?? PROXY_DEADLINES;
+  const timeout = deadlines.add(
+    sentAt + options.timeoutMs,
+    () => controller.abort(new UpstreamTimeoutError(upstream.name, options.timeoutMs)),
+  );
   let response: Response;
   try {
     response = await options.transport.send({
@@ -167,7 +174,7 @@ export async function forward(
     options.onRelease?.();
     throw failure;
   } finally {
-    clearTimeout(timer);
+    deadlines.cancel(timeout);
   }
 
   // One clock read for both (each costs ~80 ns and a heap number in Deno 2.9.6).
@@ -214,7 +221,9 @@ export async function forward(
   const tracked = trackBody(
     response.body,
     (outcome) => resolve(finish(outcome)),
-    options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs, upstream: upstream.name } : {},
+    options.idleTimeoutMs
+      ? { idleTimeoutMs: options.idleTimeoutMs, upstream: upstream.name, deadlines }
+      : {},
   );
   const followed = withClientHeaders(new Response(tracked, init), ctx.requestId);
   discards.set(followed, () => {

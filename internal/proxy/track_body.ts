@@ -6,6 +6,7 @@
 
 import type { ResponseOutcome } from "../middleware/context.ts";
 import { UpstreamTimeoutError } from "./errors.ts";
+import { type DeadlineSweep, PROXY_DEADLINES } from "./deadline_sweep.ts";
 
 /** Options of {@linkcode trackBody}. */
 export interface TrackBodyOptions {
@@ -13,6 +14,8 @@ export interface TrackBodyOptions {
   idleTimeoutMs?: number;
   /** Upstream name for the idle timeout's error. */
   upstream?: string;
+  /** Where the idle timeout waits (it fires up to one tick late). @default PROXY_DEADLINES */
+  deadlines?: DeadlineSweep;
 }
 
 /**
@@ -31,6 +34,13 @@ export function trackBody(
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const idleMs = options.idleTimeoutMs ?? 0;
+  const deadlines = options.deadlines ?? PROXY_DEADLINES;
+  let idle: UpstreamTimeoutError | undefined;
+  // One closure for every chunk's idle deadline, not one timer and closure per chunk.
+  const onIdle = () => {
+    idle = new UpstreamTimeoutError(options.upstream ?? "upstream", idleMs, "idle");
+    reader.cancel(idle).catch(() => {});
+  };
   let bytes = 0;
   let finished = false;
   const finish = (clientAborted: boolean, error?: unknown) => {
@@ -41,14 +51,8 @@ export function trackBody(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let result: ReadableStreamReadResult<Uint8Array>;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let idle: UpstreamTimeoutError | undefined;
-      if (idleMs > 0) {
-        timer = setTimeout(() => {
-          idle = new UpstreamTimeoutError(options.upstream ?? "upstream", idleMs, "idle");
-          reader.cancel(idle).catch(() => {});
-        }, idleMs);
-      }
+      // Armed only while waiting for the upstream, not while the client is slow to take a chunk.
+      const deadline = idleMs > 0 ? deadlines.add(performance.now() + idleMs, onIdle) : undefined;
       try {
         result = await reader.read();
       } catch (error) {
@@ -56,7 +60,7 @@ export function trackBody(
         controller.error(idle ?? error);
         return;
       } finally {
-        clearTimeout(timer);
+        if (deadline !== undefined) deadlines.cancel(deadline);
       }
       if (idle !== undefined) {
         finish(false, idle);
