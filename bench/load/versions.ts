@@ -30,6 +30,7 @@ async function gitCommit(root: string): Promise<string> {
   };
   try {
     const commit = await run(["rev-parse", "--short", "HEAD"]);
+    if (commit === "") return "unknown"; // not a git checkout
     const dirty = await run(["status", "--porcelain", "--untracked-files=no"]);
     return dirty === "" ? commit : `${commit}-dirty`;
   } catch {
