@@ -32,6 +32,23 @@ function colour(id: string, reference: string): string {
   return "#1565c0";
 }
 
+/** The colour key, top right: Sluice, the reference, other proxies, direct. */
+function legend(reference: string): string[] {
+  const keys: [string, string][] = [
+    ["Sluice", "sluice"],
+    [reference, reference],
+    ["other proxies", "other"],
+    ["no proxy", "direct"],
+  ];
+  return keys.flatMap(([text, id], i) => {
+    const x = WIDTH - 420 + i * 105;
+    return [
+      `<rect x="${x}" y="27" width="10" height="10" fill="${colour(id, reference)}"/>`,
+      `<text x="${x + 14}" y="36" fill="#555">${escapeXml(text)}</text>`,
+    ];
+  });
+}
+
 /**
  * Renders the chart.
  * @returns a standalone SVG document.
@@ -53,6 +70,7 @@ export function svgChart(results: BenchResults): string {
           `medians of ${results.settings.rounds} round(s) × ${results.settings.durationSeconds} s`,
       )
     }</text>`,
+    ...legend(reference),
   ];
   scenarios.forEach((scenario, index) => {
     const figure: FigureName = scenario.headline === "rps" ? "rps" : "mibPerSec";

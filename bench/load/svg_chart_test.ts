@@ -21,4 +21,5 @@ Deno.test("svgChart: a bar per system and scenario, scaled to the largest ratio"
   // download: direct was not run in it.
   assert.ok(svg.includes(">not run</text>"));
   assert.equal(svg.match(/<line /g)?.length, 2, "one 1.0 line per scenario");
+  assert.ok(svg.includes(">other proxies</text>"), "the colour key");
 });
