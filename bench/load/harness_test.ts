@@ -98,10 +98,16 @@ Deno.test({
       assert.ok(results.environment.cores > 0);
       assert.ok(await Deno.stat(`${out}/latest.svg`));
       const fmt = await new Deno.Command(Deno.execPath(), {
-        args: ["fmt", "--check", "--config", CONFIG, `${out}/latest.md`, `${out}/latest.json`],
+        args: [
+          "fmt",
+          "--check",
+          "--config",
+          CONFIG,
+          ...["md", "json", "svg"].map((x) => `${out}/latest.${x}`),
+        ],
         stdin: "null",
       }).output();
-      assert.ok(fmt.success, "the written Markdown and JSON are as deno fmt lays them out");
+      assert.ok(fmt.success, "the written files are as deno fmt lays them out");
       const ports = portsIn(run.lines);
       assert.equal(ports.length, 3 + 2, run.lines.join("\n"));
       for (const port of ports) assert.ok(await refused(port), `port ${port} still open`);

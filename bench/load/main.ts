@@ -138,7 +138,7 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
     );
     written.push(readme);
   }
-  // The Markdown and JSON as `deno fmt` lays them out, so `deno task check` stays clean. The
+  // The files as `deno fmt` lays them out (SVG too), so `deno task check` stays clean. The
   // config is named: found from the first file's folder, it would be missed for --out /tmp/….
   await new Deno.Command(Deno.execPath(), {
     args: [
@@ -146,7 +146,7 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
       "--quiet",
       "--config",
       `${ROOT}/deno.json`,
-      ...written.filter((path) => !path.endsWith(".svg")),
+      ...written,
     ],
     cwd: ROOT,
     stdin: "null",
