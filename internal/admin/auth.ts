@@ -35,3 +35,35 @@ export function presentedToken(
 export function isLoopbackAddress(address: string): boolean {
   return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
 }
+
+/**
+ * Who may use an admin route:
+ * - `probe`: anyone, token or not. `/healthz` and `/readyz` say only "ok" / "ready", and their
+ *   callers (the Kubernetes kubelet from the node's address, a load balancer's health check)
+ *   cannot present a secret token; as Envoy's admin `/ready` and HAProxy's `monitor-uri`.
+ * - `read`: loopback clients, or the token from anywhere.
+ * - `write`: the token only.
+ */
+export type Access = "probe" | "read" | "write";
+
+/**
+ * Whether a request may use a route.
+ * @param access the route's access level.
+ * @param client the socket's remote address.
+ * @param presented the token the request presents ({@linkcode presentedToken}), if any.
+ * @param token the configured token; `undefined` when none is set (only allowed on a
+ * loopback-bound admin server, so every client is local).
+ * @param equal constant-time string comparison.
+ * @returns true when allowed.
+ */
+export function isAuthorized(
+  access: Access,
+  client: string,
+  presented: string | undefined,
+  token: string | undefined,
+  equal: (a: string, b: string) => boolean,
+): boolean {
+  if (token === undefined || access === "probe") return true;
+  if (access === "read" && isLoopbackAddress(client)) return true;
+  return presented !== undefined && equal(presented, token);
+}

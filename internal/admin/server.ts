@@ -8,7 +8,7 @@
 import { getLogger } from "@logtape/logtape";
 import { ConfigError } from "../config/mod.ts";
 import { timingSafeEqual } from "../middleware/mod.ts";
-import { isLoopbackAddress, presentedToken } from "./auth.ts";
+import { type Access, isAuthorized, presentedToken } from "./auth.ts";
 import type { ControlPlane } from "./control_plane.ts";
 import { EventHub } from "./events.ts";
 import { jsonResponse, problemResponse } from "./problem.ts";
@@ -51,8 +51,6 @@ export interface AdminServer {
   shutdown(): Promise<void>;
 }
 
-type Access = "read" | "write";
-
 interface Route {
   access: Access;
   handle: (request: Request, id: string | undefined) => Promise<Response> | Response;
@@ -84,7 +82,8 @@ const DASHBOARD_HEADERS = {
  * | `GET /` | the dashboard |
  *
  * Changes need `Authorization: Bearer <token>` when a token is set (compared in constant time);
- * reads are open to loopback clients and need the token from anywhere else. Errors are RFC 9457
+ * reads are open to loopback clients and need the token from anywhere else, except the probes
+ * `/healthz` and `/readyz`, open to all (Kubernetes probes carry no token). Errors are RFC 9457
  * `application/problem+json`.
  * @param control the running application.
  * @param options address, token, dashboard files.
@@ -111,9 +110,9 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
     });
 
   const routes = new Map<string, Route>([
-    ["GET /healthz", { access: "read", handle: () => text(200, "ok\n") }],
+    ["GET /healthz", { access: "probe", handle: () => text(200, "ok\n") }],
     ["GET /readyz", {
-      access: "read",
+      access: "probe",
       handle: () => {
         const status = control.status();
         if (status.ready) return text(200, "ready\n");
@@ -222,12 +221,14 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
     }],
   ]);
 
-  const authorize = (request: Request, url: URL, access: Access, client: string) => {
-    if (token === undefined) return true; // only possible on a loopback-bound admin server
-    if (access === "read" && isLoopbackAddress(client)) return true;
-    const presented = presentedToken(request, url, access === "read");
-    return presented !== undefined && timingSafeEqual(presented, token);
-  };
+  const authorize = (request: Request, url: URL, access: Access, client: string) =>
+    isAuthorized(
+      access,
+      client,
+      presentedToken(request, url, access === "read"),
+      token,
+      timingSafeEqual,
+    );
 
   const handler = async (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
     const url = new URL(request.url);
