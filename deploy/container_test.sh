@@ -179,11 +179,14 @@ echo "runs as: $user"
 # ---- 3. the compose demo ---------------------------------------------------------------------------
 step "demo/docker-compose.yml with podman-compose"
 # Free loopback ports instead of the demo's 8080/8090, which may be in use on a shared machine.
+# Below the ephemeral range, where other processes' outgoing connections take ports at random,
+# and used by no socket at all (listening or connected) when checked.
 free_port() {
-  local port
+  local low port
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    port=$((10000 + RANDOM % (low - 10000)))
+    if [[ -z $(ss -Htan "( sport = :$port )" 2>/dev/null) ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return
     fi
@@ -201,8 +204,17 @@ compose_up=1
 t=$(date +%s.%N)
 podman-compose -p "$PROJECT" -f demo/docker-compose.yml up -d >"$work/compose.log" 2>&1 ||
   { tail -n 30 "$work/compose.log" >&2; fail "podman-compose up failed"; }
-sluice_ctr=$(podman ps --filter "label=io.podman.compose.project=$PROJECT" --filter "label=com.docker.compose.service=sluice" --format '{{.Names}}')
-[[ -n $sluice_ctr ]] || fail "no sluice container in project $PROJECT"
+sluice_ctr=$(podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --filter "label=com.docker.compose.service=sluice" --format '{{.Names}}')
+[[ -n $sluice_ctr ]] || { tail -n 30 "$work/compose.log" >&2; fail "no sluice container in project $PROJECT"; }
+for ctr in $(podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}'); do
+  [[ $(podman inspect --format '{{.State.Running}}' "$ctr") == true ]] ||
+    fail "$ctr is not running: $(podman inspect --format '{{.State.Status}} {{.State.Error}}' "$ctr")"
+done
+
+# Sluice's log so far, into a file that is then searched: `podman logs | grep -q` would end
+# podman with SIGPIPE, which pipefail turns into a failure.
+log="$work/sluice.log"
+read_log() { podman logs "$sluice_ctr" >"$log" 2>&1 || true; }
 
 # Ready when /readyz says 200: Sluice listens and a health check found an upstream up. Bounded.
 ready=""
@@ -212,13 +224,17 @@ for _ in $(seq 150); do
   sleep 0.2
 done
 [[ $ready == 200 ]] || {
-  podman logs "$sluice_ctr" | tail -n 20 >&2
+  podman ps -a --format '{{.Names}} {{.Status}} {{.Ports}}' >&2
+  tail -n 5 "$work/compose.log" >&2
+  read_log
+  tail -n 20 "$log" >&2
   fail "/readyz did not answer 200 within 30s (last: $ready)"
 }
 echo "up and ready (/readyz 200) $(elapsed "$t") after podman-compose up"
 # Start time: from the container's start to Sluice's "listening" log line.
 container_start=$(podman inspect --format '{{.State.StartedAt}}' "$sluice_ctr" | sed -E 's/ [A-Z]+$//')
-listening=$(podman logs "$sluice_ctr" 2>&1 | grep -m1 '"Sluice listening' | sed -nE 's/.*"time":"([^"]+)".*/\1/p')
+read_log
+listening=$(grep '"Sluice listening' "$log" | sed -nE 's/.*"time":"([^"]+)".*/\1/p')
 if start_s=$(date -d "$container_start" +%s.%N 2>/dev/null) && listen_s=$(date -d "$listening" +%s.%N 2>/dev/null); then
   printf 'start time: Sluice listening %.2fs after its container started\n' "$(echo "$listen_s - $start_s" | bc)"
 fi
@@ -256,7 +272,7 @@ hard=$(awk '{print $5}' <<<"$limits")
 step "podman stop (SIGTERM) with a request in flight"
 # echo1 frozen (cgroup freezer): the kernel still accepts connections to it, so a request Sluice
 # sends there waits, in flight, until it is thawed, after the SIGTERM.
-echo1_ctr=$(podman ps --filter "label=io.podman.compose.project=$PROJECT" --filter "label=com.docker.compose.service=echo1" --format '{{.Names}}')
+echo1_ctr=$(podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --filter "label=com.docker.compose.service=echo1" --format '{{.Names}}')
 podman pause "$echo1_ctr" >/dev/null
 paused=1
 for i in 1 2 3; do
@@ -277,10 +293,11 @@ podman stop -t 30 "$sluice_ctr" >/dev/null 2>"$work/stop.err" &
 stop_pid=$!
 # Thaw echo1 once Sluice has begun its shutdown, so the held request ends during the drain.
 for _ in $(seq 100); do
-  podman logs "$sluice_ctr" 2>&1 | grep -q 'Shutting down' && break
+  read_log
+  grep -q 'Shutting down' "$log" && break
   sleep 0.05
 done
-podman logs "$sluice_ctr" 2>&1 | grep -q 'Shutting down' || fail "no 'Shutting down' in the log after SIGTERM"
+grep -q 'Shutting down' "$log" || fail "no 'Shutting down' in the log after SIGTERM"
 refused=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$proxy/" || true)
 podman unpause "$echo1_ctr" >/dev/null
 paused=0
@@ -295,9 +312,10 @@ done
 held_pids=()
 echo "podman stop: exit code $code after $stop_time; a new request during the drain: ${refused:-000} (refused)"
 echo "the three requests (one held in flight by echo1 across the SIGTERM): $statuses"
-podman logs "$sluice_ctr" 2>&1 | grep -E 'Shutting down|Grace period|Shutdown complete|GET /held' | cut -c1-200 | sed 's/^/  log: /'
+read_log
+grep -E 'Shutting down|Grace period|Shutdown complete|GET /held' "$log" | cut -c1-200 | sed 's/^/  log: /'
 [[ $code == 0 ]] || fail "Sluice exited with $code after SIGTERM"
 [[ $statuses == "200 upstream "*"| 200 upstream "*"| 200 upstream "*"| " ]] ||
   fail "not every request, the held one included, got its 200: $statuses"
 [[ $statuses == *"upstream 1"* ]] || fail "the request held by echo1 did not complete: $statuses"
-podman logs "$sluice_ctr" 2>&1 | grep -q 'Shutdown complete' || fail "no 'Shutdown complete' in the log"
+grep -q 'Shutdown complete' "$log" || fail "no 'Shutdown complete' in the log"
