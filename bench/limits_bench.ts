@@ -1,6 +1,6 @@
 /**
- * Micro benchmarks of the client limits on the request path: what `requestLimits()`,
- * `rateLimit()` and `bodyLimit()` add to a request they let through (against a chain without
+ * Micro benchmarks of the client checks and limits on the request path: what `requestChecks()`,
+ * `requestLimits()`, `rateLimit()` and `bodyLimit()` add to a request they let through (against a chain without
  * them), their parts, a refusal, and the cost of streaming a chunked body through `limitBody()`.
  *
  * Run: `deno bench bench/limits_bench.ts`
@@ -18,8 +18,10 @@ import {
   rateLimit,
   RateLimiter,
   recover,
+  requestChecks,
   requestLimits,
   requestTargetLength,
+  splitRequestUrl,
 } from "../internal/middleware/mod.ts";
 
 const browserHeaders = {
@@ -57,6 +59,7 @@ const withRequestLimits = compose([requestLimits()], handler);
 // A rate no bench run reaches, so every request is let through.
 const withRateLimit = compose([rateLimit(new RateLimiter({ rate: 1e9, burst: 1e9 }))], handler);
 const withBodyLimit = compose([bodyLimit({ maxBytes: 1 << 20 })], handler);
+const withRequestChecks = compose([requestChecks()], handler);
 const withAll = compose([
   requestLimits(),
   rateLimit(new RateLimiter({ rate: 1e9, burst: 1e9 })),
@@ -68,6 +71,9 @@ Deno.bench("no limits (baseline)", { group: "let through", baseline: true }, asy
 });
 Deno.bench("requestLimits() (8 KiB target, 32 KiB headers)", { group: "let through" }, async () => {
   await withRequestLimits(contexts[i++ & 1023]!);
+});
+Deno.bench("requestChecks() (Host, method, framing)", { group: "let through" }, async () => {
+  await withRequestChecks(contexts[i++ & 1023]!);
 });
 Deno.bench("rateLimit() (1024 clients)", { group: "let through" }, async () => {
   await withRateLimit(contexts[i++ & 1023]!);
@@ -87,6 +93,9 @@ Deno.bench("headerBytes(), 7 browser headers", { group: "parts" }, () => {
 });
 Deno.bench("headerBytes(), 40 headers", { group: "parts" }, () => {
   headerBytes(manyHeaders.headers);
+});
+Deno.bench("splitRequestUrl() (per request, in createContext)", { group: "parts" }, () => {
+  splitRequestUrl(get.url, get.method, get.headers.get("host"), "localhost:8080");
 });
 Deno.bench("requestTargetLength()", { group: "parts" }, () => {
   requestTargetLength(get.url);
