@@ -85,7 +85,12 @@ export function createDirector(options: DirectorOptions): Handler {
 
   return async function director(ctx: RequestContext): Promise<Response> {
     budget.beginRequest();
-    const { bytes, stream, replayable } = await prepareBody(ctx, retries, retryBufferBytes)
+    const { bytes, stream, replayable } = await prepareBody(
+      ctx,
+      retries,
+      retryBufferBytes,
+      options.timeoutMs,
+    )
       .catch((error) => {
         budget.endRequest();
         throw error;
@@ -268,13 +273,16 @@ function clientBodyFailure(ctx: RequestContext, error: unknown): Error {
  * `proxy_request_buffering`), so the upstream gets a Content-Length (fetch sends streams
  * chunked) and a retry can resend it. Larger or chunked bodies stream, through a bounded replay
  * buffer when retries are on. A request without Content-Length nor Transfer-Encoding whose body
- * turns out empty is sent without a body.
+ * turns out empty is sent without a body. Reading a body before any upstream is chosen is bounded
+ * by the backend timeout, as the upload of a streamed body is (408 past it).
  * @throws {BadRequestError} when Content-Length is not one number.
+ * @throws {RequestTimeoutError} when the client did not send the body within `timeoutMs`.
  */
 async function prepareBody(
   ctx: RequestContext,
   retries: number,
   retryBufferBytes: number,
+  timeoutMs: number,
 ): Promise<PreparedBody> {
   const request = ctx.request;
   // A middleware may have wrapped the body (bodyLimit() does for chunked uploads).
@@ -286,16 +294,22 @@ async function prepareBody(
     // had none (HTTP/1.1 without Content-Length or Transfer-Encoding): sent as is, fetch would
     // invent an empty chunked body. HTTP/2 bodies have neither header: look at the first chunk.
     try {
-      stream = await nonEmpty(stream);
+      stream = await clientWithin(nonEmpty(stream), timeoutMs);
     } catch (error) {
+      if (error instanceof RequestTimeoutError) throw error;
       throw clientBodyFailure(ctx, error);
     }
     if (stream === null) return { bytes: undefined, stream, replayable: undefined };
   }
   if (ctx.body === undefined && length !== null && length <= retryBufferBytes) {
     try {
-      return { bytes: await request.bytes(), stream, replayable: undefined };
+      return {
+        bytes: await clientWithin(request.bytes(), timeoutMs),
+        stream,
+        replayable: undefined,
+      };
     } catch (error) {
+      if (error instanceof RequestTimeoutError) throw error;
       throw clientBodyFailure(ctx, error);
     }
   }
@@ -335,4 +349,21 @@ async function nonEmpty(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/**
+ * `read`, unless the client takes longer than `timeoutMs` to deliver it: then
+ * {@linkcode RequestTimeoutError} (the read is left to fail when the connection closes).
+ */
+async function clientWithin<T>(read: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RequestTimeoutError(timeoutMs)), timeoutMs);
+  });
+  read.catch(() => {}); // settled after the timeout: nobody waits for it any more
+  try {
+    return await Promise.race([read, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

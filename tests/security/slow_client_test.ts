@@ -53,6 +53,15 @@ Deno.test("slow client: fifteen stalled uploads get 408 and leave every upstream
   assert.deepEqual(pool.map((u) => u.failuresTotal), [0, 0, 0], "no failure counted upstream");
 });
 
+Deno.test("slow client: a stalled small upload (read whole before any upstream) gets 408", async () => {
+  await using up = startRecordingUpstream();
+  await using sluice = await startSluice(["--backends", up.url, "--backend-timeout", "300ms"]);
+  const status = await within(slowUpload(sluice.url, 100), 5_000, "the answer");
+  assert.equal(status, 408);
+  assert.equal(up.requests.length, 0, "never reached the upstream");
+  assert.equal(sluice.app.pool.list()[0]!.failuresTotal, 0);
+});
+
 Deno.test("slow client: a stalled chunked upload gets 408 too", async () => {
   await using up = startRecordingUpstream();
   await using sluice = await startSluice(["--backends", up.url, "--backend-timeout", "300ms"]);
