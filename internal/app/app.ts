@@ -41,6 +41,7 @@ import {
   ConnectionLimiter,
   createDirector,
   FetchTransport,
+  Http1Transport,
   RetryBudget,
   type Transport,
 } from "../proxy/mod.ts";
@@ -49,9 +50,21 @@ import { VERSION } from "./version.ts";
 
 const logger = getLogger(["sluice", "app"]);
 
+/**
+ * The transport `config.proxy.transport` names: `http1` with `timeouts.connect`, or `fetch`
+ * (which keeps the client's Host when `proxy.preserve_host`).
+ * @param config the configuration.
+ * @returns a new transport; close it when done.
+ */
+export function createTransport(config: Config): Transport {
+  return config.proxy.transport === "http1"
+    ? new Http1Transport({ connectTimeoutMs: config.timeouts.connectMs })
+    : new FetchTransport({ allowHost: config.proxy.preserveHost });
+}
+
 /** Options of {@linkcode App}: replaceable parts, for the CLI, tests and embedding. */
 export interface AppOptions {
-  /** Transport to upstreams. @default new FetchTransport({ allowHost: config.proxy.preserveHost }) */
+  /** Transport to upstreams. @default the one `config.proxy.transport` names */
   transport?: Transport;
   /**
    * Loads the configuration again for a reload (the CLI re-reads flags, environment and file).
@@ -128,8 +141,7 @@ export class App implements ControlPlane {
     this.#nextId = config.backends.length + 1;
     this.#metrics = createMetrics({ pool: this.pool, traffic: this.traffic });
     this.#strategy = createStrategy(config.strategy, { hashKey: config.hashKey });
-    this.#transport = options.transport ??
-      new FetchTransport({ allowHost: config.proxy.preserveHost });
+    this.#transport = options.transport ?? createTransport(config);
     this.#checker = this.#createChecker(config.health);
     this.#passive = new PassiveHealthTracker(this.pool, config.passive);
     this.#handler = this.#createHandler(config, this.#strategy);

@@ -23,8 +23,9 @@ export const DEFAULTS: Config = {
     healthyThreshold: 2,
     unhealthyThreshold: 3,
   },
-  timeouts: { backendMs: 30_000, idleMs: 60_000, shutdownMs: 30_000 },
+  timeouts: { backendMs: 30_000, connectMs: 5_000, idleMs: 60_000, shutdownMs: 30_000 },
   proxy: {
+    transport: "fetch",
     preserveHost: true,
     retries: 1,
     retryNonIdempotent: false,

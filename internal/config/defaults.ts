@@ -65,8 +65,14 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
     healthyThreshold: 2,
     unhealthyThreshold: 3,
   }),
-  timeouts: Object.freeze({ backendMs: 30_000, idleMs: 60_000, shutdownMs: 30_000 }),
+  timeouts: Object.freeze({
+    backendMs: 30_000,
+    connectMs: 5_000,
+    idleMs: 60_000,
+    shutdownMs: 30_000,
+  }),
   proxy: Object.freeze({
+    transport: "fetch",
     preserveHost: true,
     retries: 1,
     retryNonIdempotent: false,

@@ -10,7 +10,7 @@ import { suggestName } from "./_suggest.ts";
 import { CONFIG_DEFAULTS } from "./defaults.ts";
 import { formatDuration } from "./duration.ts";
 import type { ConfigProblem } from "./errors.ts";
-import { LOG_FORMATS, LOG_LEVELS, STRATEGY_NAMES } from "./types.ts";
+import { LOG_FORMATS, LOG_LEVELS, STRATEGY_NAMES, TRANSPORT_NAMES } from "./types.ts";
 
 /** What every flag has: where its value goes, and how `--help` shows it. */
 interface FlagInfo {
@@ -152,6 +152,21 @@ export const FLAGS = [
     key: "timeouts.backend",
     description: "longest wait for an upstream's response headers",
     defaultText: formatDuration(CONFIG_DEFAULTS.timeouts.backendMs),
+  },
+  {
+    name: "connect-timeout",
+    valueName: "DUR",
+    key: "timeouts.connect",
+    description: "longest wait for a connection to an upstream to open (http1 transport)",
+    defaultText: formatDuration(CONFIG_DEFAULTS.timeouts.connectMs),
+  },
+  {
+    name: "transport",
+    valueName: "NAME",
+    key: "proxy.transport",
+    description: `how requests reach upstreams: ${TRANSPORT_NAMES.join(" or ")}`,
+    defaultText: CONFIG_DEFAULTS.proxy.transport,
+    note: "http1: Sluice's pooled keep-alive HTTP/1.1 client; fetch: Deno's fetch",
   },
   {
     name: "retries",

@@ -35,9 +35,10 @@ export type {
   StickyConfig,
   StrategyName,
   TimeoutsConfig,
+  TransportName,
   UpstreamConfig,
 } from "./types.ts";
-export { LOG_FORMATS, LOG_LEVELS, STRATEGY_NAMES } from "./types.ts";
+export { LOG_FORMATS, LOG_LEVELS, STRATEGY_NAMES, TRANSPORT_NAMES } from "./types.ts";
 export { CONFIG_DEFAULTS, type ConfigDefaults } from "./defaults.ts";
 export { ConfigError, type ConfigProblem, formatConfigError } from "./errors.ts";
 export { type ConfigSources, loadConfig, type LoadConfigOptions, type LoadResult } from "./load.ts";

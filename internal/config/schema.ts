@@ -26,6 +26,7 @@ import {
   type LogFormat,
   type StickyConfig,
   STRATEGY_NAMES,
+  TRANSPORT_NAMES,
   type UpstreamConfig,
 } from "./types.ts";
 import { normalizeUpstreamUrl } from "./upstream_url.ts";
@@ -412,6 +413,7 @@ const healthSchema = z.strictObject(healthShape, { error: objectError })
 
 const timeoutsShape = {
   backend: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.backendMs),
+  connect: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.connectMs),
   idle: duration({ allowZero: true }).default(CONFIG_DEFAULTS.timeouts.idleMs),
   shutdown: duration({ allowZero: true }).default(CONFIG_DEFAULTS.timeouts.shutdownMs),
 };
@@ -419,11 +421,13 @@ const timeoutsShape = {
 const timeoutsSchema = z.strictObject(timeoutsShape, { error: objectError })
   .transform((timeouts): Config["timeouts"] => ({
     backendMs: timeouts.backend,
+    connectMs: timeouts.connect,
     idleMs: timeouts.idle,
     shutdownMs: timeouts.shutdown,
   }));
 
 const proxyShape = {
+  transport: oneOf(TRANSPORT_NAMES).default(CONFIG_DEFAULTS.proxy.transport),
   preserve_host: z.boolean({ error: (issue) => `${showValue(issue.input)} is not true or false` })
     .default(CONFIG_DEFAULTS.proxy.preserveHost),
   retries: integer(0, 10).default(CONFIG_DEFAULTS.proxy.retries),
@@ -435,6 +439,7 @@ const proxyShape = {
 
 const proxySchema = z.strictObject(proxyShape, { error: objectError })
   .transform((proxy): Config["proxy"] => ({
+    transport: proxy.transport,
     preserveHost: proxy.preserve_host,
     retries: proxy.retries,
     retryNonIdempotent: proxy.retry_non_idempotent,

@@ -36,6 +36,11 @@ export const STRATEGY_NAMES = [
 /** A load-balancing strategy name, e.g. `"round_robin"`. */
 export type StrategyName = typeof STRATEGY_NAMES[number];
 
+/** Transports accepted by `--transport` / `proxy.transport`. */
+export const TRANSPORT_NAMES = ["http1", "fetch"] as const;
+/** How the proxy talks to upstreams: `http1` (pooled HTTP/1.1 over `Deno.connect`) or `fetch`. */
+export type TransportName = typeof TRANSPORT_NAMES[number];
+
 /** Log levels accepted by `--log-level`. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 /** A log level, lowest first. */
@@ -78,6 +83,11 @@ export interface TimeoutsConfig {
    */
   backendMs: number;
   /**
+   * Longest wait for a connection to an upstream to open, ms (file key `timeouts.connect`;
+   * HAProxy `timeout connect`). Applies to the `http1` transport. @default 5000
+   */
+  connectMs: number;
+  /**
    * Longest gap between two chunks of a response body, ms (file key `timeouts.idle`); a stalled
    * upstream is cut off after it. 0 turns it off. @default 60000
    */
@@ -88,6 +98,11 @@ export interface TimeoutsConfig {
 
 /** Reverse-proxy behaviour. */
 export interface ProxyConfig {
+  /**
+   * How requests reach upstreams: `http1`, Sluice's pooled keep-alive HTTP/1.1 client, or
+   * `fetch`, Deno's fetch (see the README for its traits). @default "fetch"
+   */
+  transport: TransportName;
   /** Send the client's `Host` header upstream (true) or the upstream URL's host (false). @default true */
   preserveHost: boolean;
   /**

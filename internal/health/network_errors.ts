@@ -5,6 +5,8 @@
  * @module
  */
 
+import { ConnectFailedError } from "../proxy/http1/errors.ts";
+
 /**
  * Whether a transport error means the connection never opened, so the request was not sent
  * and may be retried whatever its method (DNS failure, refused, unreachable, connect timeout).
@@ -12,7 +14,9 @@
  * @returns true for a connect failure.
  */
 export function isConnectFailure(error: unknown): boolean {
-  if (error instanceof Deno.errors.ConnectionRefused) return true;
+  if (error instanceof ConnectFailedError || error instanceof Deno.errors.ConnectionRefused) {
+    return true;
+  }
   const text = messages(error).join(" ");
   return text.includes("client error (Connect)") || text.includes("tcp connect error") ||
     text.includes("dns error");
@@ -43,8 +47,9 @@ const KNOWN_REASONS: readonly [RegExp, string][] = [
   [/connection reset/i, "connection reset"],
   [/dns error/i, "DNS lookup failed"],
   [/unreachable/i, "network unreachable"],
+  [/connect timed out/i, "connect timeout"],
   [
-    /connection closed before message completed|unexpected eof|incomplete message/i,
+    /connection closed before (message completed|a complete response)|unexpected eof|incomplete message/i,
     "connection closed before a complete response",
   ],
 ];

@@ -84,8 +84,8 @@ export type HeaderList = [name: string, value: string][];
  *   client address Sluice resolved) are set, replacing what the client sent;
  * - `X-Request-Id` set to the request's id;
  * - `Host` set to `info.authority` or removed (the transport then sends the upstream's);
- * - `Accept-Encoding: identity`, because fetch transparently decompresses any other response
- *   while keeping its `Content-Encoding` header, which would corrupt the body for the client.
+ * - everything else as the client sent it, `Accept-Encoding` included (`FetchTransport`
+ *   replaces it with `identity`, see there).
  *
  * Returns a list rather than `Headers`: the server's request headers are immutable, and fetch
  * copies a list far faster than a `Headers` object (see `bench/hot_path_bench.ts`).
@@ -113,7 +113,6 @@ export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo):
       case "x-forwarded-host":
       case "x-request-id":
       case "x-real-ip":
-      case "accept-encoding":
         return;
       case "host":
         if (!info.preserveHost || info.authority === "") return;
@@ -139,7 +138,6 @@ export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo):
     ["forwarded", forwarded ? `${forwarded}, ${element}` : element],
     ["x-real-ip", info.clientIp ?? info.clientAddress],
     ["x-request-id", info.requestId],
-    ["accept-encoding", "identity"],
   );
   return out;
 }

@@ -51,6 +51,13 @@ export {
   shouldRetry,
 } from "./retry.ts";
 export {
+  ConnectFailedError,
+  Http1Transport,
+  type Http1TransportOptions,
+  MalformedResponseError,
+  UpstreamClosedError,
+} from "./http1/mod.ts";
+export {
   FetchTransport,
   type FetchTransportOptions,
   type Transport,

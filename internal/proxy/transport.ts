@@ -102,11 +102,20 @@ export class FetchTransport implements Transport {
     this.#client = Deno.createHttpClient(clientOptions);
   }
 
-  /** @inheritdoc */
+  /**
+   * @inheritdoc
+   * Sends `Accept-Encoding: identity` whatever the client asked: fetch transparently
+   * decompresses any other response while keeping its `Content-Encoding` header, which would
+   * corrupt the body for the client. The list is edited in place.
+   */
   send(request: UpstreamRequest): Promise<Response> {
+    const headers = request.headers;
+    let i = 0;
+    while (i < headers.length && headers[i]![0] !== "accept-encoding") i++;
+    headers[i] = ["accept-encoding", "identity"];
     return fetch(request.url, {
       method: request.method,
-      headers: request.headers,
+      headers,
       body: request.body,
       signal: request.signal,
       redirect: "manual",

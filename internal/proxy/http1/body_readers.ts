@@ -1,0 +1,279 @@
+/**
+ * Response body framing (RFC 9112 §6.3, §7.1): Content-Length, chunked (trailers read and
+ * dropped) and close-delimited, each reading from a connection's buffer.
+ *
+ * @module
+ */
+
+import type { Http1Connection } from "./connection.ts";
+import { MalformedResponseError, UpstreamClosedError } from "./errors.ts";
+import { findHeadEnd, type HeadScan } from "./response_head.ts";
+
+/** Reads one response body from a connection, chunk by chunk. */
+export interface BodyReader {
+  /**
+   * The next piece of the body (a copy, owned by the caller), or `null` after the last.
+   * @throws {UpstreamClosedError} the connection ended before the body did.
+   * @throws {MalformedResponseError} invalid chunked framing.
+   */
+  next(): Promise<Uint8Array<ArrayBuffer> | null>;
+  /**
+   * Whether the body ended where its framing says, leaving the connection ready for another
+   * request (never true for a close-delimited body).
+   */
+  readonly reusable: boolean;
+}
+
+const CLOSED_MID_BODY = { requestSent: true, responseStarted: true };
+
+/** Copies the buffered bytes up to `max` out of the connection's buffer. */
+function take(conn: Http1Connection, max: number): Uint8Array<ArrayBuffer> {
+  const n = Math.min(conn.buffered, max);
+  const chunk = conn.buf.slice(conn.start, conn.start + n);
+  conn.start += n;
+  if (conn.start === conn.end) conn.start = conn.end = 0;
+  return chunk;
+}
+
+async function fill(conn: Http1Connection, what: string): Promise<void> {
+  const n = await conn.read();
+  if (n === null) throw new UpstreamClosedError(what, CLOSED_MID_BODY);
+}
+
+/** A body of exactly `length` bytes (RFC 9112 §6.3 rule 6). */
+export class ContentLengthReader implements BodyReader {
+  readonly #conn: Http1Connection;
+  #remaining: number;
+
+  /**
+   * @param conn the connection, its buffer positioned after the head.
+   * @param length the Content-Length, bytes.
+   */
+  constructor(conn: Http1Connection, length: number) {
+    this.#conn = conn;
+    this.#remaining = length;
+  }
+
+  /** @inheritdoc */
+  get reusable(): boolean {
+    return this.#remaining === 0;
+  }
+
+  /** @inheritdoc */
+  async next(): Promise<Uint8Array<ArrayBuffer> | null> {
+    if (this.#remaining === 0) return null;
+    if (this.#conn.buffered === 0) await fill(this.#conn, "inside a Content-Length body");
+    const chunk = take(this.#conn, this.#remaining);
+    this.#remaining -= chunk.byteLength;
+    return chunk;
+  }
+
+  /**
+   * Reads the whole body into one array.
+   * @returns the body.
+   * @throws {UpstreamClosedError} the connection ended first.
+   */
+  async all(): Promise<Uint8Array<ArrayBuffer>> {
+    const conn = this.#conn;
+    const length = this.#remaining;
+    if (conn.buffered >= length) {
+      this.#remaining = 0;
+      return take(conn, length);
+    }
+    const body = new Uint8Array(length);
+    let at = 0;
+    while (at < length) {
+      if (conn.buffered === 0) await fill(conn, "inside a Content-Length body");
+      const n = Math.min(conn.buffered, length - at);
+      body.set(conn.buf.subarray(conn.start, conn.start + n), at);
+      conn.start += n;
+      if (conn.start === conn.end) conn.start = conn.end = 0;
+      at += n;
+    }
+    this.#remaining = 0;
+    return body;
+  }
+}
+
+/** A body read until the upstream closes the connection (RFC 9112 §6.3 rule 8). */
+export class CloseDelimitedReader implements BodyReader {
+  readonly #conn: Http1Connection;
+  #done = false;
+
+  /** @param conn the connection, its buffer positioned after the head. */
+  constructor(conn: Http1Connection) {
+    this.#conn = conn;
+  }
+
+  /** @inheritdoc */
+  get reusable(): boolean {
+    return false;
+  }
+
+  /** @inheritdoc */
+  async next(): Promise<Uint8Array<ArrayBuffer> | null> {
+    if (this.#done) return null;
+    if (this.#conn.buffered === 0 && await this.#conn.read() === null) {
+      this.#done = true;
+      return null;
+    }
+    return take(this.#conn, Infinity);
+  }
+}
+
+/** Longest chunk-size line (size and extensions), bytes. */
+const MAX_CHUNK_LINE = 4096;
+/** Largest trailer section, bytes (dropped, but bounded). */
+const MAX_TRAILER_BYTES = 64 * 1024;
+
+/**
+ * A chunked body (RFC 9112 §7.1): `chunk-size [ext] CRLF data CRLF` … `0 [ext] CRLF`
+ * trailer-section CRLF. Sizes are hex without sign or space, at most 2^53 - 1; extensions are
+ * skipped; trailer fields are checked for CRLF framing and dropped. Bare LF is refused.
+ */
+export class ChunkedReader implements BodyReader {
+  readonly #conn: Http1Connection;
+  /** Bytes left in the current chunk; -1 between chunks. */
+  #remaining = -1;
+  #done = false;
+
+  /** @param conn the connection, its buffer positioned after the head. */
+  constructor(conn: Http1Connection) {
+    this.#conn = conn;
+  }
+
+  /** @inheritdoc */
+  get reusable(): boolean {
+    return this.#done;
+  }
+
+  /** @inheritdoc */
+  async next(): Promise<Uint8Array<ArrayBuffer> | null> {
+    const conn = this.#conn;
+    while (!this.#done) {
+      if (this.#remaining > 0) {
+        if (conn.buffered === 0) await fill(conn, "inside a chunked body");
+        const chunk = take(conn, this.#remaining);
+        this.#remaining -= chunk.byteLength;
+        return chunk;
+      }
+      if (this.#remaining === 0) {
+        while (conn.buffered < 2) await fill(conn, "inside a chunked body");
+        if (conn.buf[conn.start] !== 13 || conn.buf[conn.start + 1] !== 10) {
+          throw new MalformedResponseError("chunk data not followed by CRLF");
+        }
+        conn.start += 2;
+        this.#remaining = -1;
+      }
+      const size = await this.#sizeLine();
+      if (size === 0) {
+        await this.#trailers();
+        this.#done = true;
+        if (conn.start === conn.end) conn.start = conn.end = 0;
+        return null;
+      }
+      this.#remaining = size;
+    }
+    return null;
+  }
+
+  async #sizeLine(): Promise<number> {
+    const conn = this.#conn;
+    let lf: number;
+    for (;;) {
+      lf = conn.buf.indexOf(10, conn.start);
+      if (lf >= 0 && lf < conn.end) break;
+      if (conn.buffered > MAX_CHUNK_LINE) throw new MalformedResponseError("chunk line too long");
+      await fill(conn, "inside a chunked body");
+    }
+    const buf = conn.buf;
+    if (lf - conn.start > MAX_CHUNK_LINE) throw new MalformedResponseError("chunk line too long");
+    if (lf === conn.start || buf[lf - 1] !== 13) {
+      throw new MalformedResponseError("bare LF in a chunk line");
+    }
+    let i = conn.start;
+    let size = 0;
+    let digits = 0;
+    for (; i < lf - 1; i++) {
+      const c = buf[i]!;
+      const d = c >= 48 && c <= 57
+        ? c - 48
+        : c >= 97 && c <= 102
+        ? c - 87
+        : c >= 65 && c <= 70
+        ? c - 55
+        : -1;
+      if (d < 0) break;
+      size = size * 16 + d;
+      digits++;
+    }
+    if (digits === 0 || size > Number.MAX_SAFE_INTEGER) {
+      throw new MalformedResponseError("invalid chunk size");
+    }
+    if (i < lf - 1) {
+      // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-value ] ): skipped, but only
+      // after whitespace or ";", and without control characters.
+      const c = buf[i]!;
+      if (c !== 59 && c !== 32 && c !== 9) throw new MalformedResponseError("invalid chunk size");
+      for (; i < lf - 1; i++) {
+        const e = buf[i]!;
+        if ((e < 32 && e !== 9) || e === 127) {
+          throw new MalformedResponseError("control character in a chunk extension");
+        }
+      }
+    }
+    conn.start = lf + 1;
+    return size;
+  }
+
+  async #trailers(): Promise<void> {
+    const conn = this.#conn;
+    // An empty trailer section is the common case: CRLF right away.
+    while (conn.buffered < 2) await fill(conn, "inside the chunked trailer section");
+    if (conn.buf[conn.start] === 13 && conn.buf[conn.start + 1] === 10) {
+      conn.start += 2;
+      return;
+    }
+    const scan: HeadScan = { from: conn.start };
+    for (;;) {
+      const end = findHeadEnd(conn.buf, conn.start, conn.end, scan);
+      if (end >= 0) {
+        checkTrailerLines(conn.buf, conn.start, end);
+        conn.start = end;
+        return;
+      }
+      if (conn.buffered > MAX_TRAILER_BYTES) {
+        throw new MalformedResponseError("trailer section too large");
+      }
+      const before = conn.start;
+      await fill(conn, "inside the chunked trailer section");
+      scan.from -= before - conn.start; // the buffer may have been compacted
+    }
+  }
+}
+
+/** Each trailer line is `name ":" value` with a token name and no control characters. */
+function checkTrailerLines(buf: Uint8Array, start: number, end: number): void {
+  let lineStart = start;
+  while (lineStart < end - 2) {
+    const lf = buf.indexOf(10, lineStart);
+    const first = buf[lineStart]!;
+    if (first === 32 || first === 9) throw new MalformedResponseError("obs-fold in trailers");
+    let colon = -1;
+    for (let i = lineStart; i < lf - 1; i++) {
+      const c = buf[i]!;
+      if (colon < 0 && c === 58) colon = i;
+      else if (colon < 0 && !isTchar(c)) throw new MalformedResponseError("invalid trailer name");
+      else if ((c < 32 && c !== 9) || c === 127) {
+        throw new MalformedResponseError("control character in a trailer");
+      }
+    }
+    if (colon <= lineStart) throw new MalformedResponseError("invalid trailer line");
+    lineStart = lf + 1;
+  }
+}
+
+function isTchar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) ||
+    "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c));
+}

@@ -1,0 +1,133 @@
+/**
+ * One upstream connection with its read buffer, shared by the head parser and the body readers.
+ *
+ * @module
+ */
+
+/** Initial size of a connection's read buffer, bytes. */
+export const READ_BUFFER_BYTES = 16 * 1024;
+/** Largest size a read buffer grows to, bytes: the largest head it can hold. */
+export const MAX_READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * A TCP (or TLS) connection to an upstream and the bytes read from it but not consumed yet
+ * (`buf[start, end)`). While idle in a pool, a read is kept pending so that the upstream
+ * closing the connection (or sending anything unasked) is seen at once; the next `read()`
+ * takes that pending read over instead of starting another.
+ */
+export class Http1Connection {
+  /** The socket. */
+  readonly conn: Deno.Conn;
+  /** Pool key: the upstream's origin. */
+  readonly key: string;
+  /** Read buffer; replaced by a larger one when a head does not fit. */
+  buf: Uint8Array<ArrayBuffer>;
+  /** Index of the first unconsumed byte. */
+  start = 0;
+  /** Index after the last byte read. */
+  end = 0;
+  /** Requests started on this connection. */
+  requests = 0;
+  /** When the connection was last put in the pool, ms (performance.now()). */
+  idleSince = 0;
+  /** Whether {@linkcode close} was called. */
+  closed = false;
+  #pending: Promise<number | null> | undefined;
+  #onIdleEvent: (() => void) | undefined;
+
+  /**
+   * @param conn an open socket.
+   * @param key the pool key (the upstream's origin).
+   * @param bufferBytes read buffer size, bytes.
+   */
+  constructor(conn: Deno.Conn, key: string, bufferBytes: number = READ_BUFFER_BYTES) {
+    this.conn = conn;
+    this.key = key;
+    this.buf = new Uint8Array(bufferBytes);
+  }
+
+  /** Bytes buffered and not consumed. */
+  get buffered(): number {
+    return this.end - this.start;
+  }
+
+  /**
+   * Reads more bytes into the buffer after `end`, first moving unconsumed bytes to the front
+   * when the buffer's tail is full, or doubling the buffer (up to
+   * {@linkcode MAX_READ_BUFFER_BYTES}) when it is all unconsumed.
+   * @returns bytes read, or `null` at end of stream.
+   * @throws {RangeError} when the buffer is full of unconsumed bytes (a head too large).
+   * @throws what the socket throws (reset, closed).
+   */
+  read(): Promise<number | null> {
+    const pending = this.#pending;
+    if (pending !== undefined) {
+      this.#pending = undefined;
+      this.#onIdleEvent = undefined;
+      return pending.then((n) => this.#advance(n));
+    }
+    if (this.end === this.buf.length) {
+      if (this.start === 0) {
+        if (this.buf.length >= MAX_READ_BUFFER_BYTES) {
+          return Promise.reject(new RangeError("read buffer full"));
+        }
+        const larger = new Uint8Array(Math.min(MAX_READ_BUFFER_BYTES, this.buf.length * 2));
+        larger.set(this.buf);
+        this.buf = larger;
+        return this.read();
+      }
+      this.buf.copyWithin(0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+    return this.conn.read(this.buf.subarray(this.end)).then((n) => this.#advance(n));
+  }
+
+  #advance(n: number | null): number | null {
+    if (n !== null) this.end += n;
+    return n;
+  }
+
+  /**
+   * Starts the idle watch: a pending read whose completion (close, reset or unasked bytes)
+   * calls `onEvent`, unless a {@linkcode read} took it over first. Requires an empty buffer.
+   * @param onEvent called once when anything happens on the idle connection.
+   */
+  watch(onEvent: () => void): void {
+    this.start = this.end = 0;
+    this.#onIdleEvent = onEvent;
+    const pending = this.conn.read(this.buf);
+    this.#pending = pending;
+    pending.then(() => this.#idleEvent(pending), () => this.#idleEvent(pending));
+  }
+
+  #idleEvent(pending: Promise<number | null>): void {
+    if (this.#pending !== pending) return;
+    const onEvent = this.#onIdleEvent;
+    this.#onIdleEvent = undefined;
+    onEvent?.();
+  }
+
+  /**
+   * Writes all of `bytes`.
+   * @throws what the socket throws.
+   */
+  async write(bytes: Uint8Array): Promise<void> {
+    let written = 0;
+    while (written < bytes.byteLength) {
+      written += await this.conn.write(written === 0 ? bytes : bytes.subarray(written));
+    }
+  }
+
+  /** Closes the socket (idempotent); pending reads and writes fail. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#onIdleEvent = undefined;
+    try {
+      this.conn.close();
+    } catch {
+      // already closed by the peer's reset
+    }
+  }
+}

@@ -1,0 +1,491 @@
+/**
+ * A pooled keep-alive HTTP/1.1 client over `Deno.connect`, the proxy's default transport.
+ *
+ * @module
+ */
+
+import { describeNetworkError } from "../../health/network_errors.ts";
+import type { Transport, UpstreamRequest, UpstreamUpgrade } from "../transport.ts";
+import {
+  type BodyReader,
+  ChunkedReader,
+  CloseDelimitedReader,
+  ContentLengthReader,
+} from "./body_readers.ts";
+import { Http1Connection } from "./connection.ts";
+import { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
+import { ConnectFailedError, MalformedResponseError, UpstreamClosedError } from "./errors.ts";
+import { encodeLatin1, type RequestFraming, serializeRequestHead } from "./request_head.ts";
+import {
+  findHeadEnd,
+  type HeadScan,
+  MAX_HEAD_BYTES,
+  parseResponseHead,
+  type ResponseHead,
+} from "./response_head.ts";
+
+/** Where to connect: an upstream origin. */
+export interface ConnectTarget {
+  /** Host name or IP address (IPv6 without brackets). */
+  hostname: string;
+  /** TCP port. */
+  port: number;
+  /** Whether to speak TLS (an `https:` upstream). */
+  tls: boolean;
+}
+
+/** Options of {@linkcode Http1Transport}. */
+export interface Http1TransportOptions extends ConnectionPoolOptions {
+  /** Longest wait for a connection to open, ms (HAProxy `timeout connect`). @default 5000 */
+  connectTimeoutMs?: number;
+  /** Requests served over one connection before it is closed (nginx `keepalive_requests`). @default 1000 */
+  maxRequestsPerConnection?: number;
+  /** Response bodies with a Content-Length up to this are read whole before resolving, bytes. @default 65536 */
+  wholeBodyMaxBytes?: number;
+  /** Opens connections (tests replace it). @default Deno.connect / Deno.connectTls */
+  connect?: (target: ConnectTarget, signal: AbortSignal) => Promise<Deno.Conn>;
+}
+
+interface Origin extends ConnectTarget {
+  key: string;
+  /** `host[:port]` as in the URL, for the Host header. */
+  authority: string;
+}
+
+/** How far one exchange got, for classifying its failure. */
+interface ExchangeState {
+  requestSent: boolean;
+  responseStarted: boolean;
+  bodyTouched: boolean;
+  pumpDone: boolean;
+  sourceFailed: boolean;
+  sourceError: unknown;
+}
+
+/** Thrown inside the transport: a reused connection turned out closed; try a fresh one. */
+const STALE = Symbol("stale keep-alive connection");
+
+/** Methods Go's net/http replays after a reused connection failed (plus a replayable body). */
+const REPLAYABLE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+
+/** Interim (1xx) responses skipped before a final one, at most. */
+const MAX_INTERIM = 32;
+
+/** Bodies this small are sent in the same write as the head, bytes. */
+const INLINE_BODY_BYTES = 16 * 1024;
+
+/**
+ * A pooled keep-alive HTTP/1.1 transport (RFC 9112) over `Deno.connect` (`Deno.connectTls`
+ * for `https:` upstreams).
+ *
+ * - Requests go as given: method, the request target byte for byte, the headers of the list in
+ *   order (nothing added but `Host` when absent and the body's framing). Bodies: bytes with
+ *   `Content-Length`; streams chunked, or raw when the list has a `Content-Length`; with
+ *   backpressure (a chunk is read from the client only after the last was written).
+ * - Responses are framed per RFC 9112 §6.3 (see {@linkcode parseResponseHead} for what is
+ *   refused): HEAD, 204 and 304 without body; Content-Length; chunked (trailers dropped);
+ *   close-delimited. 1xx interim responses are read and dropped (100 Continue, 103 Early Hints:
+ *   `Deno.serve` cannot relay them); 101 is refused unless the request was an `upgrade`.
+ *   Bodies with a Content-Length up to `wholeBodyMaxBytes` are read before resolving; others
+ *   stream, one socket read per pull.
+ * - Connections return to the pool only after a complete response whose framing ended where it
+ *   said, with the request body fully sent, keep-alive (HTTP/1.1 without `Connection: close`,
+ *   or HTTP/1.0 with `keep-alive`) and nothing buffered beyond it; never after an abort or an
+ *   error. A request that fails on a reused connection before any response byte is retried once
+ *   on a new connection when it is safe (Go net/http's rule: nothing of the body consumed and
+ *   the method GET, HEAD, OPTIONS or TRACE, or an `Idempotency-Key`).
+ * - Aborting `request.signal` closes the connection, before or during the body.
+ *
+ * Failures: {@linkcode ConnectFailedError} (not sent), {@linkcode UpstreamClosedError} (closed
+ * or reset before a complete response), {@linkcode MalformedResponseError}, the request body's
+ * own error when reading the client's body failed, or `signal.reason` after an abort.
+ */
+export class Http1Transport implements Transport {
+  readonly #pool: ConnectionPool;
+  readonly #connectTimeoutMs: number;
+  readonly #maxRequests: number;
+  readonly #wholeBodyMax: number;
+  readonly #connect: (target: ConnectTarget, signal: AbortSignal) => Promise<Deno.Conn>;
+  readonly #origins = new Map<string, Origin>();
+  /** Connections busy with an exchange, closed by {@linkcode close}. */
+  readonly #busy = new Set<Http1Connection>();
+
+  /** @param options timeouts and pool limits. */
+  constructor(options: Http1TransportOptions = {}) {
+    this.#pool = new ConnectionPool(options);
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.#maxRequests = options.maxRequestsPerConnection ?? 1000;
+    this.#wholeBodyMax = options.wholeBodyMaxBytes ?? 64 * 1024;
+    this.#connect = options.connect ?? defaultConnect;
+  }
+
+  /** Idle pooled connections, all upstreams. */
+  get idleConnections(): number {
+    return this.#pool.idle;
+  }
+
+  /**
+   * @inheritdoc
+   * @throws {ConnectFailedError} the connection did not open.
+   * @throws {UpstreamClosedError} closed or reset before the response head was complete.
+   * @throws {MalformedResponseError} the response is not valid HTTP/1.1.
+   */
+  async send(request: UpstreamRequest): Promise<Response> {
+    return (await this.#exchange(request, false)).response;
+  }
+
+  /** @inheritdoc */
+  upgrade(request: UpstreamRequest): Promise<UpstreamUpgrade> {
+    return this.#exchange(request, true);
+  }
+
+  /** @inheritdoc */
+  close(): void {
+    this.#pool.close();
+    for (const conn of this.#busy) conn.close();
+    this.#busy.clear();
+  }
+
+  async #exchange(request: UpstreamRequest, upgrade: boolean): Promise<UpstreamUpgrade> {
+    const signal = request.signal;
+    if (signal.aborted) throw signal.reason;
+    const url = request.url;
+    const schemeEnd = url.indexOf("://");
+    const slash = url.indexOf("/", schemeEnd + 3);
+    const key = slash < 0 ? url : url.slice(0, slash);
+    const target = slash < 0 ? "/" : url.slice(slash);
+    const origin = this.#origins.get(key) ?? this.#addOrigin(key);
+    const pooled = this.#pool.take(key);
+    if (pooled !== undefined) {
+      try {
+        return await this.#roundTrip(pooled, origin, target, request, upgrade, true);
+      } catch (error) {
+        if (error !== STALE) throw error;
+      }
+    }
+    const fresh = await this.#open(origin, signal);
+    return await this.#roundTrip(fresh, origin, target, request, upgrade, false);
+  }
+
+  #addOrigin(key: string): Origin {
+    const url = new URL(key);
+    const tls = url.protocol === "https:";
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const origin: Origin = {
+      key,
+      hostname,
+      port: url.port === "" ? (tls ? 443 : 80) : Number(url.port),
+      tls,
+      authority: url.host,
+    };
+    this.#origins.set(key, origin);
+    return origin;
+  }
+
+  async #open(origin: Origin, signal: AbortSignal): Promise<Http1Connection> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal.addEventListener("abort", onAbort);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.#connectTimeoutMs);
+    try {
+      const conn = await this.#connect(origin, controller.signal);
+      if (signal.aborted) {
+        conn.close();
+        throw signal.reason;
+      }
+      return new Http1Connection(conn, origin.key);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const authority = `${origin.hostname}:${origin.port}`;
+      if (timedOut) {
+        throw new ConnectFailedError(
+          authority,
+          `connect timed out after ${this.#connectTimeoutMs}ms`,
+          { cause: error },
+        );
+      }
+      throw new ConnectFailedError(authority, describeNetworkError(error), { cause: error });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async #roundTrip(
+    conn: Http1Connection,
+    origin: Origin,
+    target: string,
+    request: UpstreamRequest,
+    upgrade: boolean,
+    reused: boolean,
+  ): Promise<UpstreamUpgrade> {
+    const { signal, body, method } = request;
+    const state: ExchangeState = {
+      requestSent: false,
+      responseStarted: false,
+      bodyTouched: false,
+      pumpDone: body === null || body instanceof Uint8Array,
+      sourceFailed: false,
+      sourceError: undefined,
+    };
+    conn.requests++;
+    this.#busy.add(conn);
+    const onAbort = () => conn.close();
+    signal.addEventListener("abort", onAbort);
+    let head: ResponseHead;
+    try {
+      let framing: RequestFraming;
+      if (body === null) framing = { kind: "none" };
+      else if (body instanceof Uint8Array) framing = { kind: "length", length: body.byteLength };
+      else framing = hasContentLength(request.headers) ? { kind: "declared" } : { kind: "chunked" };
+      const text = serializeRequestHead(method, target, origin.authority, request.headers, framing);
+      if (body instanceof Uint8Array && body.byteLength <= INLINE_BODY_BYTES) {
+        const { bytes, length } = encodeLatin1(text, body.byteLength);
+        bytes.set(body, length);
+        await conn.write(bytes);
+      } else {
+        const { bytes } = encodeLatin1(text);
+        await conn.write(bytes);
+        if (body instanceof Uint8Array) await conn.write(body);
+      }
+      state.requestSent = true;
+      if (body !== null && !(body instanceof Uint8Array)) {
+        void pump(conn, body, framing.kind === "chunked", contentLength(request.headers), state);
+      }
+      head = await this.#readHead(conn, upgrade, state);
+    } catch (error) {
+      this.#done(conn, signal, onAbort, false);
+      throw this.#failure(error, request, state, reused);
+    }
+
+    const init = { status: head.status, statusText: head.statusText, headers: head.headers };
+    if (head.status === 101) {
+      // The caller owns the socket now: out of the pool, not closed by close().
+      signal.removeEventListener("abort", onAbort);
+      this.#busy.delete(conn);
+      const rest = conn.buf.slice(conn.start, conn.end);
+      return { response: new Response(null, init), socket: conn.conn, head: rest };
+    }
+    const keepAlive = head.keepAlive && conn.requests < this.#maxRequests;
+    if (method === "HEAD" || head.status === 204 || head.status === 304) {
+      this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
+      return { response: new Response(null, init), socket: null, head: EMPTY };
+    }
+    let reader: BodyReader;
+    if (head.chunked) reader = new ChunkedReader(conn);
+    else if (head.contentLength >= 0) {
+      const lengthReader = new ContentLengthReader(conn, head.contentLength);
+      if (head.contentLength <= this.#wholeBodyMax) {
+        let bytes: Uint8Array<ArrayBuffer>;
+        try {
+          bytes = await lengthReader.all();
+        } catch (error) {
+          this.#done(conn, signal, onAbort, false);
+          throw this.#failure(error, request, state, false);
+        }
+        this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
+        return { response: new Response(bytes, init), socket: null, head: EMPTY };
+      }
+      reader = lengthReader;
+    } else reader = new CloseDelimitedReader(conn);
+
+    let finished = false;
+    const finish = (reusable: boolean) => {
+      if (finished) return;
+      finished = true;
+      this.#done(conn, signal, onAbort, reusable);
+    };
+    const stream = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        let chunk: Uint8Array<ArrayBuffer> | null;
+        try {
+          chunk = await reader.next();
+        } catch (error) {
+          finish(false);
+          controller.error(this.#failure(error, request, state, false));
+          return;
+        }
+        if (chunk === null) {
+          finish(keepAlive && reader.reusable && state.pumpDone);
+          controller.close();
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+      cancel: () => finish(false),
+    }, { highWaterMark: 0 });
+    return { response: new Response(stream, init), socket: null, head: EMPTY };
+  }
+
+  async #readHead(
+    conn: Http1Connection,
+    upgrade: boolean,
+    state: ExchangeState,
+  ): Promise<ResponseHead> {
+    const scan: HeadScan = { from: conn.start };
+    let interim = 0;
+    for (;;) {
+      const end = conn.buffered === 0 ? -1 : findHeadEnd(conn.buf, conn.start, conn.end, scan);
+      if (end < 0) {
+        if (conn.buffered >= MAX_HEAD_BYTES) {
+          throw new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`);
+        }
+        const before = conn.start;
+        if (await conn.read() === null) {
+          throw new UpstreamClosedError(
+            state.responseStarted ? "inside the response head" : "before the response head",
+            state,
+          );
+        }
+        state.responseStarted = true;
+        scan.from -= before - conn.start;
+        continue;
+      }
+      const head = parseResponseHead(conn.buf, conn.start, end);
+      conn.start = end;
+      if (conn.start === conn.end) conn.start = conn.end = 0;
+      if (head.status >= 200) return head;
+      if (head.status === 101) {
+        if (upgrade) return head;
+        throw new MalformedResponseError("101 Switching Protocols to a request without Upgrade");
+      }
+      if (++interim > MAX_INTERIM) {
+        throw new MalformedResponseError(`more than ${MAX_INTERIM} interim responses`);
+      }
+      scan.from = conn.start;
+    }
+  }
+
+  /** Ends an exchange: pools the connection when `reusable`, else closes it. */
+  #done(
+    conn: Http1Connection,
+    signal: AbortSignal,
+    onAbort: () => void,
+    reusable: boolean,
+  ): void {
+    signal.removeEventListener("abort", onAbort);
+    this.#busy.delete(conn);
+    if (reusable && !signal.aborted && conn.buffered === 0 && !conn.closed) this.#pool.put(conn);
+    else conn.close();
+  }
+
+  /** What an exchange's failure is thrown as (see the class's doc); STALE to retry. */
+  #failure(
+    error: unknown,
+    request: UpstreamRequest,
+    state: ExchangeState,
+    reused: boolean,
+  ): unknown {
+    if (request.signal.aborted) return request.signal.reason;
+    if (state.sourceFailed) return state.sourceError;
+    if (error instanceof MalformedResponseError) return error;
+    if (
+      reused && !state.responseStarted && !state.bodyTouched &&
+      (!state.requestSent || isReplayable(request))
+    ) return STALE;
+    if (error instanceof UpstreamClosedError) return error;
+    const detail = state.responseStarted
+      ? "reset inside the response"
+      : state.requestSent
+      ? "reset before the response head"
+      : "reset while sending the request";
+    return new UpstreamClosedError(detail, state, { cause: error });
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function defaultConnect(target: ConnectTarget, signal: AbortSignal): Promise<Deno.Conn> {
+  const options = { hostname: target.hostname, port: target.port, signal };
+  return target.tls ? Deno.connectTls(options) : Deno.connect(options);
+}
+
+function hasContentLength(headers: UpstreamRequest["headers"]): boolean {
+  for (let i = 0; i < headers.length; i++) if (headers[i]![0] === "content-length") return true;
+  return false;
+}
+
+function contentLength(headers: UpstreamRequest["headers"]): number {
+  for (let i = 0; i < headers.length; i++) {
+    if (headers[i]![0] === "content-length") return Number(headers[i]![1]);
+  }
+  return -1;
+}
+
+/** Go net/http's `isReplayable`: no body or a whole one, and a safe method or an idempotency key. */
+function isReplayable(request: UpstreamRequest): boolean {
+  if (request.body !== null && !(request.body instanceof Uint8Array)) return false;
+  if (REPLAYABLE_METHODS.has(request.method)) return true;
+  return request.headers.some(([name]) =>
+    name === "idempotency-key" || name === "x-idempotency-key"
+  );
+}
+
+const CRLF = new Uint8Array([13, 10]);
+const LAST_CHUNK = new Uint8Array([48, 13, 10, 13, 10]);
+const encoder = new TextEncoder();
+
+/**
+ * Sends a streamed request body: chunked, or raw with the declared length checked. A chunk is
+ * read from the client only after the previous one was written (backpressure). A failing
+ * client body closes the connection and is recorded in `state` (the exchange then fails with
+ * it); a failing write stops quietly (the response read reports the upstream's side).
+ */
+async function pump(
+  conn: Http1Connection,
+  body: ReadableStream<Uint8Array>,
+  chunked: boolean,
+  declared: number,
+  state: ExchangeState,
+): Promise<void> {
+  const reader = body.getReader();
+  let sent = 0;
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      state.bodyTouched = true;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        state.sourceFailed = true;
+        state.sourceError = error;
+        conn.close();
+        return;
+      }
+      if (result.done) break;
+      const chunk = result.value;
+      if (chunk.byteLength === 0) continue;
+      if (chunked) {
+        const size = encoder.encode(chunk.byteLength.toString(16) + "\r\n");
+        const frame = new Uint8Array(size.byteLength + chunk.byteLength + 2);
+        frame.set(size);
+        frame.set(chunk, size.byteLength);
+        frame.set(CRLF, size.byteLength + chunk.byteLength);
+        await conn.write(frame);
+      } else {
+        sent += chunk.byteLength;
+        if (sent > declared) {
+          throw bodyLengthError(state, conn, "longer");
+        }
+        await conn.write(chunk);
+      }
+    }
+    if (chunked) await conn.write(LAST_CHUNK);
+    else if (sent !== declared) throw bodyLengthError(state, conn, "shorter");
+    state.pumpDone = true;
+  } catch {
+    // The write failed (the upstream closed or reset): the response read reports it.
+    await reader.cancel().catch(() => {});
+  }
+}
+
+function bodyLengthError(state: ExchangeState, conn: Http1Connection, how: string): Error {
+  state.sourceFailed = true;
+  state.sourceError = new RangeError(`request body is ${how} than its Content-Length`);
+  conn.close();
+  return state.sourceError as Error;
+}

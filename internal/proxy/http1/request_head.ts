@@ -1,0 +1,94 @@
+/**
+ * Serialises an HTTP/1.1 request head (RFC 9112 §3, §5).
+ *
+ * @module
+ */
+
+import type { HeaderList } from "../headers.ts";
+
+/** How the request body is framed on the wire. */
+export type RequestFraming =
+  /** No body; `content-length` from the list is dropped unless the method expects content. */
+  | { kind: "none" }
+  /** `Content-Length: length` (any from the list replaced). */
+  | { kind: "length"; length: number }
+  /** A streamed body keeping the client's own `Content-Length`. */
+  | { kind: "declared" }
+  /** `Transfer-Encoding: chunked` (any `content-length` from the list dropped). */
+  | { kind: "chunked" };
+
+/** Methods whose requests carry content, so an empty one says `Content-Length: 0` (RFC 9110 §8.6). */
+const CONTENT_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"]);
+
+/**
+ * Builds the head: request line with the target byte for byte (no normalisation), `Host`
+ * (from the list when present, else `defaultHost`) first, the listed headers in order, then
+ * the body's framing header. Headers are sent as given: names and values come from `Headers`,
+ * which already refused CR, LF and NUL. `transfer-encoding` in the list is never copied (the
+ * framing decides it).
+ * @param method request method.
+ * @param target request target in origin form, e.g. `/a/../b?x=1`.
+ * @param defaultHost `host[:port]` of the upstream, used when the list has no `host`.
+ * @param headers the headers to send.
+ * @param framing how the body is framed.
+ * @returns the head as a byte string (one character per byte), CRLFCRLF included.
+ */
+export function serializeRequestHead(
+  method: string,
+  target: string,
+  defaultHost: string,
+  headers: HeaderList,
+  framing: RequestFraming,
+): string {
+  let host = defaultHost;
+  let declared = false;
+  let lines = "";
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    if (name === "host") {
+      host = value;
+      continue;
+    }
+    if (name === "content-length") {
+      if (framing.kind !== "declared") continue;
+      declared = true;
+    } else if (name === "transfer-encoding") continue;
+    lines += `${name}: ${value}\r\n`;
+  }
+  let head = `${method} ${target} HTTP/1.1\r\nhost: ${host}\r\n${lines}`;
+  switch (framing.kind) {
+    case "length":
+      head += `content-length: ${framing.length}\r\n`;
+      break;
+    case "chunked":
+      head += "transfer-encoding: chunked\r\n";
+      break;
+    case "declared":
+      if (!declared) head += "transfer-encoding: chunked\r\n";
+      break;
+    case "none":
+      if (CONTENT_METHODS.has(method)) head += "content-length: 0\r\n";
+  }
+  return head + "\r\n";
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Encodes a byte string (characters 0–255, as `Headers` holds them) to bytes, reserving
+ * `extra` bytes after it (for a small body sent in the same write).
+ * @param text a string whose characters are all below 256.
+ * @param extra bytes to reserve after the text.
+ * @returns the bytes and the length used by the text.
+ */
+export function encodeLatin1(
+  text: string,
+  extra = 0,
+): { bytes: Uint8Array<ArrayBuffer>; length: number } {
+  const bytes = new Uint8Array(text.length + extra);
+  const { read, written } = encoder.encodeInto(text, bytes);
+  if (read === text.length && written === text.length) return { bytes, length: written };
+  // Not ASCII: one byte per character.
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+  return { bytes, length: text.length };
+}
