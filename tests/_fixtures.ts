@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Variant } from "./_matrix.ts";
 import { type App, startFromArgs } from "../internal/app/mod.ts";
 
 /** What an upstream saw of one request. */
@@ -89,9 +90,17 @@ export function freePort(): number {
  * Starts Sluice via `startFromArgs` (what `main.ts` runs) on 127.0.0.1 and a free port, with
  * the admin server off unless `args` has `--admin-port`. Logging is left unconfigured, so tests
  * print nothing; `--host`/`--port` may be overridden.
+ * Called as `startSluice(variant, args)` (a proxy-path test from `tests/_matrix.ts`), the
+ * variant's arguments come first.
  * @param args command-line arguments, e.g. `["--backends", up.url]`.
  */
-export async function startSluice(args: string[]): Promise<TestSluice> {
+export function startSluice(args: string[]): Promise<TestSluice>;
+export function startSluice(variant: Variant, args: string[]): Promise<TestSluice>;
+export async function startSluice(
+  first: string[] | Variant,
+  rest: string[] = [],
+): Promise<TestSluice> {
+  const args = Array.isArray(first) ? first : [...first.args, ...rest];
   const controller = new AbortController();
   const admin = args.some((arg) => arg.startsWith("--admin-port")) ? [] : ["--admin-port", "0"];
   const result = await startFromArgs(["--host", "127.0.0.1", "--port", "0", ...admin, ...args], {

@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { startSluice, startUpstream, within } from "./_fixtures.ts";
+import { proxyTest } from "./_matrix.ts";
 
 const CONCURRENCY = 10;
 const SLOW_MS = 100;
@@ -42,49 +43,52 @@ function percent(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
-Deno.test("least time: a slow upstream gets little traffic, and its share back once it is fast", async () => {
-  let slow = true;
-  await using a = startUpstream("a");
-  await using b = startUpstream("b");
-  await using c = startUpstream("c", async () => {
-    if (slow) await new Promise((resolve) => setTimeout(resolve, SLOW_MS));
-    return new Response("c");
-  });
-  await using sluice = await startSluice([
-    "--backends",
-    [a.url, b.url, c.url].join(","),
-    "--strategy",
-    "least_time",
-  ]);
-  const url = sluice.url + "/";
+proxyTest(
+  "least time: a slow upstream gets little traffic, and its share back once it is fast",
+  async (variant) => {
+    let slow = true;
+    await using a = startUpstream("a");
+    await using b = startUpstream("b");
+    await using c = startUpstream("c", async () => {
+      if (slow) await new Promise((resolve) => setTimeout(resolve, SLOW_MS));
+      return new Response("c");
+    });
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      [a.url, b.url, c.url].join(","),
+      "--strategy",
+      "least_time",
+    ]);
+    const url = sluice.url + "/";
 
-  // c answers in 100 ms, a and b in a few milliseconds.
-  const first = await within(run(url, 300), 3_000, "300 requests while c is slow");
-  const settled = first.slice(150);
-  assert.ok(share(settled, "c") < 0.15, `c's share while slow: ${percent(share(settled, "c"))}`);
-  assert.ok(share(settled, "a") > 0.3, `a's share: ${percent(share(settled, "a"))}`);
-  assert.ok(share(settled, "b") > 0.3, `b's share: ${percent(share(settled, "b"))}`);
+    // c answers in 100 ms, a and b in a few milliseconds.
+    const first = await within(run(url, 300), 3_000, "300 requests while c is slow");
+    const settled = first.slice(150);
+    assert.ok(share(settled, "c") < 0.15, `c's share while slow: ${percent(share(settled, "c"))}`);
+    assert.ok(share(settled, "a") > 0.3, `a's share: ${percent(share(settled, "a"))}`);
+    assert.ok(share(settled, "b") > 0.3, `b's share: ${percent(share(settled, "b"))}`);
 
-  // c is fast again. Its 100 ms estimate holds until it goes stale, 2 s after its last slow
-  // answer; then one probe learns the new time. Keep sending until c has a fair share again.
-  slow = false;
-  const fastAgainAt = performance.now();
-  let sent = 0;
-  let latest: string[] = [];
-  while (latest.length < 300 || share(latest, "c") < 0.25) {
-    const elapsed = Math.round(performance.now() - fastAgainAt);
-    assert.ok(
-      elapsed < 3_500,
-      `c's share did not recover: ${percent(share(latest, "c"))} of the latest 300 requests ` +
-        `after ${sent} requests in ${elapsed} ms`,
-    );
-    const batch = await within(run(url, 100), 1_000, "100 requests");
-    sent += batch.length;
-    latest = [...latest, ...batch].slice(-300);
-  }
-  const after = await within(run(url, 300), 2_000, "300 requests after c recovered");
-  // Recovery was shown above (a quarter of 300 requests); here c must stay in rotation. Shares
-  // among equally fast upstreams swing with pauses of this one process (measured 19-58% for c
-  // in a loaded full-suite run), so the bound is half its fair share, not the fair share.
-  assert.ok(share(after, "c") > 0.16, `c's share after recovery: ${percent(share(after, "c"))}`);
-});
+    // c is fast again. Its 100 ms estimate holds until it goes stale, 2 s after its last slow
+    // answer; then one probe learns the new time. Keep sending until c has a fair share again.
+    slow = false;
+    const fastAgainAt = performance.now();
+    let sent = 0;
+    let latest: string[] = [];
+    while (latest.length < 300 || share(latest, "c") < 0.25) {
+      const elapsed = Math.round(performance.now() - fastAgainAt);
+      assert.ok(
+        elapsed < 3_500,
+        `c's share did not recover: ${percent(share(latest, "c"))} of the latest 300 requests ` +
+          `after ${sent} requests in ${elapsed} ms`,
+      );
+      const batch = await within(run(url, 100), 1_000, "100 requests");
+      sent += batch.length;
+      latest = [...latest, ...batch].slice(-300);
+    }
+    const after = await within(run(url, 300), 2_000, "300 requests after c recovered");
+    // Recovery was shown above (a quarter of 300 requests); here c must stay in rotation. Shares
+    // among equally fast upstreams swing with pauses of this one process (measured 19-58% for c
+    // in a loaded full-suite run), so the bound is half its fair share, not the fair share.
+    assert.ok(share(after, "c") > 0.16, `c's share after recovery: ${percent(share(after, "c"))}`);
+  },
+);

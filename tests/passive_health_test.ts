@@ -17,6 +17,7 @@ import {
   type TestUpstream,
   waitForPool,
 } from "./_fixtures.ts";
+import { proxyTest } from "./_matrix.ts";
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 
@@ -65,117 +66,141 @@ async function metric(sluice: TestSluice, series: string): Promise<number | unde
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-Deno.test("passive: 3 answers of 500 in a row eject an upstream, it returns after 1 s, then sits out 2 s", async () => {
-  await using good = startUpstream("good");
-  await using bad = flakyUpstream("bad", true);
-  await using sluice = await startSluice([
-    "--backends",
-    [good.url, bad.url].join(","),
-    "--passive-failures",
-    "3",
-    "--ejection-time",
-    "1s",
-    "--health-interval",
-    "1m",
-  ]);
-  const entry = poolEntry(sluice, bad);
-  const name = entry.name;
+proxyTest(
+  "passive: 3 answers of 500 in a row eject an upstream, it returns after 1 s, then sits out 2 s",
+  async (variant) => {
+    await using good = startUpstream("good");
+    await using bad = flakyUpstream("bad", true);
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      [good.url, bad.url].join(","),
+      "--passive-failures",
+      "3",
+      "--ejection-time",
+      "1s",
+      "--health-interval",
+      "1m",
+    ]);
+    const entry = poolEntry(sluice, bad);
+    const name = entry.name;
 
-  // Round robin: good, bad, good, bad, good, bad — the third 500 ejects.
-  const first = await send(sluice, 5);
-  assert.deepEqual(first, ["good", "broken", "good", "broken", "good"]);
-  assert.equal(entry.ejected, false, "2 failures in a row are not enough");
-  assert.deepEqual(await send(sluice, 1), ["broken"]);
-  const ejectedAt = Date.now();
-  assert.equal(entry.ejected, true);
-  assert.ok(Math.abs(entry.ejectedUntil! - ejectedAt - 1_000) < 100, "ejected for 1 s");
-  assert.equal(await metric(sluice, `sluice_upstream_ejected{upstream="${name}"}`), 1);
-  assert.equal(await metric(sluice, `sluice_upstream_ejections_total{upstream="${name}"}`), 1);
+    // Round robin: good, bad, good, bad, good, bad — the third 500 ejects.
+    const first = await send(sluice, 5);
+    assert.deepEqual(first, ["good", "broken", "good", "broken", "good"]);
+    assert.equal(entry.ejected, false, "2 failures in a row are not enough");
+    assert.deepEqual(await send(sluice, 1), ["broken"]);
+    const ejectedAt = Date.now();
+    assert.equal(entry.ejected, true);
+    assert.ok(Math.abs(entry.ejectedUntil! - ejectedAt - 1_000) < 100, "ejected for 1 s");
+    assert.equal(await metric(sluice, `sluice_upstream_ejected{upstream="${name}"}`), 1);
+    assert.equal(await metric(sluice, `sluice_upstream_ejections_total{upstream="${name}"}`), 1);
 
-  // No traffic while ejected.
-  const seenBefore = bad.seen.length;
-  assert.deepEqual(await send(sluice, 10), Array(10).fill("good"));
-  assert.equal(bad.seen.length, seenBefore);
+    // No traffic while ejected.
+    const seenBefore = bad.seen.length;
+    assert.deepEqual(await send(sluice, 10), Array(10).fill("good"));
+    assert.equal(bad.seen.length, seenBefore);
 
-  await waitForPool(sluice.app, () => !entry.ejected, 3_000, "the return of the ejected upstream");
-  assert.ok(Date.now() - ejectedAt >= 950, `returned after ${Date.now() - ejectedAt}ms`);
-  assert.equal(await metric(sluice, `sluice_upstream_ejected{upstream="${name}"}`), 0);
+    await waitForPool(
+      sluice.app,
+      () => !entry.ejected,
+      3_000,
+      "the return of the ejected upstream",
+    );
+    assert.ok(Date.now() - ejectedAt >= 950, `returned after ${Date.now() - ejectedAt}ms`);
+    assert.equal(await metric(sluice, `sluice_upstream_ejected{upstream="${name}"}`), 0);
 
-  // Still failing: three more 500s eject it again, for twice as long.
-  await sendUntil(sluice, () => entry.ejected, 10);
-  const again = Date.now();
-  const durationMs = entry.ejectedUntil! - again;
-  assert.ok(durationMs > 1_900 && durationMs <= 2_000, `second ejection for ${durationMs}ms`);
-  assert.equal(bad.seen.length, seenBefore + 3);
-  await waitForPool(sluice.app, () => !entry.ejected, 4_000, "the second return");
-  assert.ok(Date.now() - again >= 1_900, `returned after ${Date.now() - again}ms`);
-  assert.equal(await metric(sluice, `sluice_upstream_ejections_total{upstream="${name}"}`), 2);
-});
+    // Still failing: three more 500s eject it again, for twice as long.
+    await sendUntil(sluice, () => entry.ejected, 10);
+    const again = Date.now();
+    const durationMs = entry.ejectedUntil! - again;
+    assert.ok(durationMs > 1_900 && durationMs <= 2_000, `second ejection for ${durationMs}ms`);
+    assert.equal(bad.seen.length, seenBefore + 3);
+    await waitForPool(sluice.app, () => !entry.ejected, 4_000, "the second return");
+    assert.ok(Date.now() - again >= 1_900, `returned after ${Date.now() - again}ms`);
+    assert.equal(await metric(sluice, `sluice_upstream_ejections_total{upstream="${name}"}`), 2);
+  },
+);
 
-Deno.test("passive: with every upstream failing, the 10% maximum still ejects only one of 3", async () => {
-  await using a = flakyUpstream("a", true);
-  await using b = flakyUpstream("b", true);
-  await using c = flakyUpstream("c", true);
-  await using sluice = await startSluice([
-    "--backends",
-    [a.url, b.url, c.url].join(","),
-    "--passive-failures",
-    "3",
-    "--ejection-time",
-    "1m",
-    "--health-interval",
-    "1m",
-  ]);
-  const entries = [a, b, c].map((u) => poolEntry(sluice, u));
-  const texts = await send(sluice, 30);
-  assert.deepEqual(texts, Array(30).fill("broken"), "the failing upstreams keep serving");
-  assert.equal(entries.filter((u) => u.ejected).length, 1);
-  assert.equal(sluice.app.pool.available().length, 2);
-  // The two left in rotation kept taking traffic after the ejection.
-  const ejected = [a, b, c].filter((u) => poolEntry(sluice, u).ejected);
-  const serving = [a, b, c].filter((u) => !poolEntry(sluice, u).ejected);
-  assert.deepEqual(ejected.map((u) => u.seen.length), [3]);
-  for (const upstream of serving) assert.ok(upstream.seen.length >= 12, `${upstream.seen.length}`);
-});
+proxyTest(
+  "passive: with every upstream failing, the 10% maximum still ejects only one of 3",
+  async (variant) => {
+    await using a = flakyUpstream("a", true);
+    await using b = flakyUpstream("b", true);
+    await using c = flakyUpstream("c", true);
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      [a.url, b.url, c.url].join(","),
+      "--passive-failures",
+      "3",
+      "--ejection-time",
+      "1m",
+      "--health-interval",
+      "1m",
+    ]);
+    const entries = [a, b, c].map((u) => poolEntry(sluice, u));
+    const texts = await send(sluice, 30);
+    assert.deepEqual(texts, Array(30).fill("broken"), "the failing upstreams keep serving");
+    assert.equal(entries.filter((u) => u.ejected).length, 1);
+    assert.equal(sluice.app.pool.available().length, 2);
+    // The two left in rotation kept taking traffic after the ejection.
+    const ejected = [a, b, c].filter((u) => poolEntry(sluice, u).ejected);
+    const serving = [a, b, c].filter((u) => !poolEntry(sluice, u).ejected);
+    assert.deepEqual(ejected.map((u) => u.seen.length), [3]);
+    for (const upstream of serving) {
+      assert.ok(
+        upstream.seen.length >= 12,
+        `${upstream.seen.length}`,
+      );
+    }
+  },
+);
 
-Deno.test("passive: with slow start, a returning upstream gets a small share first, its full share later", async () => {
-  await using steady = startUpstream("steady");
-  await using flaky = flakyUpstream("flaky", true);
-  await Deno.mkdir(ARTIFACTS, { recursive: true });
-  const file = `${ARTIFACTS}passive_slow_start.yaml`;
-  await Deno.writeTextFile(
-    file,
-    [
-      "strategy: weighted_round_robin",
-      "backends:",
-      `  - ${steady.url}`,
-      `  - ${flaky.url}`,
-      "health:",
-      "  interval: 1m",
-      "passive:",
-      "  failures: 3",
-      "  ejection_time: 1s",
-      "limits:",
-      "  slow_start: 2s",
-      "",
-    ].join("\n"),
-  );
-  await using _file = { [Symbol.asyncDispose]: () => Deno.remove(file) };
-  await using sluice = await startSluice(["--config", file]);
-  const entry = poolEntry(sluice, flaky);
+proxyTest(
+  "passive: with slow start, a returning upstream gets a small share first, its full share later",
+  async (variant) => {
+    await using steady = startUpstream("steady");
+    await using flaky = flakyUpstream("flaky", true);
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const file = `${ARTIFACTS}passive_slow_start.yaml`;
+    await Deno.writeTextFile(
+      file,
+      [
+        "strategy: weighted_round_robin",
+        "backends:",
+        `  - ${steady.url}`,
+        `  - ${flaky.url}`,
+        "health:",
+        "  interval: 1m",
+        "passive:",
+        "  failures: 3",
+        "  ejection_time: 1s",
+        "limits:",
+        "  slow_start: 2s",
+        "",
+      ].join("\n"),
+    );
+    await using _file = { [Symbol.asyncDispose]: () => Deno.remove(file) };
+    await using sluice = await startSluice(variant, ["--config", file]);
+    const entry = poolEntry(sluice, flaky);
 
-  await sendUntil(sluice, () => entry.ejected, 10);
-  flaky.state.failing = false;
-  await waitForPool(sluice.app, () => !entry.ejected, 3_000, "the return of the ejected upstream");
-  assert.equal(entry.slowStarting, true);
+    await sendUntil(sluice, () => entry.ejected, 10);
+    flaky.state.failing = false;
+    await waitForPool(
+      sluice.app,
+      () => !entry.ejected,
+      3_000,
+      "the return of the ejected upstream",
+    );
+    assert.equal(entry.slowStarting, true);
 
-  // Right after its return it has 10% of its weight, about 1 request in 11 (4 of 44 on an
-  // idle machine; the bound leaves room for the ramp to move on while the requests run).
-  const early = (await send(sluice, 44)).filter((text) => text === "flaky").length;
-  assert.ok(early >= 1 && early <= 11, `flaky got ${early} of the first 44 requests`);
+    // Right after its return it has 10% of its weight, about 1 request in 11 (4 of 44 on an
+    // idle machine; the bound leaves room for the ramp to move on while the requests run).
+    const early = (await send(sluice, 44)).filter((text) => text === "flaky").length;
+    assert.ok(early >= 1 && early <= 11, `flaky got ${early} of the first 44 requests`);
 
-  // Once the 2 s window has passed it has its whole weight: every other request.
-  await sendUntil(sluice, () => !entry.slowStarting, 20_000);
-  const late = (await send(sluice, 44)).filter((text) => text === "flaky").length;
-  assert.ok(late >= 20 && late <= 24, `flaky got ${late} of 44 requests after the slow start`);
-});
+    // Once the 2 s window has passed it has its whole weight: every other request.
+    await sendUntil(sluice, () => !entry.slowStarting, 20_000);
+    const late = (await send(sluice, 44)).filter((text) => text === "flaky").length;
+    assert.ok(late >= 20 && late <= 24, `flaky got ${late} of 44 requests after the slow start`);
+  },
+);

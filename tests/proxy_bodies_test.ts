@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { startSluice, startUpstream, within } from "./_fixtures.ts";
+import { proxyTest } from "./_matrix.ts";
 import { rawGet } from "./_raw_http.ts";
 
 const MiB = 1024 * 1024;
@@ -84,28 +85,28 @@ class SseReader {
 
 // --- Tests ---
 
-Deno.test("bodies: an 8 MiB upload reaches the upstream intact", async () => {
+proxyTest("bodies: an 8 MiB upload reaches the upstream intact", async (variant) => {
   const upload = randomBytes(8 * MiB);
   const expected = await sha256(upload);
   await using up = startUpstream("up", async (request) => {
     const body = await request.arrayBuffer();
     return Response.json({ length: body.byteLength, sha256: await sha256(body) });
   });
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(variant, ["--backends", up.url]);
 
   const response = await fetch(sluice.url + "/upload", { method: "POST", body: upload });
   assert.equal(response.status, 200);
   assert.deepEqual(await response.json(), { length: 8 * MiB, sha256: expected });
 });
 
-Deno.test("bodies: an 8 MiB download reaches the client intact", async () => {
+proxyTest("bodies: an 8 MiB download reaches the client intact", async (variant) => {
   const download = randomBytes(8 * MiB);
   const expected = await sha256(download);
   await using up = startUpstream(
     "up",
     () => new Response(download, { headers: { "content-type": "application/octet-stream" } }),
   );
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(variant, ["--backends", up.url]);
 
   const response = await fetch(sluice.url + "/download");
   assert.equal(response.status, 200);
@@ -115,13 +116,13 @@ Deno.test("bodies: an 8 MiB download reaches the client intact", async () => {
   assert.equal(await sha256(body), expected);
 });
 
-Deno.test("bodies: a small POST body arrives with a Content-Length", async () => {
+proxyTest("bodies: a small POST body arrives with a Content-Length", async (variant) => {
   const bodies: string[] = [];
   await using up = startUpstream("up", async (request) => {
     bodies.push(await request.text());
     return new Response("ok");
   });
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(variant, ["--backends", up.url]);
 
   const text = JSON.stringify({ hello: "wörld" });
   const response = await fetch(sluice.url + "/small", {
@@ -137,7 +138,7 @@ Deno.test("bodies: a small POST body arrives with a Content-Length", async () =>
   assert.deepEqual(bodies, [text]);
 });
 
-Deno.test("bodies: a chunked upload (stream without length) arrives intact", async () => {
+proxyTest("bodies: a chunked upload (stream without length) arrives intact", async (variant) => {
   // 200 KiB in 7 KiB chunks: more than the retry buffer, in many separate writes.
   const upload = randomBytes(200 * 1024);
   const expected = await sha256(upload);
@@ -145,7 +146,7 @@ Deno.test("bodies: a chunked upload (stream without length) arrives intact", asy
     const body = await request.arrayBuffer();
     return new Response(await sha256(body));
   });
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(variant, ["--backends", up.url]);
 
   const response = await fetch(sluice.url + "/chunked", {
     method: "PUT",
@@ -156,11 +157,11 @@ Deno.test("bodies: a chunked upload (stream without length) arrives intact", asy
   assert.equal(up.seen[0]!.headers.get("content-length"), null);
 });
 
-Deno.test("bodies: a small chunked upload arrives intact", async () => {
+proxyTest("bodies: a small chunked upload arrives intact", async (variant) => {
   // Below the retry buffer: kept for a replay, still streamed.
   const parts = ["alpha,", "beta,", "gamma"];
   await using up = startUpstream("up", async (request) => new Response(await request.text()));
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(variant, ["--backends", up.url]);
 
   const response = await fetch(sluice.url + "/chunked", {
     method: "POST",
@@ -170,46 +171,49 @@ Deno.test("bodies: a small chunked upload arrives intact", async () => {
   assert.equal(await response.text(), parts.join(""));
 });
 
-Deno.test("bodies: a server-sent event reaches the client before the stream ends", async () => {
-  const release = Promise.withResolvers<void>();
-  await using up = startUpstream("up", () =>
-    new Response(
-      new ReadableStream<Uint8Array>({
-        async start(controller) {
-          controller.enqueue(encoder.encode("data: first\n\n"));
-          await release.promise;
-          controller.enqueue(encoder.encode("data: second\n\n"));
-          controller.close();
-        },
-      }),
-      { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } },
-    ));
-  await using sluice = await startSluice(["--backends", up.url]);
-  // Disposed first (reverse order): the client leaves, the upstream is released, Sluice stops.
-  using _release = { [Symbol.dispose]: () => release.resolve() };
-  const client = new AbortController();
-  using _leave = { [Symbol.dispose]: () => client.abort() };
+proxyTest(
+  "bodies: a server-sent event reaches the client before the stream ends",
+  async (variant) => {
+    const release = Promise.withResolvers<void>();
+    await using up = startUpstream("up", () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          async start(controller) {
+            controller.enqueue(encoder.encode("data: first\n\n"));
+            await release.promise;
+            controller.enqueue(encoder.encode("data: second\n\n"));
+            controller.close();
+          },
+        }),
+        { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } },
+      ));
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+    // Disposed first (reverse order): the client leaves, the upstream is released, Sluice stops.
+    using _release = { [Symbol.dispose]: () => release.resolve() };
+    const client = new AbortController();
+    using _leave = { [Symbol.dispose]: () => client.abort() };
 
-  const response = await within(
-    fetch(sluice.url + "/events", { signal: client.signal }),
-    2_000,
-    "response headers while the stream is open",
-  );
-  assert.equal(response.status, 200);
-  assert.equal(response.headers.get("content-type"), "text/event-stream");
-  const events = new SseReader(response.body!);
-  try {
-    const first = await within(events.next(), 2_000, "first event while the stream is open");
-    assert.equal(first, "first");
-    release.resolve();
-    assert.equal(await within(events.next(), 2_000, "second event"), "second");
-    assert.equal(await within(events.next(), 2_000, "end of stream"), undefined);
-  } finally {
-    await events.cancel();
-  }
-});
+    const response = await within(
+      fetch(sluice.url + "/events", { signal: client.signal }),
+      2_000,
+      "response headers while the stream is open",
+    );
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/event-stream");
+    const events = new SseReader(response.body!);
+    try {
+      const first = await within(events.next(), 2_000, "first event while the stream is open");
+      assert.equal(first, "first");
+      release.resolve();
+      assert.equal(await within(events.next(), 2_000, "second event"), "second");
+      assert.equal(await within(events.next(), 2_000, "end of stream"), undefined);
+    } finally {
+      await events.cancel();
+    }
+  },
+);
 
-Deno.test("bodies: a stream outliving --backend-timeout is not cut", async () => {
+proxyTest("bodies: a stream outliving --backend-timeout is not cut", async (variant) => {
   // Six events 100ms apart (600ms in all), then a 450ms gap, then the end: longer than the
   // 300ms backend timeout in total and between events. Only the wait for headers is bounded.
   await using up = startUpstream("up", () => {
@@ -238,7 +242,12 @@ Deno.test("bodies: a stream outliving --backend-timeout is not cut", async () =>
       { headers: { "content-type": "text/event-stream" } },
     );
   });
-  await using sluice = await startSluice(["--backends", up.url, "--backend-timeout", "300ms"]);
+  await using sluice = await startSluice(variant, [
+    "--backends",
+    up.url,
+    "--backend-timeout",
+    "300ms",
+  ]);
 
   const client = new AbortController();
   using _leave = { [Symbol.dispose]: () => client.abort() };
@@ -263,70 +272,81 @@ Deno.test("bodies: a stream outliving --backend-timeout is not cut", async () =>
   assert.ok(performance.now() - started >= 900, "the stream ended earlier than the upstream's");
 });
 
-Deno.test("bodies: a gzip body passes through byte for byte with its Content-Encoding", async () => {
-  const original = encoder.encode("compressible ".repeat(2_000));
-  const gzipped = new Uint8Array(gzipSync(original));
-  // The upstream always answers gzip, whatever the request's Accept-Encoding.
-  await using up = startUpstream("up", () =>
-    new Response(gzipped, {
-      headers: {
-        "content-encoding": "gzip",
-        "content-type": "text/plain",
-        "vary": "accept-encoding",
-      },
-    }));
-  await using sluice = await startSluice(["--backends", up.url]);
+proxyTest(
+  "bodies: a gzip body passes through byte for byte with its Content-Encoding",
+  async (variant) => {
+    const original = encoder.encode("compressible ".repeat(2_000));
+    const gzipped = new Uint8Array(gzipSync(original));
+    // The upstream always answers gzip, whatever the request's Accept-Encoding.
+    await using up = startUpstream("up", () =>
+      new Response(gzipped, {
+        headers: {
+          "content-encoding": "gzip",
+          "content-type": "text/plain",
+          "vary": "accept-encoding",
+        },
+      }));
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
 
-  for (const acceptEncoding of ["", "Accept-Encoding: gzip\r\n", "Accept-Encoding: identity\r\n"]) {
-    const raw = await rawGet(sluice.url, "/gz", acceptEncoding);
-    assert.equal(raw.status, 200);
-    assert.equal(raw.headers.get("content-encoding"), "gzip", acceptEncoding);
-    assert.deepEqual(raw.body, gzipped, `body changed (${acceptEncoding.trim() || "no A-E"})`);
-  }
-  // A decompressing client (fetch) still gets the original text.
-  const response = await fetch(sluice.url + "/gz");
-  assert.equal(await response.text(), decoder.decode(original));
-});
-
-Deno.test("bodies: an identity response is not re-encoded for a client that accepts gzip", async () => {
-  const text = "plain text, compressible ".repeat(400);
-  await using up = startUpstream(
-    "up",
-    () => new Response(text, { headers: { "content-type": "text/plain", "etag": '"v1"' } }),
-  );
-  await using sluice = await startSluice(["--backends", up.url]);
-
-  const raw = await rawGet(sluice.url, "/plain", "Accept-Encoding: gzip, br\r\n");
-  assert.equal(raw.status, 200);
-  assert.equal(raw.headers.get("content-encoding"), null);
-  assert.equal(raw.headers.get("etag"), '"v1"');
-  assert.equal(decoder.decode(raw.body), text);
-});
-
-Deno.test("bodies: HEAD, 204 and 304 answers carry no body and keep their headers", async () => {
-  await using up = startUpstream("up", (request) => {
-    const path = new URL(request.url).pathname;
-    if (path === "/no-content") return new Response(null, { status: 204 });
-    if (path === "/not-modified") {
-      return new Response(null, { status: 304, headers: { etag: '"v2"' } });
+    for (
+      const acceptEncoding of ["", "Accept-Encoding: gzip\r\n", "Accept-Encoding: identity\r\n"]
+    ) {
+      const raw = await rawGet(sluice.url, "/gz", acceptEncoding);
+      assert.equal(raw.status, 200);
+      assert.equal(raw.headers.get("content-encoding"), "gzip", acceptEncoding);
+      assert.deepEqual(raw.body, gzipped, `body changed (${acceptEncoding.trim() || "no A-E"})`);
     }
-    return new Response(request.method === "HEAD" ? null : "x".repeat(1234), {
-      headers: { "content-length": "1234", "content-type": "text/plain" },
-    });
-  });
-  await using sluice = await startSluice(["--backends", up.url]);
+    // A decompressing client (fetch) still gets the original text.
+    const response = await fetch(sluice.url + "/gz");
+    assert.equal(await response.text(), decoder.decode(original));
+  },
+);
 
-  const head = await fetch(sluice.url + "/file", { method: "HEAD" });
-  assert.equal(head.status, 200);
-  assert.equal(head.headers.get("content-length"), "1234");
-  assert.equal(head.body, null);
-  const noContent = await fetch(sluice.url + "/no-content");
-  assert.equal(noContent.status, 204);
-  assert.equal(await noContent.text(), "");
-  const notModified = await fetch(sluice.url + "/not-modified", {
-    headers: { "if-none-match": '"v2"' },
-  });
-  assert.equal(notModified.status, 304);
-  assert.equal(notModified.headers.get("etag"), '"v2"');
-  assert.equal(await notModified.text(), "");
-});
+proxyTest(
+  "bodies: an identity response is not re-encoded for a client that accepts gzip",
+  async (variant) => {
+    const text = "plain text, compressible ".repeat(400);
+    await using up = startUpstream(
+      "up",
+      () => new Response(text, { headers: { "content-type": "text/plain", "etag": '"v1"' } }),
+    );
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+
+    const raw = await rawGet(sluice.url, "/plain", "Accept-Encoding: gzip, br\r\n");
+    assert.equal(raw.status, 200);
+    assert.equal(raw.headers.get("content-encoding"), null);
+    assert.equal(raw.headers.get("etag"), '"v1"');
+    assert.equal(decoder.decode(raw.body), text);
+  },
+);
+
+proxyTest(
+  "bodies: HEAD, 204 and 304 answers carry no body and keep their headers",
+  async (variant) => {
+    await using up = startUpstream("up", (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/no-content") return new Response(null, { status: 204 });
+      if (path === "/not-modified") {
+        return new Response(null, { status: 304, headers: { etag: '"v2"' } });
+      }
+      return new Response(request.method === "HEAD" ? null : "x".repeat(1234), {
+        headers: { "content-length": "1234", "content-type": "text/plain" },
+      });
+    });
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+
+    const head = await fetch(sluice.url + "/file", { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get("content-length"), "1234");
+    assert.equal(head.body, null);
+    const noContent = await fetch(sluice.url + "/no-content");
+    assert.equal(noContent.status, 204);
+    assert.equal(await noContent.text(), "");
+    const notModified = await fetch(sluice.url + "/not-modified", {
+      headers: { "if-none-match": '"v2"' },
+    });
+    assert.equal(notModified.status, 304);
+    assert.equal(notModified.headers.get("etag"), '"v2"');
+    assert.equal(await notModified.text(), "");
+  },
+);

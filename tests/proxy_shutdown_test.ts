@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { startSluice, startUpstream, within } from "./_fixtures.ts";
+import { proxyTest } from "./_matrix.ts";
 
 /** A fresh HTTP client (no shared keep-alive pool), closed on dispose. */
 function freshClient(): Deno.HttpClient {
@@ -48,47 +49,50 @@ async function refusedWithin(url: string, ms: number): Promise<number> {
   }
 }
 
-Deno.test("shutdown: an in-flight request completes, new connections are refused", async () => {
-  const arrived = Promise.withResolvers<void>();
-  const release = Promise.withResolvers<void>();
-  await using up = startUpstream("up", async () => {
-    arrived.resolve();
-    await release.promise;
-    return new Response("finished after shutdown began");
-  });
-  await using sluice = await startSluice([
-    "--backends",
-    up.url,
-    "--shutdown-timeout",
-    "5s",
-  ]);
-  using _release = { [Symbol.dispose]: () => release.resolve() };
+proxyTest(
+  "shutdown: an in-flight request completes, new connections are refused",
+  async (variant) => {
+    const arrived = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    await using up = startUpstream("up", async () => {
+      arrived.resolve();
+      await release.promise;
+      return new Response("finished after shutdown began");
+    });
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      up.url,
+      "--shutdown-timeout",
+      "5s",
+    ]);
+    using _release = { [Symbol.dispose]: () => release.resolve() };
 
-  const inFlight = fetchOnce(sluice.url + "/slow");
-  await within(arrived.promise, 2_000, "the request reaching the upstream");
+    const inFlight = fetchOnce(sluice.url + "/slow");
+    await within(arrived.promise, 2_000, "the request reaching the upstream");
 
-  let stopped = false;
-  const stopping = sluice.stop().then(() => {
-    stopped = true;
-  });
-  assert.equal(sluice.app.ready(), false, "still ready after the shutdown started");
+    let stopped = false;
+    const stopping = sluice.stop().then(() => {
+      stopped = true;
+    });
+    assert.equal(sluice.app.ready(), false, "still ready after the shutdown started");
 
-  // New connections are refused while the request is still held by the upstream.
-  await refusedWithin(sluice.url, 1_000);
-  await assert.rejects(within(fetchOnce(sluice.url + "/new"), 2_000, "new request"), TypeError);
-  assert.equal(stopped, false, "stop() resolved while a request was in flight");
-  assert.equal(up.seen.length, 1, "a request after the shutdown started reached the upstream");
+    // New connections are refused while the request is still held by the upstream.
+    await refusedWithin(sluice.url, 1_000);
+    await assert.rejects(within(fetchOnce(sluice.url + "/new"), 2_000, "new request"), TypeError);
+    assert.equal(stopped, false, "stop() resolved while a request was in flight");
+    assert.equal(up.seen.length, 1, "a request after the shutdown started reached the upstream");
 
-  release.resolve();
-  assert.deepEqual(await within(inFlight, 2_000, "the in-flight response"), {
-    status: 200,
-    text: "finished after shutdown began",
-  });
-  await within(stopping, 2_000, "stop() after the last request finished");
-  assert.equal(stopped, true);
-});
+    release.resolve();
+    assert.deepEqual(await within(inFlight, 2_000, "the in-flight response"), {
+      status: 200,
+      text: "finished after shutdown began",
+    });
+    await within(stopping, 2_000, "stop() after the last request finished");
+    assert.equal(stopped, true);
+  },
+);
 
-Deno.test("shutdown: a streaming response in flight is delivered whole", async () => {
+proxyTest("shutdown: a streaming response in flight is delivered whole", async (variant) => {
   const release = Promise.withResolvers<void>();
   const encoder = new TextEncoder();
   await using up = startUpstream("up", () =>
@@ -102,7 +106,12 @@ Deno.test("shutdown: a streaming response in flight is delivered whole", async (
         },
       }),
     ));
-  await using sluice = await startSluice(["--backends", up.url, "--shutdown-timeout", "5s"]);
+  await using sluice = await startSluice(variant, [
+    "--backends",
+    up.url,
+    "--shutdown-timeout",
+    "5s",
+  ]);
   using _release = { [Symbol.dispose]: () => release.resolve() };
 
   using client = freshClient();
@@ -130,32 +139,35 @@ Deno.test("shutdown: a streaming response in flight is delivered whole", async (
   }
 });
 
-Deno.test("shutdown: requests still running when the grace period ends are aborted", async () => {
-  const arrived = Promise.withResolvers<void>();
-  const release = Promise.withResolvers<void>();
-  await using up = startUpstream("up", async () => {
-    arrived.resolve();
-    await release.promise;
-    return new Response("never delivered");
-  });
-  await using sluice = await startSluice([
-    "--backends",
-    up.url,
-    "--shutdown-timeout",
-    "200ms",
-    "--backend-timeout",
-    "10s",
-  ]);
-  using _release = { [Symbol.dispose]: () => release.resolve() };
+proxyTest(
+  "shutdown: requests still running when the grace period ends are aborted",
+  async (variant) => {
+    const arrived = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    await using up = startUpstream("up", async () => {
+      arrived.resolve();
+      await release.promise;
+      return new Response("never delivered");
+    });
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      up.url,
+      "--shutdown-timeout",
+      "200ms",
+      "--backend-timeout",
+      "10s",
+    ]);
+    using _release = { [Symbol.dispose]: () => release.resolve() };
 
-  const inFlight = fetchOnce(sluice.url + "/hangs");
-  await within(arrived.promise, 2_000, "the request reaching the upstream");
-  const started = performance.now();
-  await within(sluice.stop(), 3_000, "stop() after the grace period");
-  const elapsed = performance.now() - started;
-  assert.ok(elapsed >= 200, `stop() took ${elapsed.toFixed(1)}ms, less than the grace period`);
-  // The held request was answered (503) rather than left hanging.
-  const result = await within(inFlight, 2_000, "the aborted request's answer");
-  assert.equal(result.status, 503);
-  assert.match(result.text, /shutting down/);
-});
+    const inFlight = fetchOnce(sluice.url + "/hangs");
+    await within(arrived.promise, 2_000, "the request reaching the upstream");
+    const started = performance.now();
+    await within(sluice.stop(), 3_000, "stop() after the grace period");
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 200, `stop() took ${elapsed.toFixed(1)}ms, less than the grace period`);
+    // The held request was answered (503) rather than left hanging.
+    const result = await within(inFlight, 2_000, "the aborted request's answer");
+    assert.equal(result.status, 503);
+    assert.match(result.text, /shutting down/);
+  },
+);

@@ -15,6 +15,7 @@ import {
   type TestSluice,
   type TestUpstream,
 } from "./_fixtures.ts";
+import { proxyTest } from "./_matrix.ts";
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 const COOKIE = /^lb=(u\d+)\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax$/;
@@ -57,60 +58,66 @@ function pairOf(setCookie: string | null): string {
   return setCookie!.split(";")[0]!;
 }
 
-Deno.test("sticky: the cookie of the first response pins the client under round robin", async () => {
+proxyTest(
+  "sticky: the cookie of the first response pins the client under round robin",
+  async (variant) => {
+    await using ups = upstreams();
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      ups.map((up) => up.url).join(","),
+      "--sticky-cookie",
+      "lb",
+    ]);
+    const first = await visit(sluice.url);
+    const cookie = pairOf(first.setCookie);
+    assert.equal(idOf(cookie), upstreamNamed(sluice, ups, first.upstream).id);
+    for (let i = 0; i < 6; i++) {
+      const again = await visit(sluice.url, cookie);
+      assert.equal(again.upstream, first.upstream, `request ${i + 2} moved`);
+      assert.equal(again.setCookie, null, "a valid cookie is not set again");
+    }
+    // Without the cookie, round robin goes on: the next two clients land elsewhere.
+    const others = [await visit(sluice.url), await visit(sluice.url)];
+    assert.ok(others.every((other) => other.upstream !== first.upstream));
+    assert.equal(new Set(others.map((other) => other.setCookie)).size, 2);
+  },
+);
+
+proxyTest(
+  "sticky: a drained upstream hands its clients over and the cookie follows",
+  async (variant) => {
+    await using ups = upstreams();
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      ups.map((up) => up.url).join(","),
+      "--sticky-cookie",
+      "lb",
+    ]);
+    const first = await visit(sluice.url);
+    const cookie = pairOf(first.setCookie);
+    const pinned = upstreamNamed(sluice, ups, first.upstream);
+    assert.ok(sluice.app.pool.setAdminState(pinned.id, "draining"));
+
+    const moved = await visit(sluice.url, cookie);
+    assert.notEqual(moved.upstream, first.upstream);
+    const repinned = pairOf(moved.setCookie);
+    assert.equal(idOf(repinned), upstreamNamed(sluice, ups, moved.upstream).id);
+    for (let i = 0; i < 4; i++) {
+      const again = await visit(sluice.url, repinned);
+      assert.equal(again.upstream, moved.upstream);
+      assert.equal(again.setCookie, null);
+    }
+
+    // Back in service, the old cookie pins to it again; the new one stays where it is.
+    assert.ok(sluice.app.pool.setAdminState(pinned.id, "ready"));
+    assert.equal((await visit(sluice.url, cookie)).upstream, first.upstream);
+    assert.equal((await visit(sluice.url, repinned)).upstream, moved.upstream);
+  },
+);
+
+proxyTest("sticky: a tampered cookie is ignored and replaced", async (variant) => {
   await using ups = upstreams();
-  await using sluice = await startSluice([
-    "--backends",
-    ups.map((up) => up.url).join(","),
-    "--sticky-cookie",
-    "lb",
-  ]);
-  const first = await visit(sluice.url);
-  const cookie = pairOf(first.setCookie);
-  assert.equal(idOf(cookie), upstreamNamed(sluice, ups, first.upstream).id);
-  for (let i = 0; i < 6; i++) {
-    const again = await visit(sluice.url, cookie);
-    assert.equal(again.upstream, first.upstream, `request ${i + 2} moved`);
-    assert.equal(again.setCookie, null, "a valid cookie is not set again");
-  }
-  // Without the cookie, round robin goes on: the next two clients land elsewhere.
-  const others = [await visit(sluice.url), await visit(sluice.url)];
-  assert.ok(others.every((other) => other.upstream !== first.upstream));
-  assert.equal(new Set(others.map((other) => other.setCookie)).size, 2);
-});
-
-Deno.test("sticky: a drained upstream hands its clients over and the cookie follows", async () => {
-  await using ups = upstreams();
-  await using sluice = await startSluice([
-    "--backends",
-    ups.map((up) => up.url).join(","),
-    "--sticky-cookie",
-    "lb",
-  ]);
-  const first = await visit(sluice.url);
-  const cookie = pairOf(first.setCookie);
-  const pinned = upstreamNamed(sluice, ups, first.upstream);
-  assert.ok(sluice.app.pool.setAdminState(pinned.id, "draining"));
-
-  const moved = await visit(sluice.url, cookie);
-  assert.notEqual(moved.upstream, first.upstream);
-  const repinned = pairOf(moved.setCookie);
-  assert.equal(idOf(repinned), upstreamNamed(sluice, ups, moved.upstream).id);
-  for (let i = 0; i < 4; i++) {
-    const again = await visit(sluice.url, repinned);
-    assert.equal(again.upstream, moved.upstream);
-    assert.equal(again.setCookie, null);
-  }
-
-  // Back in service, the old cookie pins to it again; the new one stays where it is.
-  assert.ok(sluice.app.pool.setAdminState(pinned.id, "ready"));
-  assert.equal((await visit(sluice.url, cookie)).upstream, first.upstream);
-  assert.equal((await visit(sluice.url, repinned)).upstream, moved.upstream);
-});
-
-Deno.test("sticky: a tampered cookie is ignored and replaced", async () => {
-  await using ups = upstreams();
-  await using sluice = await startSluice([
+  await using sluice = await startSluice(variant, [
     "--backends",
     ups.map((up) => up.url).join(","),
     "--sticky-cookie",
@@ -136,44 +143,47 @@ Deno.test("sticky: a tampered cookie is ignored and replaced", async () => {
   }
 });
 
-Deno.test("sticky: with the secret from the config file, a cookie outlives a restart", async () => {
-  await using ups = upstreams();
-  await Deno.mkdir(ARTIFACTS, { recursive: true });
-  const path = `${ARTIFACTS}sticky_${crypto.randomUUID()}.yaml`;
-  await Deno.writeTextFile(
-    path,
-    `backends:\n${ups.map((up) => `  - ${up.url}\n`).join("")}` +
-      "sticky:\n  cookie: lb\n  secret: sticky-test-secret-0123456789\n",
-  );
-  await using _file = { [Symbol.asyncDispose]: () => Deno.remove(path).catch(() => {}) };
+proxyTest(
+  "sticky: with the secret from the config file, a cookie outlives a restart",
+  async (variant) => {
+    await using ups = upstreams();
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const path = `${ARTIFACTS}sticky_${crypto.randomUUID()}.yaml`;
+    await Deno.writeTextFile(
+      path,
+      `backends:\n${ups.map((up) => `  - ${up.url}\n`).join("")}` +
+        "sticky:\n  cookie: lb\n  secret: sticky-test-secret-0123456789\n",
+    );
+    await using _file = { [Symbol.asyncDispose]: () => Deno.remove(path).catch(() => {}) };
 
-  let cookie: string;
-  let upstream: string;
-  {
-    await using sluice = await startSluice(["--config", path]);
-    assert.equal(sluice.app.config.sticky?.secretGenerated, false);
-    // Let round robin pass the first upstream so the pin is not what a fresh start picks anyway.
-    await visit(sluice.url);
-    const second = await visit(sluice.url);
-    cookie = pairOf(second.setCookie);
-    upstream = second.upstream;
-  }
-  {
-    await using sluice = await startSluice(["--config", path]);
-    const again = await visit(sluice.url, cookie);
-    assert.equal(again.upstream, upstream);
-    assert.equal(again.setCookie, null, "the same secret: the cookie is still valid");
-  }
-  {
-    // A random secret per process (none configured) does not accept the old cookie.
-    await using sluice = await startSluice([
-      "--backends",
-      ups.map((up) => up.url).join(","),
-      "--sticky-cookie",
-      "lb",
-    ]);
-    assert.equal(sluice.app.config.sticky?.secretGenerated, true);
-    const fresh = await visit(sluice.url, cookie);
-    assert.notEqual(pairOf(fresh.setCookie), cookie);
-  }
-});
+    let cookie: string;
+    let upstream: string;
+    {
+      await using sluice = await startSluice(variant, ["--config", path]);
+      assert.equal(sluice.app.config.sticky?.secretGenerated, false);
+      // Let round robin pass the first upstream so the pin is not what a fresh start picks anyway.
+      await visit(sluice.url);
+      const second = await visit(sluice.url);
+      cookie = pairOf(second.setCookie);
+      upstream = second.upstream;
+    }
+    {
+      await using sluice = await startSluice(variant, ["--config", path]);
+      const again = await visit(sluice.url, cookie);
+      assert.equal(again.upstream, upstream);
+      assert.equal(again.setCookie, null, "the same secret: the cookie is still valid");
+    }
+    {
+      // A random secret per process (none configured) does not accept the old cookie.
+      await using sluice = await startSluice(variant, [
+        "--backends",
+        ups.map((up) => up.url).join(","),
+        "--sticky-cookie",
+        "lb",
+      ]);
+      assert.equal(sluice.app.config.sticky?.secretGenerated, true);
+      const fresh = await visit(sluice.url, cookie);
+      assert.notEqual(pairOf(fresh.setCookie), cookie);
+    }
+  },
+);

@@ -8,36 +8,53 @@
 
 import assert from "node:assert/strict";
 import { startSluice, within } from "./_fixtures.ts";
+import { proxyTest } from "./_matrix.ts";
 import { rawGet } from "./_raw_http.ts";
 import { startRawUpstream } from "./_raw_upstream.ts";
 
 const decoder = new TextDecoder();
 
-Deno.test("upstream framing: Content-Length with Transfer-Encoding → 502, connection closed", async () => {
-  // Read as chunked it is "hello"; read by its Content-Length, "hel" and a smuggled tail.
-  await using up = startRawUpstream(() =>
-    "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n" +
-    "5\r\nhello\r\n0\r\n\r\n"
-  );
-  await using sluice = await startSluice(["--backends", up.url, "--health-interval", "1m"]);
+proxyTest(
+  "upstream framing: Content-Length with Transfer-Encoding → 502, connection closed",
+  async (variant) => {
+    // Read as chunked it is "hello"; read by its Content-Length, "hel" and a smuggled tail.
+    await using up = startRawUpstream(() =>
+      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "5\r\nhello\r\n0\r\n\r\n"
+    );
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      up.url,
+      "--health-interval",
+      "1m",
+    ]);
 
-  const response = await within(rawGet(sluice.url, "/both"), 5_000, "the response");
-  const body = decoder.decode(response.body);
-  assert.equal(response.status, 502, `relayed ${response.status}: ${body}`);
-  assert.doesNotMatch(body, /hel/);
-  assert.equal(up.heads.length, 1, "one upstream: nothing else to try");
-  await within(up.closed(0), 2_000, "Sluice closing the upstream connection");
-});
+    const response = await within(rawGet(sluice.url, "/both"), 5_000, "the response");
+    const body = decoder.decode(response.body);
+    assert.equal(response.status, 502, `relayed ${response.status}: ${body}`);
+    assert.doesNotMatch(body, /hel/);
+    assert.equal(up.heads.length, 1, "one upstream: nothing else to try");
+    await within(up.closed(0), 2_000, "Sluice closing the upstream connection");
+  },
+);
 
-Deno.test("upstream framing: 101 to a request that asked for no upgrade → 502, connection closed", async () => {
-  await using up = startRawUpstream(() =>
-    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
-  );
-  await using sluice = await startSluice(["--backends", up.url, "--health-interval", "1m"]);
+proxyTest(
+  "upstream framing: 101 to a request that asked for no upgrade → 502, connection closed",
+  async (variant) => {
+    await using up = startRawUpstream(() =>
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+    );
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      up.url,
+      "--health-interval",
+      "1m",
+    ]);
 
-  const response = await within(rawGet(sluice.url, "/plain"), 5_000, "the response");
-  assert.equal(response.status, 502, `relayed ${response.status}`);
-  assert.match(up.heads[0] ?? "", /^GET \/plain HTTP\/1\.1/);
-  assert.doesNotMatch(up.heads[0] ?? "", /^upgrade:/im, "the request asked for no upgrade");
-  await within(up.closed(0), 2_000, "Sluice closing the upstream connection");
-});
+    const response = await within(rawGet(sluice.url, "/plain"), 5_000, "the response");
+    assert.equal(response.status, 502, `relayed ${response.status}`);
+    assert.match(up.heads[0] ?? "", /^GET \/plain HTTP\/1\.1/);
+    assert.doesNotMatch(up.heads[0] ?? "", /^upgrade:/im, "the request asked for no upgrade");
+    await within(up.closed(0), 2_000, "Sluice closing the upstream connection");
+  },
+);

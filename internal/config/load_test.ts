@@ -296,8 +296,9 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
         healthyThreshold: 1,
         unhealthyThreshold: 4,
       },
-      timeouts: { backendMs: 10_000, idleMs: 15_000, shutdownMs: 60_000 },
+      timeouts: { backendMs: 10_000, connectMs: 2_000, idleMs: 15_000, shutdownMs: 60_000 },
       proxy: {
+        transport: "http1",
         preserveHost: false,
         retries: 2,
         retryNonIdempotent: true,

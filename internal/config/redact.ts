@@ -51,10 +51,12 @@ export function redactConfig(config: Config): Record<string, unknown> {
     },
     timeouts: {
       backend: formatDuration(timeouts.backendMs),
+      connect: formatDuration(timeouts.connectMs),
       idle: formatDuration(timeouts.idleMs),
       shutdown: formatDuration(timeouts.shutdownMs),
     },
     proxy: {
+      transport: proxy.transport,
       preserve_host: proxy.preserveHost,
       retries: proxy.retries,
       retry_non_idempotent: proxy.retryNonIdempotent,

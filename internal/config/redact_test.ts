@@ -22,8 +22,9 @@ const FULL: Config = validateConfig({
     healthy_threshold: 4,
     unhealthy_threshold: 5,
   },
-  timeouts: { backend: "2s", idle: "90s", shutdown: "0s" },
+  timeouts: { backend: "2s", connect: "3s", idle: "90s", shutdown: "0s" },
   proxy: {
+    transport: "http1",
     preserve_host: false,
     retries: 3,
     retry_non_idempotent: true,
@@ -66,8 +67,9 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
       healthy_threshold: 4,
       unhealthy_threshold: 5,
     },
-    timeouts: { backend: "2s", idle: "90s", shutdown: "0ms" },
+    timeouts: { backend: "2s", connect: "3s", idle: "90s", shutdown: "0ms" },
     proxy: {
+      transport: "http1",
       preserve_host: false,
       retries: 3,
       retry_non_idempotent: true,

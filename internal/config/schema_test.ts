@@ -63,8 +63,9 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       healthy_threshold: 1,
       unhealthy_threshold: 5,
     },
-    timeouts: { backend: "2s", idle: 0, shutdown: "0s" },
+    timeouts: { backend: "2s", connect: "750ms", idle: 0, shutdown: "0s" },
     proxy: {
+      transport: "http1",
       preserve_host: false,
       retries: 0,
       retry_non_idempotent: true,
@@ -110,8 +111,9 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       healthyThreshold: 1,
       unhealthyThreshold: 5,
     },
-    timeouts: { backendMs: 2_000, idleMs: 0, shutdownMs: 0 },
+    timeouts: { backendMs: 2_000, connectMs: 750, idleMs: 0, shutdownMs: 0 },
     proxy: {
+      transport: "http1",
       preserveHost: false,
       retries: 0,
       retryNonIdempotent: true,
@@ -692,6 +694,7 @@ Deno.test("validateConfig() defaults the resilience settings", () => {
     { proxy: config.proxy, idleMs: config.timeouts.idleMs },
     {
       proxy: {
+        transport: "fetch",
         preserveHost: true,
         retries: 1,
         retryNonIdempotent: false,

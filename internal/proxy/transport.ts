@@ -84,7 +84,7 @@ export interface FetchTransportOptions {
  * and HTTP/2). Redirects are passed to the client, never followed. Known traits of fetch, all
  * documented in the README: it adds `accept`, `accept-language` and `user-agent` when absent,
  * removes dot segments from the path (WHATWG URL parsing), and decompresses bodies unless the
- * request asks for `Accept-Encoding: identity` (which the proxy therefore always sends).
+ * request asks for `Accept-Encoding: identity` (which `send` therefore always sets).
  */
 export class FetchTransport implements Transport {
   readonly #options: Deno.CreateHttpClientOptions & { allowHost?: boolean };
