@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { startSluice } from "../_fixtures.ts";
 import { rawRequest } from "../_raw_http.ts";
 import { startRecordingUpstream } from "../_recording_upstream.ts";
+import { spawnMain } from "../_process.ts";
 
 Deno.test("host: Host: a/admin does not turn GET /secret into /admin/secret upstream", async () => {
   await using up = startRecordingUpstream();
@@ -113,4 +114,30 @@ Deno.test("host: an absolute-form target's authority, not Host, is X-Forwarded-H
   const seen = up.requests[0]!;
   assert.equal(seen.target, "/x?y");
   assert.equal(seen.headers.get("x-forwarded-host"), "other.example:5");
+});
+
+Deno.test("host: the access log shows the request target, never a path made of the Host", async () => {
+  await using up = startRecordingUpstream();
+  await using proc = spawnMain(["--allow-net"], [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--backends",
+    up.url,
+    "--log-format",
+    "json",
+  ]);
+  const start = await proc.line((e) =>
+    e.logger === "sluice.app" && String(e.message).startsWith("Sluice listening")
+  );
+  const response = await rawRequest(
+    `http://127.0.0.1:${start.port}`,
+    "GET /secret HTTP/1.1\r\nHost: a/admin\r\nConnection: close\r\n\r\n",
+  );
+  assert.equal(response.status, 400);
+  const entry = await proc.line((e) => e.logger === "sluice.access");
+  assert.equal(entry.path, "/secret");
+  assert.equal(entry.status, 400);
+  assert.equal(up.requests.length, 0);
 });
