@@ -6,23 +6,13 @@
 
 import { describeNetworkError } from "../../health/network_errors.ts";
 import type { Transport, UpstreamRequest, UpstreamUpgrade } from "../transport.ts";
-import {
-  type BodyReader,
-  ChunkedReader,
-  CloseDelimitedReader,
-  ContentLengthReader,
-} from "./body_readers.ts";
+import { ContentLengthReader } from "./body_readers.ts";
 import { Http1Connection } from "./connection.ts";
 import { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
 import { ConnectFailedError, MalformedResponseError, UpstreamClosedError } from "./errors.ts";
 import { encodeLatin1, type RequestFraming, serializeRequestHead } from "./request_head.ts";
-import {
-  findHeadEnd,
-  type HeadScan,
-  MAX_HEAD_BYTES,
-  parseResponseHead,
-  type ResponseHead,
-} from "./response_head.ts";
+import type { ResponseHead } from "./response_head.ts";
+import { bodyReaderFor, readResponseHead } from "./response_reader.ts";
 
 /** Where to connect: an upstream origin. */
 export interface ConnectTarget {
@@ -67,9 +57,6 @@ const STALE = Symbol("stale keep-alive connection");
 
 /** Methods Go's net/http replays after a reused connection failed (plus a replayable body). */
 const REPLAYABLE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
-
-/** Interim (1xx) responses skipped before a final one, at most. */
-const MAX_INTERIM = 32;
 
 /** Bodies this small are sent in the same write as the head, bytes. */
 const INLINE_BODY_BYTES = 16 * 1024;
@@ -256,7 +243,7 @@ export class Http1Transport implements Transport {
       if (body !== null && !(body instanceof Uint8Array)) {
         void pump(conn, body, framing.kind === "chunked", contentLength(request.headers), state);
       }
-      head = await this.#readHead(conn, upgrade, state);
+      head = await readResponseHead(conn, upgrade, state);
     } catch (error) {
       this.#done(conn, signal, onAbort, false);
       throw this.#failure(error, request, state, reused);
@@ -271,27 +258,22 @@ export class Http1Transport implements Transport {
       return { response: new Response(null, init), socket: conn.conn, head: rest };
     }
     const keepAlive = head.keepAlive && conn.requests < this.#maxRequests;
-    if (method === "HEAD" || head.status === 204 || head.status === 304) {
+    const reader = bodyReaderFor(conn, head, method);
+    if (reader === null) {
       this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
       return { response: new Response(null, init), socket: null, head: EMPTY };
     }
-    let reader: BodyReader;
-    if (head.chunked) reader = new ChunkedReader(conn);
-    else if (head.contentLength >= 0) {
-      const lengthReader = new ContentLengthReader(conn, head.contentLength);
-      if (head.contentLength <= this.#wholeBodyMax) {
-        let bytes: Uint8Array<ArrayBuffer>;
-        try {
-          bytes = await lengthReader.all();
-        } catch (error) {
-          this.#done(conn, signal, onAbort, false);
-          throw this.#failure(error, request, state, false);
-        }
-        this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
-        return { response: new Response(bytes, init), socket: null, head: EMPTY };
+    if (reader instanceof ContentLengthReader && head.contentLength <= this.#wholeBodyMax) {
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = await reader.all();
+      } catch (error) {
+        this.#done(conn, signal, onAbort, false);
+        throw this.#failure(error, request, state, false);
       }
-      reader = lengthReader;
-    } else reader = new CloseDelimitedReader(conn);
+      this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
+      return { response: new Response(bytes, init), socket: null, head: EMPTY };
+    }
 
     let finished = false;
     const finish = (reusable: boolean) => {
@@ -319,45 +301,6 @@ export class Http1Transport implements Transport {
       cancel: () => finish(false),
     }, { highWaterMark: 0 });
     return { response: new Response(stream, init), socket: null, head: EMPTY };
-  }
-
-  async #readHead(
-    conn: Http1Connection,
-    upgrade: boolean,
-    state: ExchangeState,
-  ): Promise<ResponseHead> {
-    const scan: HeadScan = { from: conn.start };
-    let interim = 0;
-    for (;;) {
-      const end = conn.buffered === 0 ? -1 : findHeadEnd(conn.buf, conn.start, conn.end, scan);
-      if (end < 0) {
-        if (conn.buffered >= MAX_HEAD_BYTES) {
-          throw new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`);
-        }
-        const before = conn.start;
-        if (await conn.read() === null) {
-          throw new UpstreamClosedError(
-            state.responseStarted ? "inside the response head" : "before the response head",
-            state,
-          );
-        }
-        state.responseStarted = true;
-        scan.from -= before - conn.start;
-        continue;
-      }
-      const head = parseResponseHead(conn.buf, conn.start, end);
-      conn.start = end;
-      if (conn.start === conn.end) conn.start = conn.end = 0;
-      if (head.status >= 200) return head;
-      if (head.status === 101) {
-        if (upgrade) return head;
-        throw new MalformedResponseError("101 Switching Protocols to a request without Upgrade");
-      }
-      if (++interim > MAX_INTERIM) {
-        throw new MalformedResponseError(`more than ${MAX_INTERIM} interim responses`);
-      }
-      scan.from = conn.start;
-    }
   }
 
   /** Ends an exchange: pools the connection when `reusable`, else closes it. */
