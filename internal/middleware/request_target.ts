@@ -16,7 +16,7 @@ export interface RequestAddress {
   authority: string;
   /**
    * The request target in origin form (`/path?query`), or `"*"` for the asterisk form of
-   * `OPTIONS` (RFC 9112 §3.2.4); `""` for the authority form (CONNECT).
+   * `OPTIONS` (RFC 9112 §3.2.4); `""` for the authority form (CONNECT). ASCII only.
    */
   target: string;
 }
@@ -27,6 +27,10 @@ export interface RequestAddress {
  * Host), then the target — into authority and target, so that a Host header holding `/`, `?` or
  * `#` can never move into the path: with `Host: a/admin` and target `/secret`, the URL is
  * `http://a/admin/secret` and this returns authority `a/admin`, target `/secret`.
+ *
+ * A target is ASCII on the wire (RFC 9112 §3.2); `Deno.serve` accepts raw UTF-8 bytes in it and
+ * decodes them into `Request.url`, so characters outside ASCII are percent-encoded back as UTF-8
+ * (`/é` → `/%C3%A9`, as fetch and browsers do): every transport then sends the same bytes.
  *
  * `Deno.serve` hands `OPTIONS *` and `OPTIONS /*` over as the same URL (`…/*`): both are read
  * as the asterisk form, the reading that never sends upstream a path the client may not have
@@ -67,8 +71,17 @@ export function splitRequestUrl(
   }
   let target = url.slice(end);
   if (target === "" && method !== "CONNECT") target = "/";
+  else if (!isAscii(target)) target = target.replace(NON_ASCII, encodeURIComponent);
   else if (target === "/*" && method === "OPTIONS") target = "*";
   return { authority, target };
+}
+
+/** Runs of characters outside ASCII (code points, so surrogate pairs stay whole). */
+const NON_ASCII = /[\u0080-\u{10ffff}]+/gu;
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function isTargetStart(url: string, at: number): boolean {

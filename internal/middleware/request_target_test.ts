@@ -40,6 +40,14 @@ Deno.test("splitRequestUrl: absolute form, no Host, asterisk and authority forms
   });
 });
 
+Deno.test("splitRequestUrl: characters outside ASCII are percent-encoded as UTF-8", () => {
+  assert.deepEqual(splitRequestUrl("http://a/é?q=✓&e=😀", "GET", "a"), {
+    authority: "a",
+    target: "/%C3%A9?q=%E2%9C%93&e=%F0%9F%98%80",
+  });
+  assert.equal(splitRequestUrl("http://a/%C3%A9", "GET", "a").target, "/%C3%A9");
+});
+
 Deno.test("isValidHost: host[:port] per RFC 9110 §7.2 and RFC 3986", () => {
   for (
     const valid of [

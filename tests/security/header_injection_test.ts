@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { proxyTest } from "../_matrix.ts";
 import { startSluice } from "../_fixtures.ts";
 import { startRecordingUpstream } from "../_recording_upstream.ts";
 import { exchange } from "./_exchange.ts";
@@ -22,9 +23,9 @@ const REFUSED: Record<string, string> = {
   "CR inside the request target": "",
 };
 
-Deno.test("header injection: CR, NUL and malformed names are refused with 400", async () => {
+proxyTest("header injection: CR, NUL and malformed names are refused with 400", async (variant) => {
   await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(variant, ["--backends", up.url]);
   for (const [name, line] of Object.entries(REFUSED)) {
     const head = name === "CR inside the request target"
       ? "GET /a\rb HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -34,26 +35,33 @@ Deno.test("header injection: CR, NUL and malformed names are refused with 400", 
   assert.equal(up.requests.length, 0, "nothing reached the upstream");
 });
 
-Deno.test("header injection: what reaches the upstream is framed with CRLF only, no CR, LF or NUL inside a line", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
-  // A bare LF ends a line (RFC 9112 §2.2 lets a recipient accept it): `Injected` is a header of
-  // the client's own, and is sent on as one, on a line of its own.
-  const statuses = await exchange(
-    sluice.url,
-    "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\nInjected: 1\r\nX-B: caf\xe9\r\nConnection: close\r\n\r\n",
-  );
-  assert.deepEqual(statuses, [200]);
-  await up.waitForRequests(1, 5_000);
-  const seen = up.requests[0]!;
-  assert.equal(seen.headers.get("x-a"), "a");
-  assert.equal(seen.headers.get("injected"), "1");
-  assert.equal(seen.headers.get("x-b"), "caf\xe9", "obs-text passes byte for byte (RFC 9110 §5.5)");
-  const bytes = up.raw.flatMap((chunk) => [...chunk]);
-  assert.ok(!bytes.includes(0), "no NUL");
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0d) assert.equal(bytes[i + 1], 0x0a, `CR not followed by LF at ${i}`);
-    if (bytes[i] === 0x0a) assert.equal(bytes[i - 1], 0x0d, `LF not after CR at ${i}`);
-  }
-  assert.ok(bytes.length > 0);
-});
+proxyTest(
+  "header injection: what reaches the upstream is framed with CRLF only, no CR, LF or NUL inside a line",
+  async (variant) => {
+    await using up = startRecordingUpstream();
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+    // A bare LF ends a line (RFC 9112 §2.2 lets a recipient accept it): `Injected` is a header of
+    // the client's own, and is sent on as one, on a line of its own.
+    const statuses = await exchange(
+      sluice.url,
+      "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\nInjected: 1\r\nX-B: caf\xe9\r\nConnection: close\r\n\r\n",
+    );
+    assert.deepEqual(statuses, [200]);
+    await up.waitForRequests(1, 5_000);
+    const seen = up.requests[0]!;
+    assert.equal(seen.headers.get("x-a"), "a");
+    assert.equal(seen.headers.get("injected"), "1");
+    assert.equal(
+      seen.headers.get("x-b"),
+      "caf\xe9",
+      "obs-text passes byte for byte (RFC 9110 §5.5)",
+    );
+    const bytes = up.raw.flatMap((chunk) => [...chunk]);
+    assert.ok(!bytes.includes(0), "no NUL");
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0x0d) assert.equal(bytes[i + 1], 0x0a, `CR not followed by LF at ${i}`);
+      if (bytes[i] === 0x0a) assert.equal(bytes[i - 1], 0x0d, `LF not after CR at ${i}`);
+    }
+    assert.ok(bytes.length > 0);
+  },
+);

@@ -7,69 +7,79 @@
  */
 
 import assert from "node:assert/strict";
+import { proxyTest } from "../_matrix.ts";
 import { startSluice } from "../_fixtures.ts";
 import { rawRequest } from "../_raw_http.ts";
 import { startRecordingUpstream } from "../_recording_upstream.ts";
 import { spawnMain } from "../_process.ts";
 
-Deno.test("host: Host: a/admin does not turn GET /secret into /admin/secret upstream", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
-  // printf 'GET /secret HTTP/1.1\r\nHost: a/admin\r\n\r\n' (with Connection: close to end it)
-  const refused = await rawRequest(
-    sluice.url,
-    "GET /secret HTTP/1.1\r\nHost: a/admin\r\nConnection: close\r\n\r\n",
-  );
-  assert.equal(refused.status, 400);
-  assert.match(new TextDecoder().decode(refused.body), /Host header is not a valid host\[:port\]/);
-  const ok = await rawRequest(
-    sluice.url,
-    "GET /secret HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-  );
-  assert.equal(ok.status, 200);
-  await up.waitForRequests(1, 5_000);
-  assert.deepEqual(
-    up.requests.map((r) => r.target),
-    ["/secret"],
-    "only the valid request, as sent",
-  );
-  assert.equal(up.requests[0]!.headers.get("x-forwarded-host"), "a");
-});
-
-Deno.test("host: every Host that is not host[:port] gets 400 and reaches no upstream", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
-  const invalid = [
-    "a/admin",
-    "a?x=1",
-    "a#x",
-    "user@a",
-    "a b",
-    "a\\b",
-    "",
-    ":80",
-    "a:",
-    "a:99999",
-    "a:8o",
-    "[::1",
-    "[zz::1]:80",
-    "[v1.x]",
-    "a%2",
-    "\xc3\xa9.example",
-  ];
-  for (const host of invalid) {
-    const response = await rawRequest(
+proxyTest(
+  "host: Host: a/admin does not turn GET /secret into /admin/secret upstream",
+  async (variant) => {
+    await using up = startRecordingUpstream();
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+    // printf 'GET /secret HTTP/1.1\r\nHost: a/admin\r\n\r\n' (with Connection: close to end it)
+    const refused = await rawRequest(
       sluice.url,
-      `GET /x HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      "GET /secret HTTP/1.1\r\nHost: a/admin\r\nConnection: close\r\n\r\n",
     );
-    assert.equal(response.status, 400, `Host: ${JSON.stringify(host)}`);
-  }
-  assert.equal(up.requests.length, 0, "no invalid Host reached the upstream");
-});
+    assert.equal(refused.status, 400);
+    assert.match(
+      new TextDecoder().decode(refused.body),
+      /Host header is not a valid host\[:port\]/,
+    );
+    const ok = await rawRequest(
+      sluice.url,
+      "GET /secret HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(ok.status, 200);
+    await up.waitForRequests(1, 5_000);
+    assert.deepEqual(
+      up.requests.map((r) => r.target),
+      ["/secret"],
+      "only the valid request, as sent",
+    );
+    assert.equal(up.requests[0]!.headers.get("x-forwarded-host"), "a");
+  },
+);
 
-Deno.test("host: valid Hosts pass, the path stays the target byte for byte", async () => {
+proxyTest(
+  "host: every Host that is not host[:port] gets 400 and reaches no upstream",
+  async (variant) => {
+    await using up = startRecordingUpstream();
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+    const invalid = [
+      "a/admin",
+      "a?x=1",
+      "a#x",
+      "user@a",
+      "a b",
+      "a\\b",
+      "",
+      ":80",
+      "a:",
+      "a:99999",
+      "a:8o",
+      "[::1",
+      "[zz::1]:80",
+      "[v1.x]",
+      "a%2",
+      "\xc3\xa9.example",
+    ];
+    for (const host of invalid) {
+      const response = await rawRequest(
+        sluice.url,
+        `GET /x HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.equal(response.status, 400, `Host: ${JSON.stringify(host)}`);
+    }
+    assert.equal(up.requests.length, 0, "no invalid Host reached the upstream");
+  },
+);
+
+proxyTest("host: valid Hosts pass, the path stays the target byte for byte", async (variant) => {
   await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(variant, ["--backends", up.url]);
   const valid = [
     "a",
     "a:8080",
@@ -93,28 +103,31 @@ Deno.test("host: valid Hosts pass, the path stays the target byte for byte", asy
   assert.deepEqual(up.requests.map((r) => r.headers.get("x-forwarded-host")), valid);
 });
 
-Deno.test("host: an HTTP/1.1 request without Host gets 400 (as nginx)", async () => {
+proxyTest("host: an HTTP/1.1 request without Host gets 400 (as nginx)", async (variant) => {
   await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(variant, ["--backends", up.url]);
   const response = await rawRequest(sluice.url, "GET /x HTTP/1.1\r\nConnection: close\r\n\r\n");
   assert.equal(response.status, 400);
   assert.match(new TextDecoder().decode(response.body), /Host header is missing/);
   assert.equal(up.requests.length, 0);
 });
 
-Deno.test("host: an absolute-form target's authority, not Host, is X-Forwarded-Host (RFC 9112 §3.2.2)", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
-  const response = await rawRequest(
-    sluice.url,
-    "GET http://other.example:5/x?y HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-  );
-  assert.equal(response.status, 200);
-  await up.waitForRequests(1, 5_000);
-  const seen = up.requests[0]!;
-  assert.equal(seen.target, "/x?y");
-  assert.equal(seen.headers.get("x-forwarded-host"), "other.example:5");
-});
+proxyTest(
+  "host: an absolute-form target's authority, not Host, is X-Forwarded-Host (RFC 9112 §3.2.2)",
+  async (variant) => {
+    await using up = startRecordingUpstream();
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+    const response = await rawRequest(
+      sluice.url,
+      "GET http://other.example:5/x?y HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(response.status, 200);
+    await up.waitForRequests(1, 5_000);
+    const seen = up.requests[0]!;
+    assert.equal(seen.target, "/x?y");
+    assert.equal(seen.headers.get("x-forwarded-host"), "other.example:5");
+  },
+);
 
 Deno.test("host: the access log shows the request target, never a path made of the Host", async () => {
   await using up = startRecordingUpstream();

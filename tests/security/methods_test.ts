@@ -7,15 +7,16 @@
  */
 
 import assert from "node:assert/strict";
+import { proxyTest } from "../_matrix.ts";
 import { startSluice } from "../_fixtures.ts";
 import { rawRequest } from "../_raw_http.ts";
 import { startRecordingUpstream } from "../_recording_upstream.ts";
 
-Deno.test("methods: ten TRACE get 405 from Sluice and eject no upstream", async () => {
+proxyTest("methods: ten TRACE get 405 from Sluice and eject no upstream", async (variant) => {
   await using u1 = startRecordingUpstream();
   await using u2 = startRecordingUpstream();
   await using u3 = startRecordingUpstream();
-  await using sluice = await startSluice([
+  await using sluice = await startSluice(variant, [
     "--backends",
     [u1.url, u2.url, u3.url].join(","),
     "--passive-failures",
@@ -46,22 +47,25 @@ Deno.test("methods: ten TRACE get 405 from Sluice and eject no upstream", async 
   assert.equal(u1.requests.length + u2.requests.length + u3.requests.length, 0);
 });
 
-Deno.test("methods: OPTIONS * is answered by Sluice, never sent upstream as /*", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
-  const response = await rawRequest(
-    sluice.url,
-    "OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-  );
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get("allow") ?? "", /GET, HEAD, POST/);
-  assert.equal(response.headers.get("content-length"), "0");
-  assert.equal(up.requests.length, 0);
-});
+proxyTest(
+  "methods: OPTIONS * is answered by Sluice, never sent upstream as /*",
+  async (variant) => {
+    await using up = startRecordingUpstream();
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+    const response = await rawRequest(
+      sluice.url,
+      "OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get("allow") ?? "", /GET, HEAD, POST/);
+    assert.equal(response.headers.get("content-length"), "0");
+    assert.equal(up.requests.length, 0);
+  },
+);
 
-Deno.test("methods: OPTIONS on a path goes upstream without an invented body", async () => {
+proxyTest("methods: OPTIONS on a path goes upstream without an invented body", async (variant) => {
   await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(variant, ["--backends", up.url]);
   const response = await rawRequest(
     sluice.url,
     "OPTIONS /api HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",

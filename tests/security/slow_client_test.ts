@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { proxyTest } from "../_matrix.ts";
 import { startSluice, within } from "../_fixtures.ts";
 import { startRecordingUpstream } from "../_recording_upstream.ts";
 
@@ -29,42 +30,58 @@ async function slowUpload(url: string, length: number): Promise<number> {
   return Number(text.split(" ")[1]);
 }
 
-Deno.test("slow client: fifteen stalled uploads get 408 and leave every upstream in the pool", async () => {
-  await using u1 = startRecordingUpstream();
-  await using u2 = startRecordingUpstream();
-  await using u3 = startRecordingUpstream();
-  await using sluice = await startSluice([
+proxyTest(
+  "slow client: fifteen stalled uploads get 408 and leave every upstream in the pool",
+  async (variant) => {
+    await using u1 = startRecordingUpstream();
+    await using u2 = startRecordingUpstream();
+    await using u3 = startRecordingUpstream();
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      [u1.url, u2.url, u3.url].join(","),
+      "--backend-timeout",
+      "300ms",
+      "--passive-failures",
+      "2",
+    ]);
+    const statuses = await within(
+      Promise.all(Array.from({ length: 15 }, () => slowUpload(sluice.url, 200_000))),
+      10_000,
+      "answers to the stalled uploads",
+    );
+    assert.deepEqual(statuses, Array(15).fill(408));
+    const pool = sluice.app.pool.list();
+    assert.deepEqual(pool.map((u) => u.ejectedUntil), [null, null, null], "no upstream ejected");
+    assert.equal(sluice.app.pool.available().length, 3);
+    assert.deepEqual(pool.map((u) => u.failuresTotal), [0, 0, 0], "no failure counted upstream");
+  },
+);
+
+proxyTest(
+  "slow client: a stalled small upload (read whole before any upstream) gets 408",
+  async (variant) => {
+    await using up = startRecordingUpstream();
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      up.url,
+      "--backend-timeout",
+      "300ms",
+    ]);
+    const status = await within(slowUpload(sluice.url, 100), 5_000, "the answer");
+    assert.equal(status, 408);
+    assert.equal(up.requests.length, 0, "never reached the upstream");
+    assert.equal(sluice.app.pool.list()[0]!.failuresTotal, 0);
+  },
+);
+
+proxyTest("slow client: a stalled chunked upload gets 408 too", async (variant) => {
+  await using up = startRecordingUpstream();
+  await using sluice = await startSluice(variant, [
     "--backends",
-    [u1.url, u2.url, u3.url].join(","),
+    up.url,
     "--backend-timeout",
     "300ms",
-    "--passive-failures",
-    "2",
   ]);
-  const statuses = await within(
-    Promise.all(Array.from({ length: 15 }, () => slowUpload(sluice.url, 200_000))),
-    10_000,
-    "answers to the stalled uploads",
-  );
-  assert.deepEqual(statuses, Array(15).fill(408));
-  const pool = sluice.app.pool.list();
-  assert.deepEqual(pool.map((u) => u.ejectedUntil), [null, null, null], "no upstream ejected");
-  assert.equal(sluice.app.pool.available().length, 3);
-  assert.deepEqual(pool.map((u) => u.failuresTotal), [0, 0, 0], "no failure counted upstream");
-});
-
-Deno.test("slow client: a stalled small upload (read whole before any upstream) gets 408", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url, "--backend-timeout", "300ms"]);
-  const status = await within(slowUpload(sluice.url, 100), 5_000, "the answer");
-  assert.equal(status, 408);
-  assert.equal(up.requests.length, 0, "never reached the upstream");
-  assert.equal(sluice.app.pool.list()[0]!.failuresTotal, 0);
-});
-
-Deno.test("slow client: a stalled chunked upload gets 408 too", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url, "--backend-timeout", "300ms"]);
   const { hostname, port } = new URL(sluice.url);
   using conn = await Deno.connect({ hostname, port: Number(port) });
   await conn.write(

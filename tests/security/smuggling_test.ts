@@ -10,6 +10,7 @@
  */
 
 import assert from "node:assert/strict";
+import { proxyTest } from "../_matrix.ts";
 import { startSluice } from "../_fixtures.ts";
 import { startRecordingUpstream } from "../_recording_upstream.ts";
 import { exchange } from "./_exchange.ts";
@@ -57,63 +58,72 @@ const BROKEN_BODIES: Record<string, string> = {
     `4\nabcd\n0\n\n${SMUGGLED}`,
 };
 
-Deno.test("smuggling: CL.TE, TE.CL, TE.TE variants, differing CLs and obs-fold are refused", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
-  for (const [name, payload] of Object.entries(REFUSED)) {
-    const statuses = await exchange(sluice.url, payload);
-    assert.deepEqual(statuses, [400], name);
-  }
-  assert.deepEqual(up.requests.map((r) => r.target), [], "nothing reached the upstream");
-});
+proxyTest(
+  "smuggling: CL.TE, TE.CL, TE.TE variants, differing CLs and obs-fold are refused",
+  async (variant) => {
+    await using up = startRecordingUpstream();
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+    for (const [name, payload] of Object.entries(REFUSED)) {
+      const statuses = await exchange(sluice.url, payload);
+      assert.deepEqual(statuses, [400], name);
+    }
+    assert.deepEqual(up.requests.map((r) => r.target), [], "nothing reached the upstream");
+  },
+);
 
-Deno.test("smuggling: broken chunked bodies never reach the upstream whole, nor as two requests", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
-  for (const [name, payload] of Object.entries(BROKEN_BODIES)) {
-    const statuses = await exchange(sluice.url, payload);
-    // hyper may close the connection without an answer once the body fails to parse.
-    assert.ok(statuses.length <= 1 && statuses.every((s) => s === 400), `${name}: ${statuses}`);
-  }
-  assert.ok(up.requests.every((r) => r.target !== "/smuggled"), "no smuggled request upstream");
-  assert.equal(up.requests.length, 0, "no request read whole upstream");
-});
+proxyTest(
+  "smuggling: broken chunked bodies never reach the upstream whole, nor as two requests",
+  async (variant) => {
+    await using up = startRecordingUpstream();
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+    for (const [name, payload] of Object.entries(BROKEN_BODIES)) {
+      const statuses = await exchange(sluice.url, payload);
+      // hyper may close the connection without an answer once the body fails to parse.
+      assert.ok(statuses.length <= 1 && statuses.every((s) => s === 400), `${name}: ${statuses}`);
+    }
+    assert.ok(up.requests.every((r) => r.target !== "/smuggled"), "no smuggled request upstream");
+    assert.equal(up.requests.length, 0, "no request read whole upstream");
+  },
+);
 
-Deno.test("smuggling: valid framings are read one way, the upstream gets one request each", async () => {
-  await using up = startRecordingUpstream();
-  await using sluice = await startSluice(["--backends", up.url]);
-  const valid: [name: string, payload: string, body: string][] = [
-    [
-      "TE with a tab",
-      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\tchunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n",
-      "abcd",
-    ],
-    [
-      "TE in capitals",
-      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n4\r\nabcd\r\n0\r\n\r\n",
-      "abcd",
-    ],
-    [
-      "chunk extension",
-      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nabcd\r\n0\r\n\r\n",
-      "abcd",
-    ],
-    [
-      "CL with a smuggled-looking body",
-      `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
-      SMUGGLED,
-    ],
-  ];
-  for (const [name, payload, body] of valid) {
-    const before = up.requests.length;
-    const statuses = await exchange(
-      sluice.url,
-      payload.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"),
-    );
-    assert.deepEqual(statuses, [200], name);
-    const seen = up.requests.slice(before);
-    assert.equal(seen.length, 1, name);
-    assert.equal(new TextDecoder().decode(seen[0]!.body), body, name);
-  }
-  assert.ok(up.requests.every((r) => r.target === "/"), "no smuggled request upstream");
-});
+proxyTest(
+  "smuggling: valid framings are read one way, the upstream gets one request each",
+  async (variant) => {
+    await using up = startRecordingUpstream();
+    await using sluice = await startSluice(variant, ["--backends", up.url]);
+    const valid: [name: string, payload: string, body: string][] = [
+      [
+        "TE with a tab",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\tchunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n",
+        "abcd",
+      ],
+      [
+        "TE in capitals",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n4\r\nabcd\r\n0\r\n\r\n",
+        "abcd",
+      ],
+      [
+        "chunk extension",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nabcd\r\n0\r\n\r\n",
+        "abcd",
+      ],
+      [
+        "CL with a smuggled-looking body",
+        `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+        SMUGGLED,
+      ],
+    ];
+    for (const [name, payload, body] of valid) {
+      const before = up.requests.length;
+      const statuses = await exchange(
+        sluice.url,
+        payload.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"),
+      );
+      assert.deepEqual(statuses, [200], name);
+      const seen = up.requests.slice(before);
+      assert.equal(seen.length, 1, name);
+      assert.equal(new TextDecoder().decode(seen[0]!.body), body, name);
+    }
+    assert.ok(up.requests.every((r) => r.target === "/"), "no smuggled request upstream");
+  },
+);
