@@ -37,7 +37,8 @@ WORKDIR /app
 # Deno then keeps its code cache in memory.
 COPY --from=build /deno-dir/ /deno-dir/
 COPY --from=build /app/ /app/
-COPY deploy/container/entrypoint.sh deploy/container/healthcheck.ts /usr/local/lib/sluice/
+COPY --chmod=755 deploy/container/entrypoint.sh /usr/local/lib/sluice/
+COPY deploy/container/healthcheck.ts /usr/local/lib/sluice/
 
 # main.ts listens on 0.0.0.0:8080 by default, the admin server on 127.0.0.1:8090 (publish it with
 # SLUICE_ADMIN_HOST=0.0.0.0 and a SLUICE_ADMIN_TOKEN). No SLUICE_HOST/SLUICE_PORT here:
