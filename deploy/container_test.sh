@@ -85,12 +85,12 @@ held_pids=()
 cleanup() {
   local status=$?
   if [[ $compose_up == 1 ]]; then
-    podman-compose -p "$PROJECT" -f demo/docker-compose.yml down >/dev/null 2>&1 || true
+    "${compose[@]}" down >/dev/null 2>&1 || true
   fi
   podman rm -f -i "$PROJECT-probe" >/dev/null 2>&1 || true
   [[ ${paused:-0} == 1 ]] && podman unpause "$echo1_ctr" >/dev/null 2>&1
   for pid in "${held_pids[@]}"; do kill "$pid" 2>/dev/null; done
-  rm -rf "$work"
+  [[ -n ${KEEP_WORK:-} ]] || rm -rf "$work"
   if [[ $status == 0 ]]; then
     echo "test:container: ok ($(elapsed "$started"))"
   else
@@ -194,6 +194,19 @@ free_port() {
   fail "no free port found"
 }
 export SLUICE_DEMO_PORT SLUICE_DEMO_ADMIN_PORT
+# The compose file asks for nofile 65536, more than a container may have where the host's hard
+# limit is lower; and a container's own ulimits replace podman's default_ulimits, so nproc must be
+# set again (see the top). An override file, merged over the compose file, does both.
+demo_nofile=$(ulimit -H -n)
+[[ $demo_nofile == unlimited || $demo_nofile -gt 65536 ]] && demo_nofile=65536
+{
+  echo "services:"
+  echo "  sluice:"
+  echo "    ulimits:"
+  echo "      nofile: { soft: $demo_nofile, hard: $demo_nofile }"
+  echo "      nproc: { soft: ${nproc:-32768}, hard: ${nproc:-32768} }"
+} >"$work/compose.override.yml"
+compose=(podman-compose -p "$PROJECT" -f demo/docker-compose.yml -f "$work/compose.override.yml")
 SLUICE_DEMO_PORT=$(free_port)
 SLUICE_DEMO_ADMIN_PORT=$(free_port)
 proxy="http://127.0.0.1:$SLUICE_DEMO_PORT"
@@ -202,13 +215,13 @@ auth=(-H "Authorization: Bearer $ADMIN_TOKEN")
 
 compose_up=1
 t=$(date +%s.%N)
-podman-compose -p "$PROJECT" -f demo/docker-compose.yml up -d >"$work/compose.log" 2>&1 ||
+"${compose[@]}" up -d >"$work/compose.log" 2>&1 ||
   { tail -n 30 "$work/compose.log" >&2; fail "podman-compose up failed"; }
 sluice_ctr=$(podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --filter "label=com.docker.compose.service=sluice" --format '{{.Names}}')
 [[ -n $sluice_ctr ]] || { tail -n 30 "$work/compose.log" >&2; fail "no sluice container in project $PROJECT"; }
 for ctr in $(podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}'); do
   [[ $(podman inspect --format '{{.State.Running}}' "$ctr") == true ]] ||
-    fail "$ctr is not running: $(podman inspect --format '{{.State.Status}} {{.State.Error}}' "$ctr")"
+    { grep -v '^podman\|^\[\|^exit code\|^[0-9a-f]\{64\}$' "$work/compose.log" | tail -n 15 >&2 || true; fail "$ctr is not running: $(podman inspect --format '{{.State.Status}} {{.State.Error}}' "$ctr")"; }
 done
 
 # Sluice's log so far, into a file that is then searched: `podman logs | grep -q` would end
@@ -267,6 +280,7 @@ echo "PID 1 $limits"
 soft=$(awk '{print $4}' <<<"$limits")
 hard=$(awk '{print $5}' <<<"$limits")
 [[ $soft == "$hard" ]] || fail "the entrypoint did not raise the soft open-files limit to the hard one"
+[[ $hard == "$demo_nofile" ]] || fail "the compose file's nofile ($demo_nofile) was not applied: $hard"
 
 # ---- drain: a request in flight when SIGTERM arrives still completes --------------------------------
 step "podman stop (SIGTERM) with a request in flight"
