@@ -86,6 +86,8 @@ cleanup() {
   local status=$?
   if [[ $compose_up == 1 ]]; then
     "${compose[@]}" down >/dev/null 2>&1 || true
+    # podman-compose 1.0 leaves the project's network behind.
+    podman network rm -f "${PROJECT}_default" >/dev/null 2>&1 || true
   fi
   podman rm -f -i "$PROJECT-probe" >/dev/null 2>&1 || true
   [[ ${paused:-0} == 1 ]] && podman unpause "$echo1_ctr" >/dev/null 2>&1
