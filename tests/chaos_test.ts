@@ -483,8 +483,11 @@ Deno.test({
       } MB)`,
     });
     assert.equal(summary.noResponse, 0, describeFailures(load.records));
+    // A body cut mid-way reaches the client as a cut body with --transport fetch; http1 reads
+    // small bodies whole before answering, so there the cut is a 502 (or a retry) instead.
     assert.ok(
-      (summary.statuses[504] ?? 0) > 0 && summary.cutBodies > 0,
+      (summary.statuses[504] ?? 0) > 0 &&
+        (summary.cutBodies > 0 || (summary.statuses[502] ?? 0) > 0),
       "the chaos reached the clients",
     );
     assert.ok(growth <= MAX_RSS_GROWTH_BYTES, `RSS grew by ${mb(growth)} MB`);

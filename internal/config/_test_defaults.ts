@@ -25,7 +25,7 @@ export const DEFAULTS: Config = {
   },
   timeouts: { backendMs: 30_000, connectMs: 5_000, idleMs: 60_000, shutdownMs: 30_000 },
   proxy: {
-    transport: "fetch",
+    transport: "http1",
     preserveHost: true,
     retries: 1,
     retryNonIdempotent: false,

@@ -72,7 +72,7 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
     shutdownMs: 30_000,
   }),
   proxy: Object.freeze({
-    transport: "fetch",
+    transport: "http1",
     preserveHost: true,
     retries: 1,
     retryNonIdempotent: false,

@@ -694,7 +694,7 @@ Deno.test("validateConfig() defaults the resilience settings", () => {
     { proxy: config.proxy, idleMs: config.timeouts.idleMs },
     {
       proxy: {
-        transport: "fetch",
+        transport: "http1",
         preserveHost: true,
         retries: 1,
         retryNonIdempotent: false,

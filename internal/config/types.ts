@@ -100,7 +100,7 @@ export interface TimeoutsConfig {
 export interface ProxyConfig {
   /**
    * How requests reach upstreams: `http1`, Sluice's pooled keep-alive HTTP/1.1 client, or
-   * `fetch`, Deno's fetch (see the README for its traits). @default "fetch"
+   * `fetch`, Deno's fetch (see the README for its traits). @default "http1"
    */
   transport: TransportName;
   /** Send the client's `Host` header upstream (true) or the upstream URL's host (false). @default true */

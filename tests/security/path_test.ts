@@ -2,8 +2,8 @@
  * End-to-end, raw sockets: the upstream receives the request target byte for byte, wherever the
  * transport allows (issue 9, security suite).
  *
- * Runs over both transports. The http1 transport sends the target byte for byte. fetch, today's
- * default, parses the URL the WHATWG way before sending it, so it removes dot segments
+ * Runs over both transports. The http1 transport (the default) sends the target byte for byte.
+ * fetch parses the URL the WHATWG way before sending it, so it removes dot segments
  * (`/a/../b` → `/b`, also spelled `%2e%2e` or with `\`), turns `\` into `/`, percent-encodes
  * characters outside the URL code points (`"`, `<`, `>`, `{`, `}`, `` ` ``) and drops a fragment:
  * the table holds both expectations. Sluice itself makes no decision on the path (no path routes

@@ -55,7 +55,7 @@ export function serializeRequestHead(
     } else if (name === "transfer-encoding") continue;
     lines += `${name}: ${value}\r\n`;
   }
-  let head = `${method} ${target} HTTP/1.1\r\nhost: ${host}\r\n${lines}`;
+  let head = `${method} ${byteTarget(target)} HTTP/1.1\r\nhost: ${host}\r\n${lines}`;
   switch (framing.kind) {
     case "length":
       head += `content-length: ${framing.length}\r\n`;
@@ -73,6 +73,19 @@ export function serializeRequestHead(
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * The target as a byte string: `Deno.serve` decodes the bytes of a request target as UTF-8
+ * (`/\xc3\xa9` arrives as `/é`), so they go back out as UTF-8, not one byte per character.
+ */
+function byteTarget(target: string): string {
+  for (let i = 0; i < target.length; i++) {
+    if (target.charCodeAt(i) > 127) {
+      return String.fromCharCode(...encoder.encode(target));
+    }
+  }
+  return target;
+}
 
 /**
  * Encodes a byte string (characters 0–255, as `Headers` holds them) to bytes, reserving
