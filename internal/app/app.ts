@@ -453,7 +453,10 @@ export class App implements ControlPlane {
         ...(trustedProxies.length > 0 ? [clientIp({ trustedProxies })] : []),
         metricsMiddleware({ metrics: this.#metrics, traffic: this.traffic }),
         accessLog(),
-        recover({ retryAfterSeconds: Math.max(1, Math.ceil(config.health.intervalMs / 1000)) }),
+        recover({
+          retryAfterSeconds: Math.max(1, Math.ceil(config.health.intervalMs / 1000)),
+          verbose: config.proxy.verboseErrors,
+        }),
         // Client limits: inside recover(), which answers their errors, and inside metrics and
         // the access log, which record the refusals; after clientIp(), whose address the rate
         // limit keys on; cheapest first, all before a body is read or an upstream chosen.

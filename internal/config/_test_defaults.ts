@@ -29,6 +29,7 @@ export const DEFAULTS: Config = {
     preserveHost: true,
     retries: 1,
     retryNonIdempotent: false,
+    verboseErrors: false,
     retryBudgetPercent: 20,
     retryBudgetMin: 3,
     retryBufferBytes: 65_536,

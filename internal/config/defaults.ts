@@ -76,6 +76,7 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
     preserveHost: true,
     retries: 1,
     retryNonIdempotent: false,
+    verboseErrors: false,
     retryBudgetPercent: 20,
     retryBudgetMin: 3,
     retryBufferBytes: 65_536,

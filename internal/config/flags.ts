@@ -183,6 +183,13 @@ export const FLAGS = [
     defaultText: String(CONFIG_DEFAULTS.proxy.retryNonIdempotent),
   },
   {
+    name: "verbose-errors",
+    boolean: true,
+    key: "proxy.verbose_errors",
+    description: "502/503/504 bodies name the upstream and its error (always logged)",
+    defaultText: String(CONFIG_DEFAULTS.proxy.verboseErrors),
+  },
+  {
     name: "max-connections-per-upstream",
     valueName: "N",
     key: "limits.max_connections_per_upstream",

@@ -302,6 +302,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
         preserveHost: false,
         retries: 2,
         retryNonIdempotent: true,
+        verboseErrors: true,
         retryBudgetPercent: 12.5,
         retryBudgetMin: 1,
         retryBufferBytes: 131_072,
@@ -739,4 +740,20 @@ Deno.test("loadConfig() reports resilience problems under the flag or variable t
   }]);
   const config = await configOf(["--rate-burst=10"], hermetic({ SLUICE_RATE_LIMIT: "2" }));
   assert.deepEqual([config.limits.rateLimitRps, config.limits.rateBurst], [2, 10]);
+});
+
+Deno.test("loadConfig() takes --verbose-errors from flag, environment or file", async () => {
+  const files = { "on.yaml": "proxy:\n  verbose_errors: true" };
+  const verbose = async (args: string[], env: Record<string, string> = {}) =>
+    (await configOf(args, hermetic(env, files))).proxy.verboseErrors;
+  assert.equal(await verbose([]), false, "off by default");
+  assert.equal(await verbose(["--config=on.yaml"]), true, "file");
+  assert.equal(await verbose(["--config=on.yaml"], { SLUICE_VERBOSE_ERRORS: "false" }), false);
+  assert.equal(await verbose([], { SLUICE_VERBOSE_ERRORS: "1" }), true, "env");
+  assert.equal(await verbose(["--verbose-errors"]), true, "flag");
+  assert.equal(
+    await verbose(["--verbose-errors=false"], { SLUICE_VERBOSE_ERRORS: "true" }),
+    false,
+    "flag over env",
+  );
 });

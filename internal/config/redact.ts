@@ -60,6 +60,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
       preserve_host: proxy.preserveHost,
       retries: proxy.retries,
       retry_non_idempotent: proxy.retryNonIdempotent,
+      verbose_errors: proxy.verboseErrors,
       retry_budget_percent: proxy.retryBudgetPercent,
       retry_budget_min: proxy.retryBudgetMin,
       retry_buffer: proxy.retryBufferBytes,

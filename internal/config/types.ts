@@ -117,6 +117,12 @@ export interface ProxyConfig {
    */
   retryNonIdempotent: boolean;
   /**
+   * Put the failure's details (upstream, transport error) in 502/503/504 bodies too, not only in
+   * the log (file key `verbose_errors`). For debugging: they tell clients about the network
+   * behind Sluice. @default false
+   */
+  verboseErrors: boolean;
+  /**
    * Retry budget: retries in flight may be at most this percentage of requests in flight,
    * 0..100, fractions allowed (file key `retry_budget_percent`; Envoy `budget_percent`).
    * @default 20

@@ -14,7 +14,7 @@ const logger = getLogger(["sluice", "proxy"]);
  * Middleware that catches what the handler throws and answers with `errorResponse` (503 no
  * upstream, 502 connect or upstream failure, 504 timeout, 499 client gone, 500 bug). Unexpected
  * errors (500) are logged with their stack at error level.
- * @param options `Retry-After` for 503 responses.
+ * @param options `Retry-After` for 503 responses, verbose gateway errors.
  * @returns the middleware.
  */
 export function recover(options: ErrorResponseOptions = {}): Middleware {

@@ -15,6 +15,7 @@ import {
   NoUpstreamError,
   RequestTimeoutError,
 } from "./errors.ts";
+import { errorDetail } from "./error_response.ts";
 import { discardResponse, forward, type ForwardOptions } from "./forward.ts";
 import { parseContentLength } from "./content_length.ts";
 import type { ConnectionLimiter } from "./connection_limiter.ts";
@@ -169,11 +170,7 @@ export function createDirector(options: DirectorOptions): Handler {
           requestId: ctx.requestId,
           upstream: upstream.name,
           attempt,
-          reason: "status" in failure
-            ? `answered ${failure.status}`
-            : failure.error instanceof Error
-            ? failure.error.message
-            : String(failure.error),
+          reason: "status" in failure ? `answered ${failure.status}` : errorDetail(failure.error),
           retry,
         });
         if (!retry) {

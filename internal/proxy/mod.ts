@@ -26,6 +26,7 @@ export {
   UriTooLongError,
 } from "./errors.ts";
 export {
+  errorDetail,
   errorResponse,
   type ErrorResponseOptions,
   STATUS_CLIENT_CLOSED,
