@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
 import type { StatusView, UpstreamView } from "../internal/admin/views.ts";
 import { VERSION } from "../internal/app/mod.ts";
 import {
@@ -171,6 +172,41 @@ Deno.test("admin: /readyz is 503 and says why when every upstream is down", asyn
   const ready = await api(sluice, "/readyz");
   assert.equal(ready.status, 503);
   assert.match(ready.text, /no upstream is available/);
+});
+
+Deno.test("admin: with no upstream at all, start-up warns naming --backends and /readyz is 503 saying so", async () => {
+  const warnings: string[] = [];
+  await configure({
+    sinks: {
+      capture: (record: LogRecord) => {
+        if (record.level === "warning") warnings.push(record.message.join(""));
+      },
+    },
+    loggers: [
+      { category: ["sluice", "app"], lowestLevel: "warning", sinks: ["capture"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+    ],
+  });
+  await using _logging = { [Symbol.asyncDispose]: () => reset() };
+  await using sluice = await startSluice([
+    "--health-interval",
+    "100ms",
+    "--admin-port",
+    String(freePort()),
+  ]);
+  assert.ok(
+    warnings.some((w) => /no upstream is configured/i.test(w) && w.includes("--backends")),
+    `no start-up warning naming --backends: ${JSON.stringify(warnings)}`,
+  );
+  const ready = await api(sluice, "/readyz");
+  assert.equal(ready.status, 503);
+  assert.match(ready.text, /^not ready: no upstream is configured .*--backends/);
+
+  // Once one is added and passes its health checks, Sluice is ready.
+  await using up = startUpstream("up");
+  assert.equal((await api(sluice, "/api/upstreams", json("POST", { url: up.url }))).status, 201);
+  await allUp(sluice);
+  assert.equal((await api(sluice, "/readyz")).status, 200);
 });
 
 Deno.test("admin: /readyz is 503 while every upstream is in maintenance, 200 when one is back", async () => {

@@ -70,7 +70,7 @@ const DASHBOARD_HEADERS = {
  * | route | what |
  * | --- | --- |
  * | `GET /healthz` | liveness: 200 while the process serves |
- * | `GET /readyz` | readiness: 200 with an available upstream and not shutting down, else 503 |
+ * | `GET /readyz` | readiness: 200 with an available upstream and not shutting down, else 503 and why (shutting down, none configured, none available) |
  * | `GET /metrics` | Prometheus text format |
  * | `GET /api/status`, `GET /api/config` | version, uptime, totals; running config (redacted) |
  * | `GET /api/upstreams`, `GET /api/upstreams/{id}` | upstream views |
@@ -116,7 +116,11 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
       handle: () => {
         const status = control.status();
         if (status.ready) return text(200, "ready\n");
-        const why = status.shuttingDown ? "shutting down" : "no upstream is available";
+        const why = status.shuttingDown
+          ? "shutting down"
+          : status.upstreams.total === 0
+          ? "no upstream is configured (start with --backends URL[,URL...] or add one with POST /api/upstreams)"
+          : "no upstream is available";
         return text(503, `not ready: ${why}\n`);
       },
     }],

@@ -211,6 +211,13 @@ export class App implements ControlPlane {
       count: this.pool.size,
       strategy: this.#strategy.name,
     });
+    if (this.pool.size === 0) {
+      logger.warn(
+        "No upstream is configured: every request gets 503 and /readyz says not ready until " +
+          "upstreams are given with --backends URL[,URL...] (SLUICE_BACKENDS, backends in the " +
+          "config file) or added with POST /api/upstreams",
+      );
+    }
     if (signal.aborted) void this.#shutdown();
     else signal.addEventListener("abort", () => void this.#shutdown(), { once: true });
   }
