@@ -355,76 +355,87 @@ proxyTest("errors: upstream error statuses pass through unchanged", async (varia
   assert.equal(up.seen.length, 5, "an upstream error status must not be retried");
 });
 
-Deno.test("errors: 502/503/504 bodies name no upstream, port or transport error; the log does", async () => {
-  const logged: Record<string, unknown>[] = [];
-  await configure({
-    sinks: { capture: (record: LogRecord) => logged.push(record.properties) },
-    loggers: [
-      { category: ["sluice", "proxy"], lowestLevel: "warning", sinks: ["capture"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
-    ],
-  });
-  await using _logging = { [Symbol.asyncDispose]: () => reset() };
-  await using refusing = startUpstream("refusing"); // closed once marked up
-  const refused = refusing.url;
-  await using hangUp = startHangUpUpstream();
-  const release = Promise.withResolvers<void>();
-  await using slow = startUpstream("slow", async () => {
-    await release.promise;
-    return new Response("too late");
-  });
-  using _release = { [Symbol.dispose]: () => release.resolve() };
-  const addresses = [refused, hangUp.url, slow.url].map((url) => new URL(url));
-  const leaks = (text: string) =>
-    addresses.some((a) => text.includes(a.port) || text.includes(a.host)) ||
-    /127\.0\.0\.1|connect|refused|reset|closed|os error|tcp|hyper|upstream \S+:\d+/i.test(text);
+proxyTest(
+  "errors: 502/503/504 bodies name no upstream, port or transport error; the log does",
+  async (variant) => {
+    const logged: Record<string, unknown>[] = [];
+    await configure({
+      sinks: { capture: (record: LogRecord) => logged.push(record.properties) },
+      loggers: [
+        { category: ["sluice", "proxy"], lowestLevel: "warning", sinks: ["capture"] },
+        { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+      ],
+    });
+    await using _logging = { [Symbol.asyncDispose]: () => reset() };
+    await using refusing = startUpstream("refusing"); // closed once marked up
+    const refused = refusing.url;
+    await using hangUp = startHangUpUpstream();
+    const release = Promise.withResolvers<void>();
+    await using slow = startUpstream("slow", async () => {
+      await release.promise;
+      return new Response("too late");
+    });
+    using _release = { [Symbol.dispose]: () => release.resolve() };
+    const addresses = [refused, hangUp.url, slow.url].map((url) => new URL(url));
+    const leaks = (text: string) =>
+      addresses.some((a) => text.includes(a.port) || text.includes(a.host)) ||
+      /127\.0\.0\.1|connect|refused|reset|closed|os error|tcp|hyper|upstream \S+:\d+/i.test(text);
 
-  const cases = [[refused, 502], [hangUp.url, 502], [slow.url, 504]] as const;
-  for (const [i, [url, status]] of cases.entries()) {
-    const id = `req-${i}-${status}`;
-    await using sluice = await startSluice([
+    const cases = [[refused, 502], [hangUp.url, 502], [slow.url, 504]] as const;
+    for (const [i, [url, status]] of cases.entries()) {
+      const id = `req-${i}-${status}`;
+      await using sluice = await startSluice(variant, [
+        "--backends",
+        url,
+        "--health-interval",
+        "1m",
+        "--backend-timeout",
+        "300ms",
+        "--retries",
+        "0",
+      ]);
+      await waitForPool(sluice.app, () => sluice.app.pool.list()[0]?.health === "up", 2_000, "up");
+      if (url === refused) await refusing.close();
+      const response = await get(sluice.url + "/x", { headers: { "x-request-id": id } });
+      assert.equal(response.status, status);
+      assert.match(response.text, new RegExp(`^${status} .*\\(request id ${id}\\)\\n$`));
+      assert.ok(!leaks(response.text), `the ${status} body tells too much: ${response.text}`);
+      const entry = logged.find((p) => p.requestId === id);
+      assert.ok(entry, `no log line for ${id}`);
+      assert.equal(entry.upstream, new URL(url).host, "the log names the upstream");
+    }
+    // 503: every upstream down.
+    await using sluice = await startSluice(variant, [
       "--backends",
-      url,
+      refused,
+      "--health-interval",
+      "100ms",
+    ]);
+    await waitForPool(sluice.app, () => sluice.app.pool.available().length === 0, 2_000, "down");
+    const unavailable = await get(sluice.url + "/x");
+    assert.equal(unavailable.status, 503);
+    assert.ok(!leaks(unavailable.text), `the 503 body tells too much: ${unavailable.text}`);
+    assert.doesNotMatch(unavailable.text, /\d+ upstream/, "nor the size of the pool");
+  },
+);
+
+proxyTest(
+  "errors: --verbose-errors puts the upstream and its error in the body",
+  async (variant) => {
+    await using up = startUpstream("up");
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      up.url,
       "--health-interval",
       "1m",
-      "--backend-timeout",
-      "300ms",
-      "--retries",
-      "0",
+      "--verbose-errors",
     ]);
     await waitForPool(sluice.app, () => sluice.app.pool.list()[0]?.health === "up", 2_000, "up");
-    if (url === refused) await refusing.close();
-    const response = await get(sluice.url + "/x", { headers: { "x-request-id": id } });
-    assert.equal(response.status, status);
-    assert.match(response.text, new RegExp(`^${status} .*\\(request id ${id}\\)\\n$`));
-    assert.ok(!leaks(response.text), `the ${status} body tells too much: ${response.text}`);
-    const entry = logged.find((p) => p.requestId === id);
-    assert.ok(entry, `no log line for ${id}`);
-    assert.equal(entry.upstream, new URL(url).host, "the log names the upstream");
-  }
-  // 503: every upstream down.
-  await using sluice = await startSluice(["--backends", refused, "--health-interval", "100ms"]);
-  await waitForPool(sluice.app, () => sluice.app.pool.available().length === 0, 2_000, "down");
-  const unavailable = await get(sluice.url + "/x");
-  assert.equal(unavailable.status, 503);
-  assert.ok(!leaks(unavailable.text), `the 503 body tells too much: ${unavailable.text}`);
-  assert.doesNotMatch(unavailable.text, /\d+ upstream/, "nor the size of the pool");
-});
-
-Deno.test("errors: --verbose-errors puts the upstream and its error in the body", async () => {
-  await using up = startUpstream("up");
-  await using sluice = await startSluice([
-    "--backends",
-    up.url,
-    "--health-interval",
-    "1m",
-    "--verbose-errors",
-  ]);
-  await waitForPool(sluice.app, () => sluice.app.pool.list()[0]?.health === "up", 2_000, "up");
-  await up.close(); // refused from now on, still marked up: a connect failure
-  const response = await get(sluice.url + "/x", { headers: { "x-request-id": "req-verbose" } });
-  assert.equal(response.status, 502);
-  assert.ok(response.text.includes(new URL(up.url).host), response.text);
-  assert.match(response.text, /connection refused/);
-  assert.match(response.text, /\(request id req-verbose\)\n$/);
-});
+    await up.close(); // refused from now on, still marked up: a connect failure
+    const response = await get(sluice.url + "/x", { headers: { "x-request-id": "req-verbose" } });
+    assert.equal(response.status, 502);
+    assert.ok(response.text.includes(new URL(up.url).host), response.text);
+    assert.match(response.text, /connection refused/);
+    assert.match(response.text, /\(request id req-verbose\)\n$/);
+  },
+);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ConnectFailedError } from "../proxy/http1/errors.ts";
+import { ConnectFailedError, UpstreamClosedError } from "../proxy/http1/errors.ts";
 
 /**
  * Whether a transport error means the connection never opened, so the request was not sent
@@ -32,6 +32,7 @@ export function isConnectFailure(error: unknown): boolean {
  */
 export function isConnectionLost(error: unknown): boolean {
   if (
+    error instanceof UpstreamClosedError ||
     error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe ||
     error instanceof Deno.errors.ConnectionAborted || error instanceof Deno.errors.UnexpectedEof
   ) return true;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { UpstreamClosedError } from "../proxy/http1/errors.ts";
 import { describeNetworkError, isConnectFailure, isConnectionLost } from "./network_errors.ts";
 
 /** The shape Deno 2.9.6's fetch rejects with: the reason sits in `cause`. */
@@ -40,6 +41,11 @@ Deno.test("network errors: a connection closed or reset before the response head
   assert.equal(isConnectionLost(new Deno.errors.ConnectionReset("reset")), true);
   assert.equal(isConnectionLost(new Deno.errors.UnexpectedEof("eof")), true);
   assert.equal(isConnectionLost(new Deno.errors.BrokenPipe("pipe")), true);
+  const http1 = new UpstreamClosedError("before the response head", {
+    requestSent: true,
+    responseStarted: false,
+  });
+  assert.equal(isConnectionLost(http1), true, "the http1 transport's own error");
   const refused = fetchError("client error (Connect): tcp connect error: Connection refused");
   assert.equal(isConnectionLost(refused), false, "a connect failure is its own case");
   const malformed = fetchError("client error (SendRequest): invalid HTTP version parsed");
