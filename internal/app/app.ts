@@ -10,16 +10,9 @@ import { getLogger } from "@logtape/logtape";
 import type { ControlPlane, NewUpstream, ReloadOutcome } from "../admin/control_plane.ts";
 import { type AdminServer, startAdminServer, type StaticAsset } from "../admin/server.ts";
 import type { StatusView } from "../admin/views.ts";
-import { createStrategy, type Strategy } from "../balancer/mod.ts";
-import { formatHashKey, normalizeUpstreamUrl, redactConfig } from "../config/mod.ts";
+import type { Strategy } from "../balancer/mod.ts";
+import { DEFAULT_POOL, redactConfig, resolveRouting } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
-import {
-  ActiveHealthChecker,
-  httpProbe,
-  type ObservedOutcome,
-  PassiveHealthTracker,
-  tcpProbe,
-} from "../health/mod.ts";
 import { createMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
 import {
   accessLog,
@@ -34,18 +27,12 @@ import {
   requestChecks,
   requestId,
   requestLimits,
-  sticky,
 } from "../middleware/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
-import {
-  ConnectionLimiter,
-  createDirector,
-  FetchTransport,
-  Http1Transport,
-  RetryBudget,
-  type Transport,
-} from "../proxy/mod.ts";
+import { FetchTransport, Http1Transport, type Transport } from "../proxy/mod.ts";
+import { compileRoutes, createRouter, type RouteTable, type RoutingTable } from "../router/mod.ts";
 import { type Listener, ServeListener } from "../server/mod.ts";
+import { PoolRuntime } from "./pool_runtime.ts";
 import { VERSION } from "./version.ts";
 
 const logger = getLogger(["sluice", "app"]);
@@ -95,8 +82,6 @@ export interface AppOptions {
  * ```
  */
 export class App implements ControlPlane {
-  /** The upstream pool (read it, or change it at run time). */
-  readonly pool: Pool;
   /** Whole-proxy totals and recent traffic. */
   readonly traffic: Traffic = new Traffic();
   readonly #options: AppOptions;
@@ -106,13 +91,11 @@ export class App implements ControlPlane {
   readonly #finished = Promise.withResolvers<void>();
   readonly #startedAt = Date.now();
   #config: Config;
-  #strategy: Strategy;
-  #checker: ActiveHealthChecker;
-  #passive: PassiveHealthTracker;
+  /** Running pools by name; a reload adds, reconfigures and removes them. */
+  #pools = new Map<string, PoolRuntime>();
+  /** Routes and pool handlers, swapped whole on reload (see `RoutingTable`). */
+  #routing: RoutingTable;
   #handler: Handler;
-  #nextId: number;
-  /** Upstreams draining for removal (DELETE or a reload that dropped them). */
-  readonly #removing = new Set<string>();
   #server: Listener | undefined;
   #admin: AdminServer | undefined;
   #shuttingDown = false;
@@ -129,22 +112,48 @@ export class App implements ControlPlane {
     config = this.#withProcessSecret(config);
     this.#config = config;
     this.#options = options;
-    this.pool = new Pool(
-      config.backends.map((b, i) => ({
-        id: `u${i + 1}`,
-        name: b.name,
-        url: b.url,
-        weight: b.weight,
-      })),
-      { slowStartMs: config.limits.slowStartMs },
-    );
-    this.#nextId = config.backends.length + 1;
-    this.#metrics = createMetrics({ pool: this.pool, traffic: this.traffic });
-    this.#strategy = createStrategy(config.strategy, { hashKey: config.hashKey });
+    this.#metrics = createMetrics({ pool: () => this.pool, traffic: this.traffic });
     this.#transport = options.transport ?? createTransport(config);
-    this.#checker = this.#createChecker(config.health);
-    this.#passive = new PassiveHealthTracker(this.pool, config.passive);
-    this.#handler = this.#createHandler(config, this.#strategy);
+    const { pools, routes } = resolveRouting(config);
+    for (const poolConfig of pools) {
+      this.#pools.set(poolConfig.name, new PoolRuntime(poolConfig, config, this.#poolDeps));
+    }
+    const compiled = compileRoutes(routes, { pools: pools.map((p) => p.name) });
+    for (const warning of compiled.warnings) logger.warn("Configuration: {warning}", { warning });
+    this.#routing = this.#routingTable(compiled.table);
+    this.#handler = this.#createHandler(config);
+  }
+
+  get #poolDeps() {
+    return {
+      transport: this.#transport,
+      metrics: this.#metrics,
+      shutdownSignal: this.#hardStop.signal,
+    };
+  }
+
+  #routingTable(routes: RouteTable): RoutingTable {
+    const handlers = new Map<string, Handler>();
+    for (const [name, runtime] of this.#pools) handlers.set(name, runtime.handler);
+    return Object.freeze({ routes, pools: handlers });
+  }
+
+  /**
+   * The pool `default` (the top-level backends, `--backends`): what `/api/upstreams` and the
+   * single-pool views show. An empty pool when the configuration has no pool `default`.
+   */
+  get pool(): Pool {
+    return this.#pools.get(DEFAULT_POOL)?.pool ?? NO_POOL;
+  }
+
+  /** Every running pool, by name, in configuration order. */
+  get pools(): ReadonlyMap<string, PoolRuntime> {
+    return this.#pools;
+  }
+
+  /** The route table in force (with hit counts). */
+  get routes(): RouteTable {
+    return this.#routing.routes;
   }
 
   /** Resolves when the shutdown has completed (never rejects). */
@@ -163,9 +172,10 @@ export class App implements ControlPlane {
     return this.#admin?.addr;
   }
 
-  /** The strategy choosing among available upstreams. */
+  /** The strategy of the pool `default` (the first pool's when there is none). */
   get strategy(): Strategy {
-    return this.#strategy;
+    const runtime = this.#pools.get(DEFAULT_POOL) ?? this.#pools.values().next().value;
+    return runtime?.strategy ?? NO_STRATEGY;
   }
 
   /** The running configuration. */
@@ -183,7 +193,7 @@ export class App implements ControlPlane {
   start(signal: AbortSignal): void {
     if (this.#server) throw new Error("App is already started");
     const config = this.#config;
-    this.#checker.start();
+    for (const runtime of this.#pools.values()) runtime.start();
     try {
       this.#server = new ServeListener((ctx) => this.#handler(ctx), {
         hostname: config.host,
@@ -199,19 +209,24 @@ export class App implements ControlPlane {
         });
       }
     } catch (error) {
-      void this.#checker.stop();
+      for (const runtime of this.#pools.values()) void runtime.stop();
       void this.#server?.shutdown();
       this.#transport.close();
       throw error;
     }
     const { hostname, port } = this.#server.addr;
-    logger.info("Sluice listening on http://{address}:{port} ({count} upstream(s), {strategy})", {
-      address: hostname,
-      port,
-      count: this.pool.size,
-      strategy: this.#strategy.name,
-    });
-    if (this.pool.size === 0) {
+    logger.info(
+      "Sluice listening on http://{address}:{port} ({count} upstream(s), {strategy}; {pools} pool(s), {routes} route(s))",
+      {
+        address: hostname,
+        port,
+        count: this.pool.size,
+        strategy: this.strategy.name,
+        pools: this.#pools.size,
+        routes: this.#routing.routes.routes.length,
+      },
+    );
+    if ([...this.#pools.values()].every((runtime) => runtime.pool.size === 0)) {
       logger.warn(
         "No upstream is configured: every request gets 503 and /readyz says not ready until " +
           "upstreams are given with --backends URL[,URL...] (SLUICE_BACKENDS, backends in the " +
@@ -222,9 +237,19 @@ export class App implements ControlPlane {
     else signal.addEventListener("abort", () => void this.#shutdown(), { once: true });
   }
 
-  /** @inheritdoc */
+  /**
+   * Readiness: started, not shutting down, and every pool that a route sends requests to has
+   * an available upstream (a configuration without routes: the pool `default`). Redirects and
+   * fixed responses need no pool.
+   */
   ready(): boolean {
-    return this.#server !== undefined && !this.#shuttingDown && this.pool.available().length > 0;
+    if (this.#server === undefined || this.#shuttingDown) return false;
+    const { routes, pools } = this.#routing;
+    for (const route of routes.routes) {
+      if (route.pool === undefined || !pools.has(route.pool)) continue;
+      if (this.#pools.get(route.pool)!.pool.available().length === 0) return false;
+    }
+    return true;
   }
 
   /** @inheritdoc */
@@ -235,7 +260,7 @@ export class App implements ControlPlane {
       version: VERSION,
       startedAt: new Date(this.#startedAt).toISOString(),
       uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
-      strategy: this.#strategy.name,
+      strategy: this.strategy.name,
       ready: this.ready(),
       shuttingDown: this.#shuttingDown,
       upstreams: { total: this.pool.size, available: this.pool.available().length },
@@ -255,37 +280,39 @@ export class App implements ControlPlane {
     return redactConfig(this.#config);
   }
 
-  /** @inheritdoc */
+  /**
+   * Adds an upstream to the pool `default`.
+   * @throws {TypeError} when the URL is not an http(s) origin or the weight is invalid.
+   * @throws {RangeError} when an upstream with this URL exists, or there is no pool `default`.
+   */
   addUpstream(input: NewUpstream): Upstream {
-    const url = normalizeUpstreamUrl(input.url);
-    if (this.pool.list().some((u) => u.url === url)) {
-      throw new RangeError(`an upstream with the URL ${url} exists`);
-    }
-    const weight = input.weight ?? 1;
-    if (!Number.isInteger(weight) || weight < 1) {
-      throw new TypeError(`weight must be an integer >= 1: current value is ${weight}`);
-    }
-    return this.pool.add({
-      id: `u${this.#nextId++}`,
-      name: input.name ?? new URL(url).host,
-      url,
-      weight,
-      servesBeforeCheck: false,
-    });
+    return this.addUpstreamTo(DEFAULT_POOL, input);
   }
 
-  /** @inheritdoc */
+  /**
+   * Adds an upstream to a pool; it takes traffic after its first passing health check.
+   * @param pool the pool's name.
+   * @param input URL, name and weight.
+   * @throws {TypeError} when the URL is not an http(s) origin or the weight is invalid.
+   * @throws {RangeError} when the pool does not exist or has an upstream with this URL.
+   */
+  addUpstreamTo(pool: string, input: NewUpstream): Upstream {
+    const runtime = this.#pools.get(pool);
+    if (!runtime) throw new RangeError(`there is no pool ${pool}`);
+    return runtime.addUpstream(input);
+  }
+
+  /** Drains and removes an upstream of the pool `default`; false when the id is unknown. */
   removeUpstream(id: string): boolean {
-    if (!this.pool.get(id)) return false;
-    if (this.#removing.has(id)) {
-      // A removal whose drain was interrupted (state set back) still waits: drain again.
-      this.pool.setAdminState(id, "draining");
-      return true;
-    }
-    this.#removing.add(id);
-    void this.pool.drainAndRemove(id, this.#config.timeouts.shutdownMs)
-      .finally(() => this.#removing.delete(id));
-    return true;
+    return this.removeUpstreamFrom(DEFAULT_POOL, id);
+  }
+
+  /**
+   * Starts draining an upstream of a pool; it is removed once its requests have finished.
+   * @returns false when the pool or the id is unknown.
+   */
+  removeUpstreamFrom(pool: string, id: string): boolean {
+    return this.#pools.get(pool)?.removeUpstream(id) ?? false;
   }
 
   /** @inheritdoc */
@@ -314,63 +341,27 @@ export class App implements ControlPlane {
     const previous = this.#config;
     const changed = (key: keyof Config) =>
       JSON.stringify(previous[key]) !== JSON.stringify(next[key]);
-    this.#reloadUpstreams(next, outcome);
     for (const key of ["host", "port"] as const) {
       if (previous[key] !== next[key]) outcome.restartRequired.push(key);
     }
     if (changed("admin")) {
       outcome.restartRequired.push("admin");
     }
-    if (changed("health")) {
-      await this.#checker.stop();
-      this.#checker = this.#createChecker(next.health);
-      this.#checker.start();
-      outcome.applied.push("health checks restarted with the new settings");
-    }
-    if (changed("passive")) {
-      // Upstreams the old tracker ejected come back; the new one starts counting from 0.
-      this.#passive.stop();
-      this.#passive = new PassiveHealthTracker(this.pool, next.passive);
-      outcome.applied.push("passive health checks restarted with the new settings");
-    }
-    if (previous.limits.slowStartMs !== next.limits.slowStartMs) {
-      this.pool.setSlowStart(next.limits.slowStartMs);
-      outcome.applied.push(`slow start ${next.limits.slowStartMs}ms`);
-    }
-    const strategyChanged = previous.strategy !== next.strategy;
-    if (strategyChanged) outcome.applied.push(`strategy ${previous.strategy} -> ${next.strategy}`);
-    const [hashKeyBefore, hashKeyAfter] = [previous.hashKey, next.hashKey].map(formatHashKey);
-    const hashKeyChanged = hashKeyBefore !== hashKeyAfter;
-    if (hashKeyChanged) outcome.applied.push(`hash key ${hashKeyBefore} -> ${hashKeyAfter}`);
-    if (strategyChanged || hashKeyChanged) {
-      this.#strategy = createStrategy(next.strategy, { hashKey: next.hashKey });
-    }
-    const stickyChanged = changed("sticky");
-    if (stickyChanged) {
-      outcome.applied.push(
-        next.sticky
-          ? `sticky sessions with the cookie ${next.sticky.cookie}`
-          : "sticky sessions off",
-      );
-    }
+    await this.#reloadRouting(next, outcome);
     const trustChanged = changed("trustedProxies");
     if (trustChanged) {
       outcome.applied.push(`trusted proxies: ${next.trustedProxies.join(", ") || "none"}`);
     }
-    if (
-      strategyChanged || hashKeyChanged || stickyChanged || trustChanged ||
-      changed("timeouts") ||
-      changed("proxy") ||
-      changed("limits")
-    ) {
-      // Requests in flight keep the handler they started with; new ones get the new one.
-      this.#handler = this.#createHandler(next, this.#strategy);
+    if (trustChanged || changed("limits") || changed("health")) {
+      // Requests in flight keep the chain they started with; new ones get the new one.
+      this.#handler = this.#createHandler(next);
       outcome.applied.push("proxy settings applied to new requests");
     }
     if (changed("logging")) {
       await this.#options.reconfigureLogging?.(next.logging);
       outcome.applied.push("logging settings applied");
     }
+    outcome.applied = [...new Set(outcome.applied)];
     this.#config = { ...next, host: previous.host, port: previous.port, admin: previous.admin };
     logger.info("Configuration reloaded from {file}: {applied}", {
       file,
@@ -380,46 +371,48 @@ export class App implements ControlPlane {
     return outcome;
   }
 
-  #reloadUpstreams(next: Config, outcome: ReloadOutcome): void {
-    const wanted = new Map(next.backends.map((b) => [b.url, b]));
-    for (const upstream of this.pool.list()) {
-      const backend = wanted.get(upstream.url);
-      if (!backend) {
-        if (!this.#removing.has(upstream.id) || upstream.admin !== "draining") {
-          this.removeUpstream(upstream.id);
-          outcome.applied.push(`draining and removing upstream ${upstream.name}`);
-        }
-        continue;
+  /**
+   * Applies the reloaded pools and routes: kept pools are reconfigured in place (their upstreams
+   * keep health state and in-flight counts), new ones start, dropped ones stop once the new
+   * table is in force (requests already sent to them finish). The routes and pool handlers are
+   * swapped in one assignment.
+   */
+  async #reloadRouting(next: Config, outcome: ReloadOutcome): Promise<void> {
+    const { pools, routes } = resolveRouting(next);
+    const runtimes = new Map<string, PoolRuntime>();
+    const started: PoolRuntime[] = [];
+    for (const poolConfig of pools) {
+      const kept = this.#pools.get(poolConfig.name);
+      if (kept) {
+        const changes = await kept.reconfigure(poolConfig, next);
+        outcome.applied.push(...changes.applied);
+        outcome.restartRequired.push(...changes.restartRequired);
+        runtimes.set(poolConfig.name, kept);
+      } else {
+        const runtime = new PoolRuntime(poolConfig, next, this.#poolDeps);
+        runtimes.set(poolConfig.name, runtime);
+        started.push(runtime);
+        outcome.applied.push(`added pool ${poolConfig.name}`);
       }
-      if (this.#removing.has(upstream.id)) {
-        // Back in the file while it drains for removal: keep it.
-        this.pool.setAdminState(upstream.id, "ready");
-        outcome.applied.push(`kept upstream ${upstream.name}, its removal cancelled`);
-      }
-      if (backend.weight !== upstream.weight) {
-        outcome.applied.push(`weight of ${upstream.name} ${upstream.weight} -> ${backend.weight}`);
-        this.pool.setWeight(upstream.id, backend.weight);
-      }
-      if (backend.name !== upstream.name) {
-        outcome.restartRequired.push(`backends name of ${upstream.url}`);
-      }
-      wanted.delete(upstream.url);
     }
-    for (const backend of wanted.values()) {
-      this.addUpstream({ url: backend.url, name: backend.name, weight: backend.weight });
-      outcome.applied.push(`added upstream ${backend.name}`);
-    }
-  }
-
-  #createChecker(health: Config["health"]): ActiveHealthChecker {
-    return new ActiveHealthChecker(this.pool, {
-      probe: health.path === undefined ? tcpProbe() : httpProbe(health.path),
-      intervalMs: health.intervalMs,
-      timeoutMs: health.timeoutMs,
-      healthyThreshold: health.healthyThreshold,
-      unhealthyThreshold: health.unhealthyThreshold,
-      onResult: (upstream, result) => this.#metrics.observeHealthCheck(upstream, result),
+    const dropped = [...this.#pools.values()].filter((runtime) => !runtimes.has(runtime.name));
+    const compiled = compileRoutes(routes, {
+      previous: this.#routing.routes,
+      pools: pools.map((p) => p.name),
     });
+    for (const warning of compiled.warnings) logger.warn("Configuration: {warning}", { warning });
+    if (
+      JSON.stringify(routes) !== JSON.stringify(this.#routing.routes.routes.map((r) => r.config))
+    ) {
+      outcome.applied.push(`routes: ${routes.map((r) => r.name).join(", ")}`);
+    }
+    for (const runtime of started) runtime.start();
+    this.#pools = runtimes;
+    this.#routing = this.#routingTable(compiled.table);
+    for (const runtime of dropped) {
+      outcome.applied.push(`removed pool ${runtime.name}`);
+      void runtime.stop();
+    }
   }
 
   /**
@@ -427,15 +420,24 @@ export class App implements ControlPlane {
    * per process, so a reload keeps every client pinned. Warns the first time it is needed.
    */
   #withProcessSecret(config: Config): Config {
-    if (!config.sticky?.secretGenerated) return config;
+    const generated = [config.sticky, ...config.pools.map((p) => p.sticky)]
+      .find((sticky) => sticky?.secretGenerated);
+    if (generated === undefined) return config;
     if (this.#generatedSecret === undefined) {
-      this.#generatedSecret = config.sticky.secret;
+      this.#generatedSecret = generated.secret;
       logger.warn(
         "Sticky sessions use a random secret: a restart unpins every client, and other Sluice " +
           "instances reject this one's cookies (set SLUICE_STICKY_SECRET or sticky.secret)",
       );
     }
-    return { ...config, sticky: { ...config.sticky, secret: this.#generatedSecret } };
+    const secret = this.#generatedSecret;
+    const withSecret = (sticky: Config["sticky"]): Config["sticky"] =>
+      sticky?.secretGenerated ? { ...sticky, secret } : sticky;
+    return {
+      ...config,
+      sticky: withSecret(config.sticky),
+      pools: config.pools.map((pool) => ({ ...pool, sticky: withSecret(pool.sticky) })),
+    };
   }
 
   /**
@@ -452,8 +454,8 @@ export class App implements ControlPlane {
     return limiter;
   }
 
-  #createHandler(config: Config, strategy: Strategy): Handler {
-    const { sticky: stickiness, trustedProxies, limits } = config;
+  #createHandler(config: Config): Handler {
+    const { trustedProxies, limits } = config;
     return compose(
       [
         requestId(),
@@ -473,49 +475,11 @@ export class App implements ControlPlane {
           rateLimit(this.#rateLimiterFor(limits)),
         ]),
         ...(limits.maxBodyBytes === 0 ? [] : [bodyLimit({ maxBytes: limits.maxBodyBytes })]),
-        // Inside recover(): a request that got no upstream's response sets no cookie.
-        ...(stickiness === undefined ? [] : [
-          sticky({
-            cookie: stickiness.cookie,
-            secret: stickiness.secret,
-            lookup: (id) => this.pool.get(id),
-          }),
-        ]),
       ],
-      createDirector({
-        pool: this.pool,
-        strategy,
-        transport: this.#transport,
-        timeoutMs: config.timeouts.backendMs,
-        preserveHost: config.proxy.preserveHost,
-        shutdownSignal: this.#hardStop.signal,
-        retries: config.proxy.retries,
-        retryBufferBytes: config.proxy.retryBufferBytes,
-        retryNonIdempotent: config.proxy.retryNonIdempotent,
-        // Budget and limiter count requests in flight: new ones on reload start from zero, and
-        // requests still running on the old handler keep their own counts.
-        retryBudget: new RetryBudget({
-          percent: config.proxy.retryBudgetPercent,
-          minConcurrency: config.proxy.retryBudgetMin,
-        }),
-        ...(config.limits.maxConnectionsPerUpstream > 0
-          ? {
-            limiter: new ConnectionLimiter({
-              maxPerUpstream: config.limits.maxConnectionsPerUpstream,
-              queueSize: config.limits.queueSize,
-              queueTimeoutMs: config.limits.queueTimeoutMs,
-            }),
-          }
-          : {}),
-        idleTimeoutMs: config.timeouts.idleMs,
-        observe: this.#observe,
-      }),
+      // The routing table is read once per request: a reload swaps it whole.
+      createRouter(() => this.#routing),
     );
   }
-
-  /** Outcomes of attempts go to the passive health tracker of the moment (reload replaces it). */
-  readonly #observe = (upstream: Upstream, outcome: ObservedOutcome): void =>
-    this.#passive.observe(upstream, outcome);
 
   async #shutdown(): Promise<void> {
     if (this.#shuttingDown) return;
@@ -530,7 +494,7 @@ export class App implements ControlPlane {
     );
     try {
       await this.#reloading;
-      await this.#checker.stop();
+      await Promise.all([...this.#pools.values()].map((runtime) => runtime.stop()));
       const drained = server.shutdown().then(() => true);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const expired = new Promise<false>((resolve) =>
@@ -550,10 +514,14 @@ export class App implements ControlPlane {
     } catch (error) {
       logger.error("Error during shutdown: {error}", { error });
     } finally {
-      this.#passive.stop();
-      this.pool.close();
+      await Promise.all([...this.#pools.values()].map((runtime) => runtime.close()));
       this.#transport.close();
       this.#finished.resolve();
     }
   }
 }
+
+/** What `App.pool` is when the configuration has no pool `default`. */
+const NO_POOL = new Pool();
+/** What `App.strategy` is without any pool. */
+const NO_STRATEGY: Strategy = { name: "none", select: () => undefined };

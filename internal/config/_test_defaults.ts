@@ -53,6 +53,8 @@ export const DEFAULTS: Config = {
   },
   logging: { level: "info", format: "json" },
   admin: { host: "127.0.0.1", port: 8090, token: undefined },
+  pools: [],
+  routes: [],
 };
 
 /** The strategies, as the problem for an unknown `strategy` lists them. */

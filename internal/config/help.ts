@@ -82,6 +82,10 @@ const FILE_ONLY = [
   "  limits.slow_start (off): time over which a new or recovered upstream ramps up, e.g. 30s",
   `  limits.max_url_length (${kilobytes(limits.maxUrlBytes)}), limits.max_header_size ` +
   `(${kilobytes(limits.maxHeaderBytes)})`,
+  "  pools (none: the backends above are the pool default): named pools of upstreams, each",
+  "    with its own backends, strategy, hash_key, sticky, health, passive, limits, proxy",
+  "  routes (one catch-all to default): host/path/method/header matches, first match wins,",
+  "    to a pool, a redirect or a fixed response (see the README's Routing section)",
 ].join("\n");
 
 /**

@@ -326,6 +326,8 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
       },
       logging: { level: "debug", format: "pretty" },
       admin: { host: "0.0.0.0", port: 9091, token: "test-token-0123456789abcdef" },
+      pools: [],
+      routes: [],
     },
     sources: { file: `${TESTDATA}/sluice.yaml`, overrides: {} },
   });

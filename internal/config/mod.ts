@@ -25,13 +25,17 @@
 export type {
   AdminConfig,
   Config,
+  HeaderRules,
   HealthConfig,
   LimitsConfig,
   LogFormat,
   LoggingConfig,
   LogLevel,
   PassiveHealthConfig,
+  PoolConfig,
   ProxyConfig,
+  RouteConfig,
+  RouteMatch,
   StickyConfig,
   StrategyName,
   TimeoutsConfig,
@@ -48,6 +52,7 @@ export { formatDuration, parseDuration } from "./duration.ts";
 export { parseSize } from "./size.ts";
 export { normalizeUpstreamUrl } from "./upstream_url.ts";
 export { HELP_TEXT } from "./help.ts";
+export { DEFAULT_POOL, defaultPool, resolveRouting, type Routing } from "./routing.ts";
 export { redactConfig } from "./redact.ts";
 export { isLoopbackHost } from "./loopback.ts";
 export { formatHashKey, parseHashKey } from "./hash_key.ts";

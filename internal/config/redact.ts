@@ -6,7 +6,7 @@
 
 import { formatHashKey } from "./hash_key.ts";
 import { formatDuration } from "./duration.ts";
-import type { Config } from "./types.ts";
+import type { Config, HeaderRules, PoolConfig, RouteConfig } from "./types.ts";
 
 /** What `redactConfig` puts in place of a secret that is set. */
 const REDACTED = "[redacted]";
@@ -37,9 +37,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
     port: config.port,
     strategy: config.strategy,
     hash_key: formatHashKey(config.hashKey),
-    sticky: sticky === undefined
-      ? null
-      : { cookie: sticky.cookie, secret: sticky.secretGenerated ? null : REDACTED },
+    sticky: redactSticky(sticky),
     trusted_proxies: [...config.trustedProxies],
     backends: config.backends.map(({ url, name, weight }) => ({ url, name, weight })),
     health: {
@@ -89,5 +87,81 @@ export function redactConfig(config: Config): Record<string, unknown> {
       port: admin.port,
       token: admin.token === undefined ? null : REDACTED,
     },
+    pools: Object.fromEntries(config.pools.map((pool) => [pool.name, redactPool(pool)])),
+    routes: config.routes.map(showRoute),
   };
+}
+
+function redactSticky(sticky: Config["sticky"]): Record<string, unknown> | null {
+  return sticky === undefined
+    ? null
+    : { cookie: sticky.cookie, secret: sticky.secretGenerated ? null : REDACTED };
+}
+
+function redactPool(pool: PoolConfig): Record<string, unknown> {
+  const { health, passive, limits, proxy } = pool;
+  return {
+    backends: pool.backends.map(({ url, name, weight }) => ({ url, name, weight })),
+    strategy: pool.strategy,
+    hash_key: formatHashKey(pool.hashKey),
+    sticky: redactSticky(pool.sticky),
+    health: {
+      path: health.path ?? null,
+      interval: formatDuration(health.intervalMs),
+      timeout: formatDuration(health.timeoutMs),
+      healthy_threshold: health.healthyThreshold,
+      unhealthy_threshold: health.unhealthyThreshold,
+    },
+    passive: {
+      failures: passive.failures,
+      ejection_time: formatDuration(passive.ejectionTimeMs),
+      max_ejection_time: formatDuration(passive.maxEjectionTimeMs),
+      max_ejection_percent: passive.maxEjectionPercent,
+    },
+    limits: {
+      max_connections_per_upstream: limits.maxConnectionsPerUpstream,
+      queue_size: limits.queueSize,
+      queue_timeout: formatDuration(limits.queueTimeoutMs),
+      slow_start: formatDuration(limits.slowStartMs),
+    },
+    proxy: {
+      retries: proxy.retries,
+      retry_non_idempotent: proxy.retryNonIdempotent,
+      retry_budget_percent: proxy.retryBudgetPercent,
+      retry_budget_min: proxy.retryBudgetMin,
+    },
+  };
+}
+
+function showHeaderRules(rules: HeaderRules): Record<string, unknown> {
+  return { set: Object.fromEntries(rules.set), remove: [...rules.remove] };
+}
+
+/**
+ * A route in the file shape, only the keys it sets, so it reads back as the same route (routes
+ * hold no secrets; header values are shown as configured).
+ */
+function showRoute(route: RouteConfig): Record<string, unknown> {
+  const { match } = route;
+  const shown: Record<string, unknown> = { name: route.name };
+  const matchShown: Record<string, unknown> = {};
+  if (match.host !== undefined) matchShown.host = match.host;
+  if (match.pathPrefix !== undefined) matchShown.path_prefix = match.pathPrefix;
+  if (match.path !== undefined) matchShown.path = match.path;
+  if (match.methods !== undefined) matchShown.methods = [...match.methods];
+  if (match.headers.length > 0) matchShown.headers = Object.fromEntries(match.headers);
+  if (Object.keys(matchShown).length > 0) shown.match = matchShown;
+  if (route.pool !== undefined) shown.pool = route.pool;
+  if (route.stripPrefix) shown.strip_prefix = true;
+  if (hasRules(route.requestHeaders)) shown.request_headers = showHeaderRules(route.requestHeaders);
+  if (hasRules(route.responseHeaders)) {
+    shown.response_headers = showHeaderRules(route.responseHeaders);
+  }
+  if (route.redirect) shown.redirect = { ...route.redirect };
+  if (route.respond) shown.respond = { ...route.respond };
+  return shown;
+}
+
+function hasRules(rules: HeaderRules): boolean {
+  return rules.set.length > 0 || rules.remove.length > 0;
 }

@@ -47,6 +47,8 @@ const FULL: Config = validateConfig({
   },
   logging: { level: "debug", format: "pretty" },
   admin: { host: "0.0.0.0", port: 9001, token: TOKEN },
+  pools: {},
+  routes: [],
 });
 
 Deno.test("redactConfig() writes the file shape with the admin token and sticky secret redacted", () => {
@@ -98,6 +100,8 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
     },
     logging: { level: "debug", format: "pretty" },
     admin: { host: "0.0.0.0", port: 9001, token: "[redacted]" },
+    pools: {},
+    routes: [],
   });
 });
 

@@ -24,12 +24,15 @@ import {
   LOG_FORMATS,
   LOG_LEVELS,
   type LogFormat,
+  type PoolConfig,
   type StickyConfig,
   STRATEGY_NAMES,
   TRANSPORT_NAMES,
   type UpstreamConfig,
 } from "./types.ts";
 import { normalizeUpstreamUrl } from "./upstream_url.ts";
+import { MATCH_KEYS, POOL_NAME, ROUTE_KEYS, routesSchema } from "./route_schema.ts";
+import { inheritPoolSettings, type POOL_LIMIT_KEYS, type POOL_PROXY_KEYS } from "./pool_inherit.ts";
 
 /**
  * Longest accepted duration. Timers fire at once for delays above 2^31-1 ms (about 24.8 days),
@@ -527,6 +530,70 @@ const adminShape = {
 const adminSchema = z.strictObject(adminShape, { error: objectError });
 type AdminSection = z.output<typeof adminSchema>;
 
+const poolLimitsSchema = z.strictObject(
+  {
+    max_connections_per_upstream: limitsShape.max_connections_per_upstream,
+    queue_size: limitsShape.queue_size,
+    queue_timeout: limitsShape.queue_timeout,
+    slow_start: limitsShape.slow_start,
+  } satisfies Record<typeof POOL_LIMIT_KEYS[number], unknown>,
+  { error: objectError },
+)
+  .transform((limits): PoolConfig["limits"] => ({
+    maxConnectionsPerUpstream: limits.max_connections_per_upstream,
+    queueSize: limits.queue_size,
+    queueTimeoutMs: limits.queue_timeout,
+    slowStartMs: limits.slow_start,
+  }));
+
+const poolProxySchema = z.strictObject(
+  {
+    retries: proxyShape.retries,
+    retry_non_idempotent: proxyShape.retry_non_idempotent,
+    retry_budget_percent: proxyShape.retry_budget_percent,
+    retry_budget_min: proxyShape.retry_budget_min,
+  } satisfies Record<typeof POOL_PROXY_KEYS[number], unknown>,
+  { error: objectError },
+)
+  .transform((proxy): PoolConfig["proxy"] => ({
+    retries: proxy.retries,
+    retryNonIdempotent: proxy.retry_non_idempotent,
+    retryBudgetPercent: proxy.retry_budget_percent,
+    retryBudgetMin: proxy.retry_budget_min,
+  }));
+
+/** One entry of `pools`; settings left out were filled from the top level by the preprocess. */
+const poolShape = {
+  backends: section(backendsSchema.default(() => [])),
+  strategy: oneOf(STRATEGY_NAMES).default(CONFIG_DEFAULTS.strategy),
+  hash_key: hashKeySchema.prefault(formatHashKey(CONFIG_DEFAULTS.hashKey)),
+  sticky: section(stickySchema.optional()),
+  health: section(healthSchema.prefault({})),
+  passive: section(passiveSchema.prefault({})),
+  limits: section(poolLimitsSchema.prefault({})),
+  proxy: section(poolProxySchema.prefault({})),
+};
+
+const poolsSchema = z.record(
+  z.string(),
+  section(z.strictObject(poolShape, { error: objectError }).prefault({})),
+  { error: (issue) => `${showValue(issue.input)} is not a mapping of pool names to pools` },
+).transform((pools): PoolConfig[] =>
+  Object.entries(pools).map(([name, pool]) => {
+    return {
+      name,
+      backends: pool.backends,
+      strategy: pool.strategy,
+      hashKey: pool.hash_key,
+      sticky: pool.sticky,
+      health: pool.health,
+      passive: pool.passive,
+      limits: pool.limits,
+      proxy: pool.proxy,
+    };
+  })
+);
+
 function loggingShape(defaultFormat: LogFormat) {
   return {
     level: oneOf(LOG_LEVELS).default(CONFIG_DEFAULTS.logging.level),
@@ -552,6 +619,8 @@ function rootShape(defaultFormat: LogFormat) {
       z.strictObject(loggingShape(defaultFormat), { error: objectError }).prefault({}),
     ),
     admin: section(adminSchema.prefault({})),
+    pools: section(poolsSchema.default(() => [])),
+    routes: section(routesSchema.default(() => [])),
   };
 }
 
@@ -567,6 +636,8 @@ const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ["limits", Object.keys(limitsShape)],
   ["logging", Object.keys(loggingShape("json"))],
   ["admin", Object.keys(adminShape)],
+  ["routes[]", ROUTE_KEYS],
+  ["routes[].match", MATCH_KEYS],
 ]);
 
 /** Options of `createConfigSchema`. */
@@ -594,7 +665,7 @@ export interface ConfigSchemaOptions {
  * sizes) and whose output is the runtime `Config` (camelCase keys, ms, bytes).
  */
 export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType<Config> {
-  return z.strictObject(rootShape(options.defaultLogFormat ?? "json"), { error: objectError })
+  const root = z.strictObject(rootShape(options.defaultLogFormat ?? "json"), { error: objectError })
     .superRefine((file, ctx) => checkAdminToken(file.admin, ctx), {
       when: (payload) => isValidAt(payload, [["admin", "host"], ["admin", "port"]]),
     })
@@ -602,6 +673,8 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       when: (payload) =>
         isValidAt(payload, [["host"], ["port"], ["admin", "host"], ["admin", "port"]]),
     })
+    // Names are checked whatever else is wrong, so every problem shows in one run.
+    .superRefine((file, ctx) => checkRouting(file, ctx), { when: () => true })
     .transform((file): Config => ({
       host: file.host,
       port: file.port,
@@ -617,7 +690,72 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       limits: file.limits,
       logging: file.logging,
       admin: { host: file.admin.host, port: file.admin.port, token: file.admin.token },
+      pools: file.pools,
+      routes: file.routes,
     }));
+  // A pool's settings left out are the top-level ones (flags and environment included).
+  return z.preprocess(inheritPoolSettings, root);
+}
+
+/**
+ * Checks across pools and routes, on values that may be partly invalid: pool names are
+ * `[A-Za-z0-9_.-]+`; route names are unique; a route names a declared pool (or `default`, the
+ * top-level `backends`); `pools.default` and top-level `backends` are not both given.
+ */
+function checkRouting(file: Record<string, unknown>, ctx: RefinementContext): void {
+  const pools = file.pools;
+  // The pools section before its transform (a mapping) or after it (a list of PoolConfig).
+  const names = Array.isArray(pools)
+    ? pools.map((pool: { name: string }) => pool.name)
+    : typeof pools === "object" && pools !== null
+    ? Object.keys(pools)
+    : [];
+  const declared = new Set(names);
+  for (const name of names) {
+    if (!POOL_NAME.test(name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pools", name],
+        message: `${showValue(name)} is not a pool name (letters, digits, _ . -)`,
+      });
+    }
+  }
+  if (declared.has("default") && Array.isArray(file.backends) && file.backends.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["pools", "default"],
+      message: "is also given by the top-level backends (which are the pool default): " +
+        "keep one of them",
+    });
+  }
+  if (!Array.isArray(file.routes)) return;
+  const seen = new Map<string, number>();
+  file.routes.forEach((route: unknown, index) => {
+    if (typeof route !== "object" || route === null) return;
+    const { name, pool } = route as { name?: unknown; pool?: unknown };
+    if (typeof name === "string") {
+      const first = seen.get(name);
+      if (first === undefined) seen.set(name, index);
+      else {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", index, "name"],
+          message: `${showValue(name)} is also the name of routes[${first}]`,
+        });
+      }
+    }
+    if (typeof pool !== "string" || pool === "" || pool === "default" || declared.has(pool)) {
+      return;
+    }
+    const suggestion = suggestName(pool, [...declared, "default"]);
+    ctx.addIssue({
+      code: "custom",
+      path: ["routes", index, "pool"],
+      message: `${showValue(pool)} is not a pool (declared: ${[...declared].join(", ") || "none"}${
+        suggestion === undefined ? "" : `; did you mean ${JSON.stringify(suggestion)}?`
+      })`,
+    });
+  });
 }
 
 type RefinementPayload = z.core.ParsePayload<unknown>;
@@ -736,7 +874,7 @@ export function validateConfig(input: unknown, options: ValidateConfigOptions = 
   if (result.success) return result.data;
   const renamePath = options.renamePath ?? ((path: string) => path);
   throw new ConfigError(
-    toProblems(result.error.issues, []).map((problem) => {
+    withoutInheritedDuplicates(toProblems(result.error.issues, [])).map((problem) => {
       const renamed = renamePath(problem.path);
       const fallback = problem.pathIfNotOverridden;
       return {
@@ -745,6 +883,18 @@ export function validateConfig(input: unknown, options: ValidateConfigOptions = 
       };
     }),
   );
+}
+
+/**
+ * Drops `pools.<name>.<setting>` problems that repeat a top-level setting's problem: the pool
+ * inherited the bad value, which is reported once, where it is written.
+ */
+function withoutInheritedDuplicates(problems: FoundProblem[]): FoundProblem[] {
+  const seen = new Set(problems.map((problem) => `${problem.path}\n${problem.message}`));
+  return problems.filter((problem) => {
+    const inherited = /^pools(?:\.[A-Za-z_][\w-]*|\["(?:[^"\\]|\\.)*"\])\.(.+)$/.exec(problem.path);
+    return inherited === null || !seen.has(`${inherited[1]}\n${problem.message}`);
+  });
 }
 
 /** A problem as found in the file shape, before its path is renamed for its source. */

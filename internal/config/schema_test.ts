@@ -142,6 +142,8 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
     },
     logging: { level: "debug", format: "pretty" },
     admin: { host: "::", port: 9090, token: "0123456789abcdef" },
+    pools: [],
+    routes: [],
   });
 });
 

@@ -274,4 +274,94 @@ export interface Config {
   logging: LoggingConfig;
   /** Admin API, metrics and dashboard listener (file section `admin`). */
   admin: AdminConfig;
+  /**
+   * Pools declared in the file's `pools` section, each with its settings resolved (a setting a
+   * pool leaves out is the top-level one). The top-level `backends` are the pool `default`,
+   * which is not listed here (see `resolveRouting`). @default []
+   */
+  pools: PoolConfig[];
+  /** Routes of the file's `routes` section, first match wins. @default [] (one catch-all to `default`) */
+  routes: RouteConfig[];
+}
+
+/** The per-pool subset of `limits` (file keys as in `limits`). */
+export type PoolLimitsConfig = Pick<
+  LimitsConfig,
+  "maxConnectionsPerUpstream" | "queueSize" | "queueTimeoutMs" | "slowStartMs"
+>;
+
+/** The per-pool subset of `proxy` (file keys as in `proxy`). */
+export type PoolProxyConfig = Pick<
+  ProxyConfig,
+  "retries" | "retryNonIdempotent" | "retryBudgetPercent" | "retryBudgetMin"
+>;
+
+/**
+ * One pool of upstreams with its own balancing, health checks and limits (file section
+ * `pools.<name>`; HAProxy `backend`, Traefik service, nginx `upstream`).
+ */
+export interface PoolConfig {
+  /** The pool's name, `[A-Za-z0-9_.-]+`; `default` is the top-level `backends`. */
+  name: string;
+  /** Upstreams of the pool; may be empty (its routes then answer 503). */
+  backends: UpstreamConfig[];
+  /** Load-balancing strategy of this pool. */
+  strategy: StrategyName;
+  /** What `consistent_hash` hashes in this pool. */
+  hashKey: HashKey;
+  /** Sticky sessions of this pool, `undefined` when off. */
+  sticky: StickyConfig | undefined;
+  /** Active health checks of this pool's upstreams. */
+  health: HealthConfig;
+  /** Passive health checks (outlier detection) of this pool. */
+  passive: PassiveHealthConfig;
+  /** Connection limit, queue and slow start of this pool. */
+  limits: PoolLimitsConfig;
+  /** Retries and retry budget of this pool. */
+  proxy: PoolProxyConfig;
+}
+
+/** Header edits of a route: `set` replaces (or adds) a header, `remove` deletes it. */
+export interface HeaderRules {
+  /** Headers to set, names lower case, in file order. */
+  set: [name: string, value: string][];
+  /** Header names (lower case) to remove. */
+  remove: string[];
+}
+
+/**
+ * What a route matches; every condition given must hold, none given matches every request.
+ * Paths are compared as the client sent them (not percent-decoded).
+ */
+export interface RouteMatch {
+  /** Host without port, lower case: `api.example.com`, or `*.example.com` for any subdomain. */
+  host: string | undefined;
+  /** Path prefix on whole segments (`/api` matches `/api` and `/api/x`, not `/apix`). */
+  pathPrefix: string | undefined;
+  /** Exact path (the query is not part of it). */
+  path: string | undefined;
+  /** Request methods, as written (methods are case-sensitive, RFC 9110 §9.1). */
+  methods: string[] | undefined;
+  /** Request headers that must have exactly these values; names lower case. */
+  headers: [name: string, value: string][];
+}
+
+/** A route: a match, then one target: a pool, a redirect or a fixed response. */
+export interface RouteConfig {
+  /** Unique name (metrics label, logs, admin API); `route<N>` (1-based) when not given. */
+  name: string;
+  /** Conditions. */
+  match: RouteMatch;
+  /** Pool the request goes to. */
+  pool: string | undefined;
+  /** Remove `match.pathPrefix` from the path sent upstream (the query is kept, `/` at least). */
+  stripPrefix: boolean;
+  /** Edits of the headers sent upstream, after Sluice's forwarding headers. */
+  requestHeaders: HeaderRules;
+  /** Edits of the headers sent to the client. */
+  responseHeaders: HeaderRules;
+  /** Redirect: `to` with `{path}`, `{query}` (with its `?`, or empty) and `{host}`. */
+  redirect: { to: string; status: number } | undefined;
+  /** A fixed response. */
+  respond: { status: number; body: string } | undefined;
 }

@@ -153,8 +153,11 @@ export interface RecordedRequest {
 
 /** Options of {@linkcode createMetrics}. */
 export interface SluiceMetricsOptions {
-  /** The upstreams whose state the scrape-time series report. */
-  pool: Pool;
+  /**
+   * The upstreams whose state the scrape-time series report, or a function returning them at
+   * each scrape (a reload may replace the pool).
+   */
+  pool: Pool | (() => Pool);
   /**
    * Where the metrics are registered. Give one to expose other metrics beside Sluice's.
    * @default a new Registry (never prom-client's global one)
@@ -261,7 +264,10 @@ export class SluiceMetrics {
   constructor(options: SluiceMetricsOptions) {
     const registry = options.registry ?? new Registry();
     const registers = [registry];
-    const pool = options.pool;
+    const poolOption = options.pool;
+    const pool = typeof poolOption === "function"
+      ? { list: () => poolOption().list() }
+      : poolOption;
     const series = this.#series;
     this.registry = registry;
 

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { HeaderRules } from "../config/mod.ts";
 import type { Upstream } from "../pool/mod.ts";
 import { splitRequestUrl } from "./request_target.ts";
 
@@ -57,6 +58,17 @@ export interface RequestContext {
   requestId: string;
   /** The upstream of the last attempt, if one was chosen. */
   upstream: Upstream | undefined;
+  /** Name of the route that matched, set by the router; `undefined` before or when none did. */
+  route: string | undefined;
+  /** Name of the pool the route sends the request to, set by the router. */
+  pool: string | undefined;
+  /**
+   * The request target sent upstream when a route rewrites it (strip prefix); `undefined`
+   * sends `target`.
+   */
+  upstreamTarget?: string;
+  /** The route's header rules for the request sent upstream, applied by `forward()`. */
+  requestHeaderRules?: HeaderRules;
   /**
    * The upstream a valid sticky-session cookie pins the client to (set by `sticky()`). The
    * director's first attempt goes there while it is available, without asking the strategy.
@@ -131,6 +143,8 @@ export function createContext(
     receivedAt: Date.now(),
     requestId: "",
     upstream: undefined,
+    route: undefined,
+    pool: undefined,
     pinned: undefined,
     attempts: 0,
     responseDone: undefined,

@@ -11,6 +11,7 @@ import {
   ContentTooLargeError,
   HeaderFieldsTooLargeError,
   MethodNotAllowedError,
+  NoRouteError,
   NotImplementedError,
   NoUpstreamError,
   RequestTimeoutError,
@@ -81,7 +82,7 @@ export function errorDetail(error: unknown): string {
 /**
  * Maps a failure to its status: no upstream or all at capacity → 503, connect failure or upstream failure → 502,
  * header timeout → 504, client gone → 499, shutting down → 503; refused requests: malformed →
- * 400, TRACE → 405, body not sent in time → 408, CONNECT or an unknown transfer coding → 501;
+ * 400, no route → 404, TRACE → 405, body not sent in time → 408, CONNECT or an unknown transfer coding → 501;
  * client limits: body too large → 413, request target too long → 414, rate limited → 429, header fields too large → 431;
  * anything else (a bug) → 500.
  * @param error what was thrown.
@@ -100,6 +101,7 @@ export function statusForError(error: unknown): number {
   if (error instanceof ClientBodyError || error instanceof BadRequestError) return 400;
   if (error instanceof MethodNotAllowedError) return 405;
   if (error instanceof RequestTimeoutError) return 408;
+  if (error instanceof NoRouteError) return 404;
   if (error instanceof NotImplementedError) return 501;
   if (error instanceof UriTooLongError) return 414;
   if (error instanceof HeaderFieldsTooLargeError) return 431;
@@ -108,6 +110,7 @@ export function statusForError(error: unknown): number {
 
 const REASONS: Record<number, string> = {
   400: "Bad Request",
+  404: "Not Found",
   405: "Method Not Allowed",
   408: "Request Timeout",
   413: "Content Too Large",

@@ -20,6 +20,14 @@ export class NoUpstreamError extends Error {
   }
 }
 
+/** No route matches the request (404, never a silent default pool). */
+export class NoRouteError extends Error {
+  constructor() {
+    super("no route matches this request");
+    this.name = "NoRouteError";
+  }
+}
+
 /** The connection to an upstream could not be opened: the request was never sent. */
 export class UpstreamConnectError extends Error {
   /** Name of the upstream. */

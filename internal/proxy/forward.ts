@@ -16,6 +16,7 @@ import {
   UpstreamTimeoutError,
 } from "./errors.ts";
 import { rewriteResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
+import { applyHeaderRules } from "./header_rules.ts";
 import { invalidResponseReason } from "./response_framing.ts";
 import { trackBody } from "./track_body.ts";
 import { type DeadlineSweep, PROXY_DEADLINES } from "./deadline_sweep.ts";
@@ -137,17 +138,20 @@ export async function forward(
   );
   let response: Response;
   try {
+    const headers = upstreamRequestHeaders(request.headers, {
+      clientAddress: ctx.clientAddress,
+      clientIp: ctx.clientIp,
+      protocol: ctx.protocol,
+      requestId: ctx.requestId,
+      preserveHost: options.preserveHost,
+      authority: ctx.authority,
+    });
+    // A route's rules come after Sluice's own headers, so they may override them.
+    if (ctx.requestHeaderRules !== undefined) applyHeaderRules(headers, ctx.requestHeaderRules);
     response = await options.transport.send({
-      url: upstream.url + ctx.target,
+      url: upstream.url + (ctx.upstreamTarget ?? ctx.target),
       method: request.method,
-      headers: upstreamRequestHeaders(request.headers, {
-        clientAddress: ctx.clientAddress,
-        clientIp: ctx.clientIp,
-        protocol: ctx.protocol,
-        requestId: ctx.requestId,
-        preserveHost: options.preserveHost,
-        authority: ctx.authority,
-      }),
+      headers,
       body,
       signal: controller.signal,
     });

@@ -13,6 +13,7 @@ export {
   ContentTooLargeError,
   HeaderFieldsTooLargeError,
   MethodNotAllowedError,
+  NoRouteError,
   NotImplementedError,
   NoUpstreamError,
   RequestTimeoutError,
@@ -66,3 +67,4 @@ export {
   type UpstreamUpgrade,
 } from "./transport.ts";
 export { parseContentLength } from "./content_length.ts";
+export { applyHeaderRules } from "./header_rules.ts";

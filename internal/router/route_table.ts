@@ -1,0 +1,242 @@
+/**
+ * Routes compiled once per configuration: exact hosts in a map, then ordered rules; first
+ * match wins, in file order (HAProxy `use_backend` in order, Traefik's router priority by
+ * order, nginx `server_name` exact names first).
+ *
+ * @module
+ */
+
+import type { HeaderRules, RouteConfig } from "../config/mod.ts";
+
+/** A compiled route: its configuration, conditions prepared for matching, and a hit counter. */
+export interface CompiledRoute {
+  /** The route's name. */
+  readonly name: string;
+  /** Its configuration. */
+  readonly config: RouteConfig;
+  /** The pool it sends requests to, `undefined` for a redirect or a fixed response. */
+  readonly pool: string | undefined;
+  /** The header rules to apply upstream, `undefined` when there are none. */
+  readonly requestHeaders: HeaderRules | undefined;
+  /** The header rules to apply to the response, `undefined` when there are none. */
+  readonly responseHeaders: HeaderRules | undefined;
+  /** Requests this route matched since it was compiled (carried over by name on reload). */
+  hits: number;
+  /** `*.example.com` as `.example.com`; `undefined` when the host is exact or not matched. */
+  readonly hostSuffix: string | undefined;
+  /** Exact host, `undefined` when none or a wildcard. */
+  readonly exactHost: string | undefined;
+  readonly pathPrefix: string | undefined;
+  readonly path: string | undefined;
+  readonly methods: ReadonlySet<string> | undefined;
+  readonly headers: readonly [name: string, value: string][];
+  /**
+   * The first path segment the route needs (`/api/v1` → `api`), `undefined` when it has no
+   * path condition or its prefix is `/`.
+   */
+  readonly segment: string | undefined;
+}
+
+/** The parts of a request a route looks at. */
+export interface RouteInput {
+  /** Host without port, lower case (`""` when the request had none). */
+  host: string;
+  /** Path as sent, without the query (`""` for `*` and CONNECT targets). */
+  path: string;
+  /** The request method. */
+  method: string;
+  /** The request headers. */
+  headers: Headers;
+}
+
+/** What {@linkcode compileRoutes} returns. */
+export interface CompiledRoutes {
+  /** The table to match requests with. */
+  table: RouteTable;
+  /** Configuration mistakes that do not stop start-up, e.g. a route after a catch-all. */
+  warnings: string[];
+}
+
+/**
+ * Routes of one host bucket indexed by the first path segment they need: a request only tries,
+ * in file order, the routes whose path or path prefix starts with its first segment and the
+ * routes without a path condition.
+ */
+class SegmentIndex {
+  readonly #bySegment: ReadonlyMap<string, readonly CompiledRoute[]>;
+  readonly #rest: readonly CompiledRoute[];
+
+  constructor(routes: readonly CompiledRoute[]) {
+    const bySegment = new Map<string, CompiledRoute[]>();
+    for (const route of routes) {
+      const segment = route.segment;
+      if (segment === undefined || bySegment.has(segment)) continue;
+      bySegment.set(
+        segment,
+        routes.filter((r) => r.segment === segment || r.segment === undefined),
+      );
+    }
+    this.#bySegment = bySegment;
+    this.#rest = routes.filter((route) => route.segment === undefined);
+  }
+
+  candidates(path: string): readonly CompiledRoute[] {
+    if (this.#bySegment.size === 0 || path.charCodeAt(0) !== 0x2f) return this.#rest;
+    const end = path.indexOf("/", 1);
+    return this.#bySegment.get(end < 0 ? path.slice(1) : path.slice(1, end)) ?? this.#rest;
+  }
+}
+
+/**
+ * The compiled, immutable route list. `match()` looks the request's host up in a map of exact
+ * hosts, whose entry holds, in file order, the routes for that host and the routes without an
+ * exact host (wildcards, none); other hosts go through the routes without an exact host only.
+ * Within that, routes are indexed by the first path segment they need (see `SegmentIndex`), so
+ * a request tries only the routes that can match its path; order is kept throughout.
+ */
+export class RouteTable {
+  /** Every route, in file order. */
+  readonly routes: readonly CompiledRoute[];
+  readonly #byHost: ReadonlyMap<string, SegmentIndex>;
+  readonly #anyHost: SegmentIndex;
+
+  /** @param routes compiled routes in file order (see {@linkcode compileRoutes}). */
+  constructor(routes: readonly CompiledRoute[]) {
+    this.routes = routes;
+    const byHost = new Map<string, SegmentIndex>();
+    for (const route of routes) {
+      const host = route.exactHost;
+      if (host === undefined || byHost.has(host)) continue;
+      byHost.set(
+        host,
+        new SegmentIndex(
+          routes.filter((r) => r.exactHost === host || r.exactHost === undefined),
+        ),
+      );
+    }
+    this.#byHost = byHost;
+    this.#anyHost = new SegmentIndex(routes.filter((route) => route.exactHost === undefined));
+  }
+
+  /**
+   * The first route whose every condition holds.
+   * @param input host, raw path, method and headers of the request.
+   * @returns the route, or `undefined` when none matches (the caller answers 404).
+   */
+  match(input: RouteInput): CompiledRoute | undefined {
+    const candidates = (this.#byHost.get(input.host) ?? this.#anyHost).candidates(input.path);
+    lookedUp = undefined;
+    for (let i = 0; i < candidates.length; i++) {
+      const route = candidates[i]!;
+      if (matches(route, input)) return route;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The last header read during one `match()` (matching is synchronous): rules on the same
+ * header (`X-Tenant: t1`, `X-Tenant: t2`…) read it once.
+ */
+let lookedUp: string | undefined;
+let lookedUpValue: string | null = null;
+
+function matches(route: CompiledRoute, input: RouteInput): boolean {
+  const suffix = route.hostSuffix;
+  if (suffix !== undefined) {
+    // nginx `*.example.com`: any subdomain, at any depth, never the bare domain.
+    const host = input.host;
+    if (host.length <= suffix.length || !host.endsWith(suffix)) return false;
+  }
+  if (route.path !== undefined && input.path !== route.path) return false;
+  const prefix = route.pathPrefix;
+  if (prefix !== undefined && !hasPathPrefix(input.path, prefix)) return false;
+  if (route.methods !== undefined && !route.methods.has(input.method)) return false;
+  const headers = route.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const header = headers[i]!;
+    const name = header[0];
+    if (lookedUp !== name) {
+      lookedUp = name;
+      lookedUpValue = input.headers.get(name);
+    }
+    if (lookedUpValue !== header[1]) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `path` starts with `prefix` on whole segments: `/api` matches `/api` and `/api/x`,
+ * not `/apix`; `/` matches every path.
+ * @param path a request path as sent.
+ * @param prefix a prefix without a trailing slash (or `/`).
+ */
+export function hasPathPrefix(path: string, prefix: string): boolean {
+  if (prefix === "/") return path.startsWith("/");
+  return path.startsWith(prefix) &&
+    (path.length === prefix.length || path.charCodeAt(prefix.length) === 0x2f);
+}
+
+function firstSegment(path: string | undefined): string | undefined {
+  if (path === undefined || path === "/") return undefined;
+  const end = path.indexOf("/", 1);
+  return end < 0 ? path.slice(1) : path.slice(1, end);
+}
+
+function isCatchAll(route: RouteConfig): boolean {
+  const m = route.match;
+  return m.host === undefined && m.path === undefined && m.methods === undefined &&
+    m.headers.length === 0 && (m.pathPrefix === undefined || m.pathPrefix === "/");
+}
+
+function rulesOrUndefined(rules: HeaderRules): HeaderRules | undefined {
+  return rules.set.length === 0 && rules.remove.length === 0 ? undefined : rules;
+}
+
+/**
+ * Compiles routes for matching.
+ * @param routes validated routes, first match wins.
+ * @param options `previous`: the table being replaced, whose hit counts carry over to the
+ *   routes of the same name; `pools`: the pools that exist, to warn of pools no route uses.
+ * @returns the table and warnings (routes after a catch-all never match; unused pools).
+ */
+export function compileRoutes(
+  routes: readonly RouteConfig[],
+  options: { previous?: RouteTable; pools?: readonly string[] } = {},
+): CompiledRoutes {
+  const hitsBefore = new Map(options.previous?.routes.map((r) => [r.name, r.hits]) ?? []);
+  const warnings: string[] = [];
+  let catchAll: string | undefined;
+  const compiled = routes.map((route): CompiledRoute => {
+    if (catchAll !== undefined) {
+      warnings.push(
+        `route ${route.name} is never used: the route ${catchAll} before it matches every request`,
+      );
+    } else if (isCatchAll(route)) {
+      catchAll = route.name;
+    }
+    const host = route.match.host;
+    const wildcard = host?.startsWith("*.") ?? false;
+    return {
+      name: route.name,
+      config: route,
+      pool: route.pool,
+      requestHeaders: rulesOrUndefined(route.requestHeaders),
+      responseHeaders: rulesOrUndefined(route.responseHeaders),
+      hits: hitsBefore.get(route.name) ?? 0,
+      hostSuffix: wildcard ? host!.slice(1) : undefined,
+      exactHost: wildcard ? undefined : host,
+      pathPrefix: route.match.pathPrefix,
+      path: route.match.path,
+      methods: route.match.methods ? new Set(route.match.methods) : undefined,
+      headers: route.match.headers,
+      segment: firstSegment(route.match.path ?? route.match.pathPrefix),
+    };
+  });
+  for (const pool of options.pools ?? []) {
+    if (!routes.some((route) => route.pool === pool)) {
+      warnings.push(`pool ${pool} is not used by any route`);
+    }
+  }
+  return { table: new RouteTable(compiled), warnings };
+}
