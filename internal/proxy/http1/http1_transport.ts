@@ -71,7 +71,8 @@ const INLINE_BODY_BYTES = 16 * 1024;
  *   backpressure (a chunk is read from the client only after the last was written).
  * - Responses are framed per RFC 9112 §6.3 (see {@linkcode parseResponseHead} for what is
  *   refused): HEAD, 204 and 304 without body; Content-Length; chunked (trailers dropped);
- *   close-delimited. 1xx interim responses are read and dropped (100 Continue, 103 Early Hints:
+ *   close-delimited; 205 with an empty framed body (passed on without one, content refused).
+ *   1xx interim responses are read and dropped (100 Continue, 103 Early Hints:
  *   `Deno.serve` cannot relay them); 101 is refused unless the request was an `upgrade`.
  *   Bodies with a Content-Length up to `wholeBodyMaxBytes` are read before resolving; others
  *   stream, one socket read per pull.
@@ -261,6 +262,20 @@ export class Http1Transport implements Transport {
     const reader = bodyReaderFor(conn, head, method);
     if (reader === null) {
       this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
+      return { response: new Response(null, init), socket: null, head: EMPTY };
+    }
+    if (head.status === 205) {
+      // 205 Reset Content has no content (RFC 9110 §15.3.6) but may frame an empty one
+      // (Content-Length: 0, a last chunk): read it and pass none (Response refuses a body).
+      try {
+        if (await reader.next() !== null) {
+          throw new MalformedResponseError("205 Reset Content with content");
+        }
+      } catch (error) {
+        this.#done(conn, signal, onAbort, false);
+        throw this.#failure(error, request, state, false);
+      }
+      this.#done(conn, signal, onAbort, keepAlive && reader.reusable && state.pumpDone);
       return { response: new Response(null, init), socket: null, head: EMPTY };
     }
     if (reader instanceof ContentLengthReader && head.contentLength <= this.#wholeBodyMax) {

@@ -137,6 +137,28 @@ Deno.test("http1: HEAD, 204 and 304 end without a body and keep the connection",
   assert.equal(up.accepted, 1);
 });
 
+Deno.test("http1: 205 Reset Content: an empty framed body is read, none passed on", async () => {
+  const answers = [
+    "HTTP/1.1 205 Reset Content\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 205 Reset Content\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "HTTP/1.1 205 Reset Content\r\nContent-Length: 2\r\n\r\nno",
+  ];
+  await using up = rawUpstream(async (conn) => {
+    for (const answer of answers) {
+      if (await conn.readRequest() === null) return;
+      await conn.write(answer);
+    }
+  });
+  using t = transport();
+  for (let i = 0; i < 2; i++) {
+    const response = await t.send(req(up.url));
+    assert.equal(response.status, 205);
+    assert.equal(response.body, null);
+  }
+  assert.equal(up.accepted, 1);
+  await assert.rejects(t.send(req(up.url)), /205 Reset Content with content/);
+});
+
 Deno.test("http1: 100 Continue and 103 Early Hints are read and dropped", async () => {
   await using up = rawUpstream(async (conn) => {
     await conn.readRequest();
