@@ -112,6 +112,8 @@ Deno.test("cli: runs with --allow-net alone; access log line per request; SIGTER
   assert.equal(entry.path, "/hello?x=1");
   assert.equal(entry.status, 200);
   assert.equal(entry.upstream, `127.0.0.1:${upstream.port}`);
+  assert.equal(entry.route, "default", "--backends: the catch-all route");
+  assert.equal(entry.pool, "default");
   assert.equal(entry.attempts, 1);
   assert.equal(entry.bytes_out, 3);
   assert.equal(entry.client, "127.0.0.1");

@@ -5,7 +5,17 @@
  */
 
 import type { Pool, Upstream } from "../pool/mod.ts";
-import type { StatusView } from "./views.ts";
+import type { RouteView, StatusView } from "./views.ts";
+
+/** A running pool as the admin server sees it. */
+export interface PoolHandle {
+  /** The pool's name. */
+  readonly name: string;
+  /** Its upstreams. */
+  readonly pool: Pool;
+  /** Its strategy (the name is shown). */
+  readonly strategy: { readonly name: string };
+}
 
 /** An upstream to add at run time (`POST /api/upstreams`). */
 export interface NewUpstream {
@@ -31,8 +41,12 @@ export interface ReloadOutcome {
  * The running application as the admin server sees it. `App` implements it; tests may fake it.
  */
 export interface ControlPlane {
-  /** The upstream pool (read by the API, changed through the methods below). */
+  /** The pool `default` (read by `/api/upstreams`, changed through the methods below). */
   readonly pool: Pool;
+  /** Every running pool by name, in configuration order (`/api/pools`). */
+  readonly pools: ReadonlyMap<string, PoolHandle>;
+  /** The routes in force, first match first, with their hit counts (`/api/routes`). */
+  routeViews(): RouteView[];
   /** Readiness: at least one available upstream and not shutting down. */
   ready(): boolean;
   /** Version, uptime, strategy and totals. */
@@ -50,6 +64,17 @@ export interface ControlPlane {
    * @returns false when the id is unknown.
    */
   removeUpstream(id: string): boolean;
+  /**
+   * Adds an upstream to a pool (see `addUpstream`).
+   * @throws {TypeError} when the URL is not an http(s) origin or the weight is invalid.
+   * @throws {RangeError} when the pool does not exist or has an upstream with this URL.
+   */
+  addUpstreamTo(pool: string, input: NewUpstream): Upstream;
+  /**
+   * Drains and removes an upstream of a pool.
+   * @returns false when the pool or the id is unknown.
+   */
+  removeUpstreamFrom(pool: string, id: string): boolean;
   /**
    * Re-reads the configuration file and applies it without dropping in-flight requests.
    * @throws {ConfigError} listing every problem; nothing is changed then.

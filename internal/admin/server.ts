@@ -18,7 +18,7 @@ import {
   readJsonObject,
   type ReadResult,
 } from "./request_body.ts";
-import { upstreamView } from "./views.ts";
+import { poolView, upstreamView } from "./views.ts";
 import { serveResiliently } from "../server/mod.ts";
 
 const logger = getLogger(["sluice", "admin"]);
@@ -51,9 +51,15 @@ export interface AdminServer {
   shutdown(): Promise<void>;
 }
 
+/** What the path of a request names: a pool (`default` for `/api/upstreams`) and an id. */
+interface PathParams {
+  pool: string;
+  id: string | undefined;
+}
+
 interface Route {
   access: Access;
-  handle: (request: Request, id: string | undefined) => Promise<Response> | Response;
+  handle: (request: Request, params: PathParams) => Promise<Response> | Response;
 }
 
 const DASHBOARD_HEADERS = {
@@ -73,10 +79,13 @@ const DASHBOARD_HEADERS = {
  * | `GET /readyz` | readiness: 200 with an available upstream and not shutting down, else 503 and why (shutting down, none configured, none available) |
  * | `GET /metrics` | Prometheus text format |
  * | `GET /api/status`, `GET /api/config` | version, uptime, totals; running config (redacted) |
- * | `GET /api/upstreams`, `GET /api/upstreams/{id}` | upstream views |
- * | `POST /api/upstreams` | add `{url, name?, weight?}` |
- * | `PATCH /api/upstreams/{id}` | `{state?, weight?}` |
- * | `DELETE /api/upstreams/{id}` | drain, then remove (202) |
+ * | `GET /api/pools` | every pool: strategy, totals, upstreams |
+ * | `GET /api/routes` | the routes in match order, with hit counts |
+ * | `GET /api/pools/{pool}/upstreams`, `GET /api/pools/{pool}/upstreams/{id}` | upstream views |
+ * | `POST /api/pools/{pool}/upstreams` | add `{url, name?, weight?}` |
+ * | `PATCH /api/pools/{pool}/upstreams/{id}` | `{state?, weight?}` |
+ * | `DELETE /api/pools/{pool}/upstreams/{id}` | drain, then remove (202) |
+ * | `/api/upstreams`, `/api/upstreams/{id}` | the same, for the pool `default` |
  * | `POST /api/config/reload` | re-read the config file |
  * | `GET /api/events` | Server-Sent Events |
  * | `GET /` | the dashboard |
@@ -101,6 +110,14 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
       status: 404,
       detail: `no upstream has the id "${id}"`,
     });
+  const poolNotFound = (pool: string) =>
+    problemResponse({
+      title: "Pool not found",
+      status: 404,
+      detail: `there is no pool "${pool}"`,
+    });
+  /** The pool a path names; the pool `default` of `/api/upstreams` is `control.pool`. */
+  const poolNamed = (name: string) => control.pools.get(name)?.pool;
   const refused = (result: Extract<ReadResult<unknown>, { ok: false }>) =>
     problemResponse({
       title: result.status === 400 ? "Invalid request body" : "Request body refused",
@@ -134,32 +151,47 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
     ["GET /api/status", { access: "read", handle: () => jsonResponse(control.status()) }],
     ["GET /api/config", { access: "read", handle: () => jsonResponse(control.redactedConfig()) }],
     ["GET /api/events", { access: "read", handle: () => hub.subscribe() }],
-    ["GET /api/upstreams", {
+    ["GET /api/pools", {
       access: "read",
-      handle: () => jsonResponse(control.pool.list().map(upstreamView)),
+      handle: () =>
+        jsonResponse(
+          [...control.pools.values()].map((p) => poolView(p.name, p.strategy.name, p.pool.list())),
+        ),
     }],
-    ["GET /api/upstreams/{id}", {
+    ["GET /api/routes", { access: "read", handle: () => jsonResponse(control.routeViews()) }],
+    ["GET {pool}/upstreams", {
       access: "read",
-      handle: (_request, id) => {
-        const upstream = control.pool.get(id!);
+      handle: (_request, { pool: name }) => {
+        const pool = poolNamed(name);
+        return pool ? jsonResponse(pool.list().map(upstreamView)) : poolNotFound(name);
+      },
+    }],
+    ["GET {pool}/upstreams/{id}", {
+      access: "read",
+      handle: (_request, { pool: name, id }) => {
+        const pool = poolNamed(name);
+        if (!pool) return poolNotFound(name);
+        const upstream = pool.get(id!);
         return upstream ? jsonResponse(upstreamView(upstream)) : upstreamNotFound(id!);
       },
     }],
-    ["POST /api/upstreams", {
+    ["POST {pool}/upstreams", {
       access: "write",
-      handle: async (request) => {
+      handle: async (request, { pool: name }) => {
+        if (!poolNamed(name)) return poolNotFound(name);
         const body = await readJsonObject(request);
         if (!body.ok) return refused(body);
         const input = parseNewUpstream(body.value);
         if (!input.ok) return refused(input);
         try {
-          const upstream = control.addUpstream(input.value);
-          logger.info("Upstream {upstream} added through the admin API", {
+          const upstream = control.addUpstreamTo(name, input.value);
+          logger.info("Upstream {upstream} added to the pool {pool} through the admin API", {
             upstream: upstream.name,
+            pool: name,
             url: upstream.url,
           });
           const response = jsonResponse(upstreamView(upstream), 201);
-          response.headers.set("location", `/api/upstreams/${encodeURIComponent(upstream.id)}`);
+          response.headers.set("location", upstreamPath(request, name, upstream.id));
           return response;
         } catch (error) {
           const status = error instanceof RangeError ? 409 : 400;
@@ -171,32 +203,38 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
         }
       },
     }],
-    ["PATCH /api/upstreams/{id}", {
+    ["PATCH {pool}/upstreams/{id}", {
       access: "write",
-      handle: async (request, id) => {
-        if (!control.pool.get(id!)) return upstreamNotFound(id!);
+      handle: async (request, { pool: name, id }) => {
+        const pool = poolNamed(name);
+        if (!pool) return poolNotFound(name);
+        if (!pool.get(id!)) return upstreamNotFound(id!);
         const body = await readJsonObject(request);
         if (!body.ok) return refused(body);
         const patch = parseUpstreamPatch(body.value);
         if (!patch.ok) return refused(patch);
-        const upstream = control.pool.get(id!);
+        const upstream = pool.get(id!);
         if (!upstream) return upstreamNotFound(id!);
-        if (patch.value.weight !== undefined) control.pool.setWeight(id!, patch.value.weight);
-        if (patch.value.state !== undefined) control.pool.setAdminState(id!, patch.value.state);
+        if (patch.value.weight !== undefined) pool.setWeight(id!, patch.value.weight);
+        if (patch.value.state !== undefined) pool.setAdminState(id!, patch.value.state);
         logger.info("Upstream {upstream} changed through the admin API: {change}", {
           upstream: upstream.name,
+          pool: name,
           change: JSON.stringify(patch.value),
         });
         return jsonResponse(upstreamView(upstream));
       },
     }],
-    ["DELETE /api/upstreams/{id}", {
+    ["DELETE {pool}/upstreams/{id}", {
       access: "write",
-      handle: (_request, id) => {
-        const upstream = control.pool.get(id!);
-        if (!upstream || !control.removeUpstream(id!)) return upstreamNotFound(id!);
+      handle: (_request, { pool: name, id }) => {
+        const pool = poolNamed(name);
+        if (!pool) return poolNotFound(name);
+        const upstream = pool.get(id!);
+        if (!upstream || !control.removeUpstreamFrom(name, id!)) return upstreamNotFound(id!);
         logger.info("Upstream {upstream} draining for removal through the admin API", {
           upstream: upstream.name,
+          pool: name,
         });
         return jsonResponse(upstreamView(upstream), 202);
       },
@@ -244,7 +282,10 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
         headers: { "content-type": asset.contentType, ...DASHBOARD_HEADERS },
       });
     }
-    const { key, id } = routeKey(request.method === "HEAD" ? "GET" : request.method, url.pathname);
+    const { key, params } = routeKey(
+      request.method === "HEAD" ? "GET" : request.method,
+      url.pathname,
+    );
     const route = routes.get(key);
     if (!route) return notFoundOrNotAllowed(routes, url.pathname);
     if (!authorize(request, url, route.access, info.remoteAddr.hostname)) {
@@ -260,7 +301,7 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
       }, { "www-authenticate": 'Bearer realm="sluice-admin"' });
     }
     try {
-      return await route.handle(request, id);
+      return await route.handle(request, params);
     } catch (error) {
       logger.error("Admin API error on {method} {path}: {error}", {
         method: request.method,
@@ -291,19 +332,51 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
   };
 }
 
-function routeKey(method: string, path: string): { key: string; id: string | undefined } {
-  const prefix = "/api/upstreams/";
-  if (
-    path.startsWith(prefix) && path.length > prefix.length && !path.includes("/", prefix.length)
+/**
+ * The route key of a request and the pool and id its path names: `/api/upstreams[/{id}]` (the
+ * pool `default`) and `/api/pools/{pool}/upstreams[/{id}]` share the keys `{pool}/upstreams`
+ * and `{pool}/upstreams/{id}`; other paths are their own key.
+ */
+function routeKey(method: string, path: string): { key: string; params: PathParams } {
+  const segments = path.split("/");
+  // ["", "api", "upstreams", id?] or ["", "api", "pools", pool, "upstreams", id?]
+  let pool: string | undefined;
+  let rest: string[] | undefined;
+  if (segments[1] === "api" && segments[2] === "upstreams") {
+    pool = "default";
+    rest = segments.slice(3);
+  } else if (
+    segments[1] === "api" && segments[2] === "pools" && segments.length >= 5 &&
+    segments[4] === "upstreams" && segments[3] !== ""
   ) {
-    const raw = path.slice(prefix.length);
-    let id = raw;
-    try {
-      id = decodeURIComponent(raw);
-    } catch { /* malformed escapes: look the raw text up, which finds nothing */ }
-    return { key: `${method} /api/upstreams/{id}`, id };
+    pool = decoded(segments[3]!);
+    rest = segments.slice(5);
   }
-  return { key: `${method} ${path}`, id: undefined };
+  if (pool !== undefined && rest !== undefined) {
+    if (rest.length === 0) {
+      return { key: `${method} {pool}/upstreams`, params: { pool, id: undefined } };
+    }
+    if (rest.length === 1 && rest[0] !== "") {
+      return { key: `${method} {pool}/upstreams/{id}`, params: { pool, id: decoded(rest[0]!) } };
+    }
+  }
+  return { key: `${method} ${path}`, params: { pool: "default", id: undefined } };
+}
+
+/** A path segment decoded; malformed escapes stay raw (and then name nothing). */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Where a new upstream is read: under the path the request used. */
+function upstreamPath(request: Request, pool: string, id: string): string {
+  return new URL(request.url).pathname.startsWith("/api/upstreams")
+    ? `/api/upstreams/${encodeURIComponent(id)}`
+    : `/api/pools/${encodeURIComponent(pool)}/upstreams/${encodeURIComponent(id)}`;
 }
 
 function notFoundOrNotAllowed(routes: ReadonlyMap<string, Route>, path: string): Response {
@@ -315,7 +388,7 @@ function notFoundOrNotAllowed(routes: ReadonlyMap<string, Route>, path: string):
     return problemResponse({
       title: "Method not allowed",
       status: 405,
-      detail: `${pattern} accepts ${allowed.join(", ")}`,
+      detail: `${path} accepts ${allowed.join(", ")}`,
     }, { allow: allowed.join(", ") });
   }
   return problemResponse({ title: "Not found", status: 404, detail: `no route for ${path}` });

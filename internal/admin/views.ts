@@ -45,6 +45,53 @@ export interface UpstreamView {
   errorRate: number;
 }
 
+/** One pool in `GET /api/pools` and in events. */
+export interface PoolView {
+  name: string;
+  strategy: string;
+  /** Totals over its upstreams. */
+  totals: { upstreams: number; available: number; inFlight: number; rps: number };
+  upstreams: UpstreamView[];
+}
+
+/** One route in `GET /api/routes` and in events, in match order. */
+export interface RouteView {
+  name: string;
+  /** The conditions as text, e.g. `host api.example.com, path /api/*`; `*` for a catch-all. */
+  match: string;
+  /** `pool api`, `redirect 301 https://…{path}` or `respond 503`. */
+  target: string;
+  /** The pool, `null` for a redirect or a fixed response. */
+  pool: string | null;
+  /** Requests matched since start (kept across reloads by route name). */
+  hits: number;
+}
+
+/**
+ * Builds the API view of a pool.
+ * @param name the pool's name.
+ * @param strategy its strategy's name.
+ * @param upstreams its upstreams.
+ * @returns its JSON view, with per-pool totals.
+ */
+export function poolView(name: string, strategy: string, upstreams: readonly Upstream[]): PoolView {
+  const views = upstreams.map(upstreamView);
+  let available = 0;
+  let inFlight = 0;
+  let rps = 0;
+  for (const view of views) {
+    if (view.available) available++;
+    inFlight += view.inFlight;
+    rps += view.rps;
+  }
+  return {
+    name,
+    strategy,
+    totals: { upstreams: views.length, available, inFlight, rps: Math.round(rps * 10) / 10 },
+    upstreams: views,
+  };
+}
+
 /** `GET /api/status`. */
 export interface StatusView {
   version: string;

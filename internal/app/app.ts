@@ -9,7 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { ControlPlane, NewUpstream, ReloadOutcome } from "../admin/control_plane.ts";
 import { type AdminServer, startAdminServer, type StaticAsset } from "../admin/server.ts";
-import type { StatusView } from "../admin/views.ts";
+import type { RouteView, StatusView } from "../admin/views.ts";
 import type { Strategy } from "../balancer/mod.ts";
 import { DEFAULT_POOL, redactConfig, resolveRouting } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
@@ -30,7 +30,14 @@ import {
 } from "../middleware/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
 import { FetchTransport, Http1Transport, type Transport } from "../proxy/mod.ts";
-import { compileRoutes, createRouter, type RouteTable, type RoutingTable } from "../router/mod.ts";
+import {
+  compileRoutes,
+  createRouter,
+  describeMatch,
+  describeTarget,
+  type RouteTable,
+  type RoutingTable,
+} from "../router/mod.ts";
 import { type Listener, ServeListener } from "../server/mod.ts";
 import { PoolRuntime } from "./pool_runtime.ts";
 import { VERSION } from "./version.ts";
@@ -154,6 +161,17 @@ export class App implements ControlPlane {
   /** The route table in force (with hit counts). */
   get routes(): RouteTable {
     return this.#routing.routes;
+  }
+
+  /** @inheritdoc */
+  routeViews(): RouteView[] {
+    return this.#routing.routes.routes.map((route) => ({
+      name: route.name,
+      match: describeMatch(route.config),
+      target: describeTarget(route.config),
+      pool: route.pool ?? null,
+      hits: route.hits,
+    }));
   }
 
   /** Resolves when the shutdown has completed (never rejects). */

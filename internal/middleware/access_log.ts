@@ -21,6 +21,10 @@ export type AccessLogEntry = {
   path: string;
   /** Status sent, or 499 when the client left before the body was complete. */
   status: number;
+  /** Name of the route that matched, or `null` when none did (404) or before routing. */
+  route: string | null;
+  /** Name of the pool the route sent the request to, `null` for none. */
+  pool: string | null;
   /** Name of the upstream of the last attempt, or `null` when none was chosen. */
   upstream: string | null;
   /** Upstream attempts made. */
@@ -72,6 +76,8 @@ function write(
     method: ctx.request.method,
     path: ctx.target,
     status: outcome.clientAborted ? STATUS_CLIENT_CLOSED : status,
+    route: ctx.route ?? null,
+    pool: ctx.pool ?? null,
     upstream: ctx.upstream?.name ?? null,
     attempts: ctx.attempts,
     duration_ms: Math.round((performance.now() - ctx.startTime) * 1000) / 1000,

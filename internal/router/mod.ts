@@ -16,3 +16,4 @@ export {
 } from "./route_table.ts";
 export { applyResponseHeaderRules, redirectLocation, stripPrefix } from "./rewrite.ts";
 export { createRouter, hostOf, type RoutingTable } from "./router.ts";
+export { describeMatch, describeTarget } from "./describe.ts";
