@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { UpstreamClosedError } from "../proxy/http1/errors.ts";
+import {
+  ConnectFailedError,
+  MalformedResponseError,
+  UpstreamClosedError,
+} from "../proxy/http1/errors.ts";
 import { describeNetworkError, isConnectFailure, isConnectionLost } from "./network_errors.ts";
 
 /** The shape Deno 2.9.6's fetch rejects with: the reason sits in `cause`. */
@@ -56,4 +60,24 @@ Deno.test("network errors: unknown errors keep their first line, at most 200 cha
   assert.equal(describeNetworkError(new Error("odd\nsecond line")), "odd");
   assert.equal(describeNetworkError(new Error("x".repeat(300))).length, 201);
   assert.equal(describeNetworkError("plain"), "plain");
+});
+
+Deno.test("network errors: the http1 transport's errors classify like fetch's", () => {
+  const refused = new ConnectFailedError("127.0.0.1:9", "connection refused", {
+    cause: new Deno.errors.ConnectionRefused("Connection refused (os error 111)"),
+  });
+  assert.equal(isConnectFailure(refused), true);
+  assert.equal(describeNetworkError(refused), "connection refused");
+  const timedOut = new ConnectFailedError("10.0.0.1:80", "connect timed out after 5000ms");
+  assert.equal(isConnectFailure(timedOut), true);
+  assert.equal(describeNetworkError(timedOut), "connect timeout");
+  const closed = new UpstreamClosedError("before the response head", {
+    requestSent: true,
+    responseStarted: false,
+  });
+  assert.equal(isConnectFailure(closed), false);
+  assert.equal(describeNetworkError(closed), "connection closed before a complete response");
+  const malformed = new MalformedResponseError("bare LF in the head");
+  assert.equal(isConnectFailure(malformed), false);
+  assert.equal(describeNetworkError(malformed), "malformed response: bare LF in the head");
 });

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { encodeLatin1, serializeRequestHead } from "./request_head.ts";
+
+Deno.test("request head: target as given, Host first, headers in order, framing last", () => {
+  assert.equal(
+    serializeRequestHead("GET", "/a/../b?x=%41", "up:80", [["x-a", "1"], ["host", "h"]], {
+      kind: "none",
+    }),
+    "GET /a/../b?x=%41 HTTP/1.1\r\nhost: h\r\nx-a: 1\r\n\r\n",
+  );
+  assert.equal(
+    serializeRequestHead("DELETE", "/", "up:80", [], { kind: "none" }),
+    "DELETE / HTTP/1.1\r\nhost: up:80\r\n\r\n",
+  );
+});
+
+Deno.test("request head: framing replaces the list's Content-Length and Transfer-Encoding", () => {
+  const list: [string, string][] = [["content-length", "99"], ["transfer-encoding", "gzip"]];
+  assert.equal(
+    serializeRequestHead("POST", "/", "u", list, { kind: "length", length: 5 }),
+    "POST / HTTP/1.1\r\nhost: u\r\ncontent-length: 5\r\n\r\n",
+  );
+  assert.equal(
+    serializeRequestHead("POST", "/", "u", list, { kind: "chunked" }),
+    "POST / HTTP/1.1\r\nhost: u\r\ntransfer-encoding: chunked\r\n\r\n",
+  );
+  assert.equal(
+    serializeRequestHead("PUT", "/", "u", list, { kind: "declared" }),
+    "PUT / HTTP/1.1\r\nhost: u\r\ncontent-length: 99\r\n\r\n",
+  );
+  // No body: POST, PUT and PATCH say so (RFC 9110 §8.6); GET sends no framing header.
+  assert.equal(
+    serializeRequestHead("PATCH", "/", "u", list, { kind: "none" }),
+    "PATCH / HTTP/1.1\r\nhost: u\r\ncontent-length: 0\r\n\r\n",
+  );
+  assert.equal(
+    serializeRequestHead("GET", "/", "u", list, { kind: "none" }),
+    "GET / HTTP/1.1\r\nhost: u\r\n\r\n",
+  );
+});
+
+Deno.test("request head: a non-ASCII target goes out as its UTF-8 bytes, values as Latin-1", () => {
+  const head = serializeRequestHead("GET", "/é", "u", [["x-v", "caf\xe9"]], { kind: "none" });
+  const { bytes, length } = encodeLatin1(head);
+  const wire = [...bytes.subarray(0, length)];
+  const text = String.fromCharCode(...wire);
+  assert.ok(text.startsWith("GET /\xc3\xa9 HTTP/1.1\r\n"), JSON.stringify(text));
+  assert.ok(text.includes("x-v: caf\xe9\r\n"));
+  assert.equal(length, text.length);
+});
+
+Deno.test("request head: encodeLatin1 reserves room for a body after the head", () => {
+  const { bytes, length } = encodeLatin1("GET / HTTP/1.1\r\n\r\n", 3);
+  assert.equal(length, 18);
+  assert.equal(bytes.length, 21);
+});
