@@ -103,3 +103,9 @@ Deno.test("batched sink: a failing output drops the batch without throwing", () 
   sink.flush();
   sink(record("lost too", "error"));
 });
+
+Deno.test("batched sink: marked as formatting at once, so LogTape skips its snapshot copy", () => {
+  using sink = getBatchedSink({ formatter, out: new Writer(), err: new Writer() });
+  const marker = Symbol.for("LogTape.sinkSnapshotPolicy.immediate");
+  assert.equal((sink as unknown as Record<symbol, unknown>)[marker], true);
+});
