@@ -1,11 +1,13 @@
 // deno-lint-ignore-file no-console -- a command-line tool: its console output is the interface.
 /**
- * The local demo behind `deno task demo`: three http-echo compatible upstreams in this process on
- * 127.0.0.1:9001-9003, and Sluice (`main.ts`) as a child process on port 8080 balancing across
- * them with active health checks on `/health`.
+ * The local demo behind `deno task demo`: five http-echo compatible upstreams in this process on
+ * 127.0.0.1:9001-9005, and Sluice (`main.ts`) as a child process on port 8080 with two pools
+ * (`demo/sluice.yaml`): `/` balanced across upstreams 1-3 (the pool `default`, `--backends`),
+ * `/api` across upstreams 4 and 5 (the pool `api`), with active health checks on `/health`.
  *
  * Arguments after `deno task demo` go to `main.ts`; one naming a flag the demo sets (`--port`,
- * `--backends`, `--health-path`, `--health-interval`, `--log-format`) replaces the demo's value.
+ * `--backends`, `--health-path`, `--health-interval`, `--log-format`, `--config`) replaces the
+ * demo's value.
  * `SLUICE_PORT` chooses the proxy port when `--port` is not given; the banner shows the admin
  * server at `--admin-host`/`--admin-port` (or `SLUICE_ADMIN_HOST`/`SLUICE_ADMIN_PORT`).
  *
@@ -13,7 +15,7 @@
  * more than a second later kills it at once) and the upstreams, and exits 0. If Sluice exits on
  * its own, the upstreams are stopped and the demo exits with its code. Sluice runs in its own
  * session so that a Ctrl-C reaches it only through this runner.
- * On a terminal, typing 1, 2 or 3 and Enter stops or restarts that upstream.
+ * On a terminal, typing 1 to 5 and Enter stops or restarts that upstream.
  *
  * @example
  * ```sh
@@ -29,6 +31,12 @@ import { startUpstream, type Upstream } from "./upstream.ts";
 
 /** Ports of the demo upstreams on 127.0.0.1. */
 export const DEFAULT_UPSTREAM_PORTS: readonly number[] = [9001, 9002, 9003];
+
+/** Ports of the demo's pool `api` (`/api`), as `demo/sluice.yaml` names them. */
+export const DEFAULT_API_UPSTREAM_PORTS: readonly number[] = [9004, 9005];
+
+/** The demo's config file: the pool `api` and the routes. */
+export const DEMO_CONFIG: string = fileURLToPath(new URL("./sluice.yaml", import.meta.url));
 
 /** Port Sluice listens on in the demo unless `--port` or `SLUICE_PORT` says otherwise. */
 export const DEFAULT_PROXY_PORT = 8080;
@@ -57,7 +65,7 @@ export interface BuildSluiceArgsOptions {
 /**
  * Builds the `deno` arguments that run Sluice for the demo:
  * `run <permissions> <main> --host 127.0.0.1 --port 8080 --backends <urls> --health-path /health
- * --health-interval 2s --log-format pretty <extraArgs>`.
+ * --health-interval 2s --log-format pretty --config demo/sluice.yaml <extraArgs>`.
  *
  * A flag present in `extraArgs` (as `--name value` or `--name=value`) drops the demo's default
  * for it, so the result never names a flag twice.
@@ -80,6 +88,7 @@ export function buildSluiceArgs(
     ["--health-path", "/health"],
     ["--health-interval", "2s"],
     ["--log-format", "pretty"],
+    ["--config", DEMO_CONFIG],
   ];
   const args = ["run", ...SLUICE_PERMISSIONS, mainModule];
   for (const [flag, value] of defaults) {
@@ -121,6 +130,12 @@ export interface DemoOptions {
    * @default {[9001, 9002, 9003]}
    */
   upstreamPorts?: readonly number[];
+  /**
+   * Ports of the pool `api`'s upstreams (`upstream 4`, `upstream 5`); `demo/sluice.yaml` names
+   * 9004 and 9005, so other ports leave that pool without a live upstream.
+   * @default {[9004, 9005]}
+   */
+  apiUpstreamPorts?: readonly number[];
   /**
    * Sluice's admin port when `args` has no `--admin-port` (e.g. from `SLUICE_ADMIN_PORT`); `0`
    * when the admin server is off. Only shown in the banner: Sluice reads the flag itself.
@@ -177,7 +192,7 @@ export interface DemoUpstream {
 export interface Demo {
   /** The Sluice child process. */
   readonly sluice: Deno.ChildProcess;
-  /** The upstreams, in `--backends` order. */
+  /** The upstreams: the `--backends` ones in order, then the pool `api`'s. */
   readonly upstreams: readonly DemoUpstream[];
   /** Port Sluice was told to listen on (`--port`). */
   readonly port: number;
@@ -230,6 +245,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const {
     args = [],
     upstreamPorts = DEFAULT_UPSTREAM_PORTS,
+    apiUpstreamPorts = DEFAULT_API_UPSTREAM_PORTS,
     mainModule = fileURLToPath(new URL("../main.ts", import.meta.url)),
     denoCommand = resolveDenoCommand(),
     stopTimeout = 35_000,
@@ -246,12 +262,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const stopUpstreams = () => Promise.all(upstreams.map((upstream) => upstream.stop()));
   let sluice: Deno.ChildProcess;
   try {
-    for (const [index, upstreamPort] of upstreamPorts.entries()) {
+    for (const [index, upstreamPort] of [...upstreamPorts, ...apiUpstreamPorts].entries()) {
       const upstream = new DemoUpstreamState(`upstream ${index + 1}`, upstreamPort);
       upstreams.push(upstream);
       upstream.start();
     }
-    const backends = upstreams.map((upstream) => upstream.url);
+    const backends = upstreams.slice(0, upstreamPorts.length).map((upstream) => upstream.url);
     sluice = new Deno.Command(denoCommand, {
       args: buildSluiceArgs(mainModule, backends, { port, extraArgs: args }),
       stdin: "null",
@@ -467,10 +483,15 @@ export function describeDemo(demo: Demo, options: DescribeDemoOptions = {}): str
   const lines = [
     "",
     `Sluice demo: Sluice (pid ${demo.sluice.pid}) on http://${proxy} balancing across`,
-    ...demo.upstreams.map((upstream) => `  ${upstream.url}  answers "${upstream.text}"`),
+    ...demo.upstreams.map((upstream, index) =>
+      `  ${upstream.url}  answers "${upstream.text}"  (${
+        index < 3 ? "pool default: /" : "pool api: /api"
+      })`
+    ),
     "",
     "Try:",
     `  curl ${proxy}                 # repeat it: the answer rotates through the upstreams`,
+    `  curl ${proxy}/api/users       # the route api: upstreams 4 and 5 (least connections)`,
     `  curl -i ${proxy}              # X-Upstream tells which upstream answered`,
     `  for i in 1 2 3 4 5 6; do curl -s ${proxy}; done`,
     `  curl ${demo.upstreams[0]?.url ?? "127.0.0.1:9001"}/health   # what the health check probes`,
@@ -483,7 +504,9 @@ export function describeDemo(demo: Demo, options: DescribeDemoOptions = {}): str
     lines.push(
       "Admin:",
       `  open http://${admin}/           # the live dashboard`,
-      `  curl ${admin}/api/upstreams     # the pool as JSON`,
+      `  curl ${admin}/api/upstreams     # the pool default as JSON`,
+      `  curl ${admin}/api/pools         # both pools, with totals`,
+      `  curl ${admin}/api/routes        # the routes and their hit counts`,
       "  curl -X PATCH -H 'content-type: application/json' -d '{\"state\":\"draining\"}' \\",
       `       ${admin}/api/upstreams/u2   # drain upstream 2`,
       `  curl ${admin}/metrics           # Prometheus metrics`,

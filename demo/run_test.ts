@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import {
   buildSluiceArgs,
   type Demo,
+  DEMO_CONFIG,
   type DemoOptions,
   describeDemo,
   SLUICE_PERMISSIONS,
@@ -23,6 +24,7 @@ async function startFakeDemo(options: DemoOptions = {}): Promise<Demo & AsyncDis
     mainModule: FAKE_SLUICE,
     port: freePort(),
     upstreamPorts: [0, 0, 0],
+    apiUpstreamPorts: [],
     log: () => {},
     ...options,
   });
@@ -52,6 +54,8 @@ Deno.test("buildSluiceArgs() runs main.ts with the demo flags", () => {
     "2s",
     "--log-format",
     "pretty",
+    "--config",
+    DEMO_CONFIG,
   ]);
   assert.deepEqual(SLUICE_PERMISSIONS, ["--allow-net", "--allow-read", "--allow-env=SLUICE_*"]);
 });
@@ -71,6 +75,8 @@ Deno.test("buildSluiceArgs() lets user arguments replace the demo's defaults", (
     "/health",
     "--health-interval",
     "2s",
+    "--config",
+    DEMO_CONFIG,
     "--port",
     "7000",
     "--log-format=json",
@@ -109,6 +115,8 @@ Deno.test("startDemo() starts Sluice on the upstreams and stop() ends it with SI
       "2s",
       "--log-format",
       "pretty",
+      "--config",
+      DEMO_CONFIG,
       "--strategy",
       "round_robin",
     ]);
@@ -248,4 +256,37 @@ Deno.test("resolveDenoCommand() picks a deno it may run under --allow-run=deno",
     state: "granted",
     success: true,
   });
+});
+
+Deno.test("the demo's real Sluice reads demo/sluice.yaml and answers upstream 1/2/3 in turn on /", async () => {
+  const port = freePort();
+  const demo = await startDemo({
+    port,
+    upstreamPorts: [0, 0, 0],
+    apiUpstreamPorts: [],
+    args: ["--admin-port", "0", "--log-level", "error"],
+    log: () => {},
+  });
+  try {
+    assert.equal(await demo.ready, "listening");
+    const answers: string[] = [];
+    for (let i = 0; i < 6; i++) answers.push(await get(`http://127.0.0.1:${port}/`));
+    assert.deepEqual(
+      answers,
+      [
+        "upstream 1\n",
+        "upstream 2\n",
+        "upstream 3\n",
+        "upstream 1\n",
+        "upstream 2\n",
+        "upstream 3\n",
+      ],
+    );
+    // The route api goes to the pool api, whose upstreams this test did not start.
+    const api = await fetch(`http://127.0.0.1:${port}/api/users`);
+    await api.body?.cancel();
+    assert.ok(api.status === 502 || api.status === 503, String(api.status));
+  } finally {
+    assert.equal(await demo.stop(), 0);
+  }
 });
