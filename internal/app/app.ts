@@ -28,6 +28,7 @@ import {
   requestId,
   requestLimits,
 } from "../middleware/mod.ts";
+import type { UpstreamTlsOptions } from "../net/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
 import { FetchTransport, Http1Transport, type Transport } from "../proxy/mod.ts";
 import {
@@ -46,14 +47,32 @@ const logger = getLogger(["sluice", "app"]);
 
 /**
  * The transport `config.proxy.transport` names: `http1` with `timeouts.connect`, or `fetch`
- * (which keeps the client's Host when `proxy.preserve_host`).
- * @param config the configuration.
+ * (which keeps the client's Host when `proxy.preserve_host`), with the `upstream_tls` settings.
+ * @param config the configuration (its `upstreamTls.pem` read by `loadConfig`).
+ * @param options `pooled: false` for health checks: every probe opens (and handshakes) a new
+ *   connection, as a new client would.
  * @returns a new transport; close it when done.
  */
-export function createTransport(config: Config): Transport {
+export function createTransport(config: Config, options: { pooled?: boolean } = {}): Transport {
+  const tls = upstreamTlsOptions(config);
+  const pooled = options.pooled ?? true;
   return config.proxy.transport === "http1"
-    ? new Http1Transport({ connectTimeoutMs: config.timeouts.connectMs })
-    : new FetchTransport({ allowHost: config.proxy.preserveHost });
+    ? new Http1Transport({
+      connectTimeoutMs: config.timeouts.connectMs,
+      tls,
+      ...(pooled ? {} : { idleTimeoutMs: 0 }),
+    })
+    : new FetchTransport({
+      allowHost: config.proxy.preserveHost,
+      tls,
+      ...(pooled ? {} : { poolMaxIdlePerHost: 0 }),
+    });
+}
+
+/** The PEM text and SNI name of `upstream_tls`, as the transports and probes take them. */
+function upstreamTlsOptions(config: Config): UpstreamTlsOptions {
+  const { serverName, pem } = config.upstreamTls;
+  return { ca: pem?.ca, serverName, cert: pem?.cert, key: pem?.key };
 }
 
 /** Options of {@linkcode App}: replaceable parts, for the CLI, tests and embedding. */
@@ -93,6 +112,8 @@ export class App implements ControlPlane {
   readonly traffic: Traffic = new Traffic();
   readonly #options: AppOptions;
   readonly #transport: Transport;
+  /** Sends HTTP health checks: the proxy's transport kind and TLS settings, never pooled. */
+  readonly #probeTransport: Transport;
   readonly #metrics: SluiceMetrics;
   readonly #hardStop = new AbortController();
   readonly #finished = Promise.withResolvers<void>();
@@ -121,6 +142,7 @@ export class App implements ControlPlane {
     this.#options = options;
     this.#metrics = createMetrics({ pool: () => this.pool, traffic: this.traffic });
     this.#transport = options.transport ?? createTransport(config);
+    this.#probeTransport = createTransport(config, { pooled: false });
     const { pools, routes } = resolveRouting(config);
     for (const poolConfig of pools) {
       this.#pools.set(poolConfig.name, new PoolRuntime(poolConfig, config, this.#poolDeps));
@@ -134,6 +156,8 @@ export class App implements ControlPlane {
   get #poolDeps() {
     return {
       transport: this.#transport,
+      probeTransport: this.#probeTransport,
+      upstreamTls: upstreamTlsOptions(this.#config),
       metrics: this.#metrics,
       shutdownSignal: this.#hardStop.signal,
     };
@@ -230,6 +254,7 @@ export class App implements ControlPlane {
       for (const runtime of this.#pools.values()) void runtime.stop();
       void this.#server?.shutdown();
       this.#transport.close();
+      this.#probeTransport.close();
       throw error;
     }
     const { hostname, port } = this.#server.addr;
@@ -364,6 +389,9 @@ export class App implements ControlPlane {
     }
     if (changed("admin")) {
       outcome.restartRequired.push("admin");
+    }
+    if (changed("upstreamTls")) {
+      outcome.restartRequired.push("upstream_tls");
     }
     await this.#reloadRouting(next, outcome);
     const trustChanged = changed("trustedProxies");
@@ -534,6 +562,7 @@ export class App implements ControlPlane {
     } finally {
       await Promise.all([...this.#pools.values()].map((runtime) => runtime.close()));
       this.#transport.close();
+      this.#probeTransport.close();
       this.#finished.resolve();
     }
   }

@@ -23,6 +23,7 @@ import {
 } from "../health/mod.ts";
 import type { SluiceMetrics } from "../metrics/mod.ts";
 import { compose, type Handler, sticky } from "../middleware/mod.ts";
+import type { UpstreamTlsOptions } from "../net/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
 import { ConnectionLimiter, createDirector, RetryBudget, type Transport } from "../proxy/mod.ts";
 
@@ -30,6 +31,10 @@ import { ConnectionLimiter, createDirector, RetryBudget, type Transport } from "
 export interface PoolRuntimeDeps {
   /** Transport to upstreams. */
   transport: Transport;
+  /** Sends HTTP health checks: the proxy's transport kind and TLS settings, never pooled. */
+  probeTransport: Transport;
+  /** TLS settings of `https://` upstreams, for the TCP check's handshake. */
+  upstreamTls: UpstreamTlsOptions;
   /** Metrics (health check results). */
   metrics: SluiceMetrics;
   /** Aborted when the shutdown grace period ends. */
@@ -270,9 +275,13 @@ export class PoolRuntime {
   }
 
   #createChecker(health: PoolConfig["health"]): ActiveHealthChecker {
-    const metrics = this.#deps.metrics;
+    const { metrics, probeTransport, upstreamTls } = this.#deps;
     return new ActiveHealthChecker(this.pool, {
-      probe: health.path === undefined ? tcpProbe() : httpProbe(health.path),
+      probe: health.path === undefined
+        ? tcpProbe(upstreamTls)
+        : httpProbe(health.path, function sendProbe(url, headers, signal) {
+          return probeTransport.send({ url, method: "GET", headers, body: null, signal });
+        }),
       intervalMs: health.intervalMs,
       timeoutMs: health.timeoutMs,
       healthyThreshold: health.healthyThreshold,

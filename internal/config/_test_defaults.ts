@@ -55,6 +55,13 @@ export const DEFAULTS: Config = {
   admin: { host: "127.0.0.1", port: 8090, token: undefined },
   pools: [],
   routes: [],
+  upstreamTls: {
+    caFile: undefined,
+    serverName: undefined,
+    certFile: undefined,
+    keyFile: undefined,
+    pem: undefined,
+  },
 };
 
 /** The strategies, as the problem for an unknown `strategy` lists them. */

@@ -17,6 +17,7 @@ import { envVarName, FLAGS, type FlagValues, parseFlags } from "./flags.ts";
 import { HELP_TEXT } from "./help.ts";
 import { validateConfig } from "./schema.ts";
 import type { Config, LogFormat } from "./types.ts";
+import { readUpstreamTlsFiles } from "./upstream_tls.ts";
 
 /** Options of `loadConfig`; the defaults use the real process, the others are for tests. */
 export interface LoadConfigOptions {
@@ -135,6 +136,15 @@ export async function loadConfig(
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
+  }
+  if (config !== undefined) {
+    const tls = config.upstreamTls;
+    const read = await readUpstreamTlsFiles(
+      tls,
+      options.readTextFile ?? ((path) => Deno.readTextFile(path)),
+    );
+    problems.push(...read.problems.map((p) => ({ ...p, path: sourceOf(p.path, overrides) })));
+    config = { ...config, upstreamTls: { ...tls, pem: read.pem } };
   }
   if (problems.length > 0 || config === undefined) throw new ConfigError(problems);
   return { kind: "config", config, sources: { file: configPath, overrides } };

@@ -328,6 +328,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
       admin: { host: "0.0.0.0", port: 9091, token: "test-token-0123456789abcdef" },
       pools: [],
       routes: [],
+      upstreamTls: DEFAULTS.upstreamTls,
     },
     sources: { file: `${TESTDATA}/sluice.yaml`, overrides: {} },
   });

@@ -89,6 +89,13 @@ export function redactConfig(config: Config): Record<string, unknown> {
     },
     pools: Object.fromEntries(config.pools.map((pool) => [pool.name, redactPool(pool)])),
     routes: config.routes.map(showRoute),
+    // File paths only: the key's contents never leave the process.
+    upstream_tls: {
+      ca: config.upstreamTls.caFile ?? null,
+      server_name: config.upstreamTls.serverName ?? null,
+      cert: config.upstreamTls.certFile ?? null,
+      key: config.upstreamTls.keyFile ?? null,
+    },
   };
 }
 

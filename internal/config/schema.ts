@@ -33,6 +33,12 @@ import {
 import { normalizeUpstreamUrl } from "./upstream_url.ts";
 import { MATCH_KEYS, POOL_NAME, ROUTE_KEYS, routesSchema } from "./route_schema.ts";
 import { inheritPoolSettings, type POOL_LIMIT_KEYS, type POOL_PROXY_KEYS } from "./pool_inherit.ts";
+import {
+  NO_UPSTREAM_TLS,
+  upstreamTlsSchema,
+  upstreamTlsShape,
+  upstreamTlsTransportProblem,
+} from "./upstream_tls.ts";
 
 /**
  * Longest accepted duration. Timers fire at once for delays above 2^31-1 ms (about 24.8 days),
@@ -621,6 +627,7 @@ function rootShape(defaultFormat: LogFormat) {
     admin: section(adminSchema.prefault({})),
     pools: section(poolsSchema.default(() => [])),
     routes: section(routesSchema.default(() => [])),
+    upstream_tls: section(upstreamTlsSchema.optional()),
   };
 }
 
@@ -638,6 +645,7 @@ const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ["admin", Object.keys(adminShape)],
   ["routes[]", ROUTE_KEYS],
   ["routes[].match", MATCH_KEYS],
+  ["upstream_tls", Object.keys(upstreamTlsShape)],
 ]);
 
 /** Options of `createConfigSchema`. */
@@ -675,6 +683,19 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
     })
     // Names are checked whatever else is wrong, so every problem shows in one run.
     .superRefine((file, ctx) => checkRouting(file, ctx), { when: () => true })
+    .superRefine((file, ctx) => {
+      if (file.upstream_tls === undefined) return;
+      const problem = upstreamTlsTransportProblem(file.upstream_tls, file.proxy.transport);
+      if (problem === undefined) return;
+      ctx.addIssue({
+        code: "custom",
+        path: ["upstream_tls", "server_name"],
+        params: { [ACROSS_SETTINGS]: true },
+        message: problem,
+      });
+    }, {
+      when: (payload) => isValidAt(payload, [["upstream_tls"], ["proxy", "transport"]]),
+    })
     .transform((file): Config => ({
       host: file.host,
       port: file.port,
@@ -692,6 +713,7 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       admin: { host: file.admin.host, port: file.admin.port, token: file.admin.token },
       pools: file.pools,
       routes: file.routes,
+      upstreamTls: file.upstream_tls ?? { ...NO_UPSTREAM_TLS },
     }));
   // A pool's settings left out are the top-level ones (flags and environment included).
   return z.preprocess(inheritPoolSettings, root);

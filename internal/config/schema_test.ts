@@ -144,6 +144,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
     admin: { host: "::", port: 9090, token: "0123456789abcdef" },
     pools: [],
     routes: [],
+    upstreamTls: DEFAULTS.upstreamTls,
   });
 });
 

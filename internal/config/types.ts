@@ -224,6 +224,40 @@ export interface AdminConfig {
   token: string | undefined;
 }
 
+/**
+ * TLS towards `https://` upstreams (file section `upstream_tls`; nginx `proxy_ssl_*`, Caddy
+ * `transport http { tls_* }`). Top level for now: one setting for every upstream. Files are
+ * PEM; their contents are read by `loadConfig` into `pem`.
+ */
+export interface UpstreamTlsConfig {
+  /** PEM bundle of CA certificates trusted besides the system's roots (file key `ca`). */
+  caFile: string | undefined;
+  /**
+   * Name sent in SNI and checked against the upstream's certificate instead of the URL's host
+   * (file key `server_name`); `http1` transport only, and not with a client certificate.
+   */
+  serverName: string | undefined;
+  /** Client certificate chain for mutual TLS, PEM (file key `cert`); set with `keyFile`. */
+  certFile: string | undefined;
+  /** Private key of `certFile`, PEM (file key `key`). */
+  keyFile: string | undefined;
+  /**
+   * The files' contents, filled by `loadConfig` after checking them (certificates parse, the
+   * key matches the certificate); `undefined` from `validateConfig` alone.
+   */
+  pem: UpstreamTlsPem | undefined;
+}
+
+/** PEM text of the `upstream_tls` files. */
+export interface UpstreamTlsPem {
+  /** CA certificates, one PEM bundle. */
+  ca: string | undefined;
+  /** Client certificate chain. */
+  cert: string | undefined;
+  /** Client private key. */
+  key: string | undefined;
+}
+
 /** Sticky sessions: a signed cookie pins each client to the upstream that first served it. */
 export interface StickyConfig {
   /** Name of the cookie, an RFC 6265 token. */
@@ -364,4 +398,6 @@ export interface RouteConfig {
   redirect: { to: string; status: number } | undefined;
   /** A fixed response. */
   respond: { status: number; body: string } | undefined;
+  /** TLS towards `https://` upstreams (file section `upstream_tls`). */
+  upstreamTls: UpstreamTlsConfig;
 }

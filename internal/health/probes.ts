@@ -4,6 +4,7 @@
  * @module
  */
 
+import { connectUpstream, type UpstreamTlsOptions } from "../net/mod.ts";
 import type { Upstream } from "../pool/mod.ts";
 
 /** What one probe learned. */
@@ -21,39 +22,59 @@ export interface ProbeOutcome {
 export type Probe = (upstream: Upstream, signal: AbortSignal) => Promise<ProbeOutcome>;
 
 /**
+ * Sends a health check's `GET` to an absolute URL with the given headers, redirects not
+ * followed, and resolves with the response (body unread). The proxy passes one over its own
+ * transport, so a probe meets the upstream as requests do (same TLS settings, same parser).
+ */
+export type ProbeSender = (
+  url: string,
+  headers: [string, string][],
+  signal: AbortSignal,
+) => Promise<Response>;
+
+/**
  * HTTP probe: `GET {upstream}{path}`; a 2xx or 3xx status is healthy (HAProxy `option httpchk`
  * with `http-check expect status 200-399`). Redirects are not followed; the body is discarded.
  * @param path absolute path starting with `/`, e.g. `"/health"`.
- * @param client HTTP client to use; `undefined` uses fetch's default pool.
+ * @param send how the request is sent; `undefined` uses fetch's default client.
  * @returns a {@linkcode Probe}.
  */
-export function httpProbe(path: string, client?: Deno.HttpClient): Probe {
+export function httpProbe(path: string, send: ProbeSender = fetchSender): Probe {
   return async function probeHttp(upstream, signal) {
-    const init: RequestInit & { client?: Deno.HttpClient } = {
-      signal,
-      redirect: "manual",
-      headers: { "user-agent": "sluice-health-check", "accept-encoding": "identity" },
-    };
-    if (client) init.client = client;
-    const response = await fetch(upstream.url + path, init);
+    const response = await send(upstream.url + path, [
+      ["user-agent", "sluice-health-check"],
+      ["accept-encoding", "identity"],
+    ], signal);
     await response.body?.cancel();
     const ok = response.status >= 200 && response.status < 400;
     return { ok, detail: `HTTP ${response.status}` };
   };
 }
 
+function fetchSender(
+  url: string,
+  headers: [string, string][],
+  signal: AbortSignal,
+): Promise<Response> {
+  return fetch(url, { signal, redirect: "manual", headers });
+}
+
 /**
  * TCP probe: a connection to the upstream's host and port that opens is healthy (HAProxy
- * `check` without `option httpchk`). The connection is closed at once.
+ * `check` without `option httpchk`); for an `https://` upstream the TLS handshake must complete
+ * too, with the proxy's TLS settings (HAProxy `check-ssl`), so a certificate the proxy would
+ * refuse marks the upstream down. The connection is closed at once.
+ * @param tls the proxy's upstream TLS settings. @default the system's roots
  * @returns a {@linkcode Probe}.
  */
-export function tcpProbe(): Probe {
+export function tcpProbe(tls: UpstreamTlsOptions = {}): Probe {
   return async function probeTcp(upstream, signal) {
     const url = new URL(upstream.url);
-    const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+    const secure = url.protocol === "https:";
+    const port = url.port ? Number(url.port) : secure ? 443 : 80;
     const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    const conn = await Deno.connect({ hostname, port, signal });
+    const conn = await connectUpstream({ hostname, port, tls: secure }, tls, signal);
     conn.close();
-    return { ok: true, detail: "TCP connect" };
+    return { ok: true, detail: secure ? "TLS handshake" : "TCP connect" };
   };
 }

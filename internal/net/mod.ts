@@ -1,9 +1,15 @@
 /**
  * IP addresses and CIDR blocks: parsing and matching without regexes or allocation per lookup,
  * for trusted proxies (X-Forwarded-For) and anything else that asks "is this client inside
- * that network".
+ * that network"; and opening connections to upstreams (TCP or TLS with the operator's CA,
+ * SNI name and client certificate).
  *
  * @module
  */
 export { type Cidr, CidrSet, formatCidr, parseCidr } from "./cidr.ts";
 export { formatIp, type IpFamily, parseIp, readIp } from "./ip.ts";
+export {
+  connectUpstream,
+  type UpstreamAddress,
+  type UpstreamTlsOptions,
+} from "./upstream_connect.ts";

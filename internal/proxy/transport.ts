@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { UpstreamTlsOptions } from "../net/mod.ts";
 import type { HeaderList } from "./headers.ts";
 
 /** One request as the transport sends it. */
@@ -77,6 +78,12 @@ export interface FetchTransportOptions {
   allowHost?: boolean;
   /** Idle keep-alive connections kept per upstream. @default fetch's own default */
   poolMaxIdlePerHost?: number;
+  /**
+   * TLS settings for `https:` upstreams: CA bundle and client certificate. fetch sends the
+   * URL's host as SNI name, so `serverName` must be unset.
+   * @default the system's roots, no client certificate
+   */
+  tls?: UpstreamTlsOptions;
 }
 
 /**
@@ -90,10 +97,14 @@ export class FetchTransport implements Transport {
   readonly #options: Deno.CreateHttpClientOptions & { allowHost?: boolean };
   #client: Deno.HttpClient;
 
-  /** @param options Host and pool settings. */
+  /**
+   * @param options Host, pool and TLS settings.
+   * @throws {TypeError} when `options.tls.serverName` is set (fetch cannot send another SNI name).
+   */
   constructor(options: FetchTransportOptions = {}) {
     const clientOptions: Deno.CreateHttpClientOptions & { allowHost?: boolean } = {
       allowHost: options.allowHost ?? true,
+      ...fetchTlsOptions(options.tls ?? {}),
     };
     if (options.poolMaxIdlePerHost !== undefined) {
       clientOptions.poolMaxIdlePerHost = options.poolMaxIdlePerHost;
@@ -141,4 +152,24 @@ export class FetchTransport implements Transport {
   close(): void {
     this.#client.close();
   }
+}
+
+/**
+ * The `Deno.createHttpClient` options for upstream TLS settings: CA bundle, client certificate.
+ * @param tls the settings.
+ * @returns options to spread into `Deno.createHttpClient`.
+ * @throws {TypeError} when `tls.serverName` is set: fetch sends the URL's host as SNI name.
+ */
+export function fetchTlsOptions(tls: UpstreamTlsOptions): Deno.CreateHttpClientOptions {
+  if (tls.serverName !== undefined) {
+    throw new TypeError(
+      `the fetch transport cannot send the TLS server name ${tls.serverName}: use http1`,
+    );
+  }
+  const options: Deno.CreateHttpClientOptions = {};
+  if (tls.ca !== undefined) options.caCerts = [tls.ca];
+  if (tls.cert !== undefined && tls.key !== undefined) {
+    Object.assign(options, { cert: tls.cert, key: tls.key });
+  }
+  return options;
 }

@@ -5,6 +5,7 @@
  */
 
 import { describeNetworkError } from "../../health/network_errors.ts";
+import { connectUpstream, type UpstreamTlsOptions } from "../../net/mod.ts";
 import type { Transport, UpstreamRequest, UpstreamUpgrade } from "../transport.ts";
 import { ContentLengthReader } from "./body_readers.ts";
 import { Http1Connection } from "./connection.ts";
@@ -32,7 +33,12 @@ export interface Http1TransportOptions extends ConnectionPoolOptions {
   maxRequestsPerConnection?: number;
   /** Response bodies with a Content-Length up to this are read whole before resolving, bytes. @default 65536 */
   wholeBodyMaxBytes?: number;
-  /** Opens connections (tests replace it). @default Deno.connect / Deno.connectTls */
+  /**
+   * TLS settings for `https:` upstreams: CA bundle, SNI name, client certificate.
+   * @default the system's roots, the URL's host, no client certificate
+   */
+  tls?: UpstreamTlsOptions;
+  /** Opens connections (tests replace it). @default connectUpstream with `tls` */
   connect?: (target: ConnectTarget, signal: AbortSignal) => Promise<Deno.Conn>;
 }
 
@@ -104,7 +110,9 @@ export class Http1Transport implements Transport {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     this.#maxRequests = options.maxRequestsPerConnection ?? 1000;
     this.#wholeBodyMax = options.wholeBodyMaxBytes ?? 64 * 1024;
-    this.#connect = options.connect ?? defaultConnect;
+    const tls = options.tls ?? {};
+    this.#connect = options.connect ??
+      ((target, signal) => connectUpstream(target, tls, signal));
   }
 
   /** Idle pooled connections, all upstreams. */
@@ -356,11 +364,6 @@ export class Http1Transport implements Transport {
 }
 
 const EMPTY = new Uint8Array(0);
-
-function defaultConnect(target: ConnectTarget, signal: AbortSignal): Promise<Deno.Conn> {
-  const options = { hostname: target.hostname, port: target.port, signal };
-  return target.tls ? Deno.connectTls(options) : Deno.connect(options);
-}
 
 function hasContentLength(headers: UpstreamRequest["headers"]): boolean {
   for (let i = 0; i < headers.length; i++) if (headers[i]![0] === "content-length") return true;
