@@ -316,6 +316,8 @@ export interface Config {
   pools: PoolConfig[];
   /** Routes of the file's `routes` section, first match wins. @default [] (one catch-all to `default`) */
   routes: RouteConfig[];
+  /** TLS towards `https://` upstreams (file section `upstream_tls`). */
+  upstreamTls: UpstreamTlsConfig;
 }
 
 /** The per-pool subset of `limits` (file keys as in `limits`). */
@@ -398,6 +400,4 @@ export interface RouteConfig {
   redirect: { to: string; status: number } | undefined;
   /** A fixed response. */
   respond: { status: number; body: string } | undefined;
-  /** TLS towards `https://` upstreams (file section `upstream_tls`). */
-  upstreamTls: UpstreamTlsConfig;
 }
