@@ -483,11 +483,12 @@ Deno.test({
       } MB)`,
     });
     assert.equal(summary.noResponse, 0, describeFailures(load.records));
-    // A body cut mid-way reaches the client as a cut body with --transport fetch; http1 reads
-    // small bodies whole before answering, so there the cut is a 502 (or a retry) instead.
+    // Hangs reach the clients as 504s and 500s pass through. A body cut mid-way reaches the
+    // client cut with --transport fetch; http1 reads small bodies whole before answering, so
+    // the cut is a lost connection before any byte went out, and the GET is retried (as are
+    // resets after the body was read): with http1 those need not reach the clients at all.
     assert.ok(
-      (summary.statuses[504] ?? 0) > 0 &&
-        (summary.cutBodies > 0 || (summary.statuses[502] ?? 0) > 0),
+      (summary.statuses[504] ?? 0) > 0 && (summary.statuses[500] ?? 0) > 0,
       "the chaos reached the clients",
     );
     assert.ok(growth <= MAX_RSS_GROWTH_BYTES, `RSS grew by ${mb(growth)} MB`);
