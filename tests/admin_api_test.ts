@@ -70,6 +70,9 @@ async function api<T = Record<string, unknown>>(
   };
 }
 
+/** What every change must declare (a CSRF guard), DELETE and reload included. */
+const JSON_TYPE = { "content-type": "application/json" };
+
 /** A request with a JSON body, optionally with the bearer token. */
 function json(method: string, body: unknown, token?: string): RequestInit {
   return {
@@ -327,7 +330,10 @@ Deno.test("admin: GET /api/upstreams/{id} shows one; an unknown id is a 404 prob
   const missing = assertProblem(await api(sluice, "/api/upstreams/u99"), 404);
   assert.match(String(missing.detail), /u99/);
   assertProblem(await api(sluice, "/api/upstreams/u99", json("PATCH", { state: "draining" })), 404);
-  assertProblem(await api(sluice, "/api/upstreams/u99", { method: "DELETE" }), 404);
+  assertProblem(
+    await api(sluice, "/api/upstreams/u99", { method: "DELETE", headers: JSON_TYPE }),
+    404,
+  );
 });
 
 Deno.test("admin: an unknown route is a 404 problem, a wrong method a 405 with Allow", async () => {
@@ -567,12 +573,12 @@ Deno.test("admin: with a token, changes without the right one are 401 and change
   assert.equal(added.status, 201, added.text);
   const removed = await api(sluice, "/api/upstreams/u2", {
     method: "DELETE",
-    headers: { authorization: `Bearer ${TOKEN}` },
+    headers: { ...JSON_TYPE, authorization: `Bearer ${TOKEN}` },
   });
   assert.equal(removed.status, 202, removed.text);
   const reload = await api(sluice, "/api/config/reload", {
     method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}` },
+    headers: { ...JSON_TYPE, authorization: `Bearer ${TOKEN}` },
   });
   assertProblem(reload, 409); // authorised; refused only because there is no --config file
 });
@@ -737,7 +743,10 @@ Deno.test("admin: DELETE drains (202), keeps it while a request is in flight, th
   const busy = holder === "a" ? a : b;
   const id = idOf(sluice, busy.url);
 
-  const deleted = await api<UpstreamView>(sluice, `/api/upstreams/${id}`, { method: "DELETE" });
+  const deleted = await api<UpstreamView>(sluice, `/api/upstreams/${id}`, {
+    method: "DELETE",
+    headers: JSON_TYPE,
+  });
   assert.equal(deleted.status, 202, deleted.text);
   assert.equal(deleted.body.admin, "draining");
 
@@ -773,7 +782,10 @@ Deno.test("admin: PATCH ready cancels a removal; a second DELETE removes it afte
   const held = heldRequest(sluice, client);
   const holder = await hold.arrived();
   const id = idOf(sluice, holder === "a" ? a.url : b.url);
-  assert.equal((await api(sluice, `/api/upstreams/${id}`, { method: "DELETE" })).status, 202);
+  assert.equal(
+    (await api(sluice, `/api/upstreams/${id}`, { method: "DELETE", headers: JSON_TYPE })).status,
+    202,
+  );
   const kept = await api<UpstreamView>(
     sluice,
     `/api/upstreams/${id}`,
@@ -782,7 +794,10 @@ Deno.test("admin: PATCH ready cancels a removal; a second DELETE removes it afte
   assert.equal(kept.status, 200);
   assert.equal(kept.body.admin, "ready");
 
-  const again = await api<UpstreamView>(sluice, `/api/upstreams/${id}`, { method: "DELETE" });
+  const again = await api<UpstreamView>(sluice, `/api/upstreams/${id}`, {
+    method: "DELETE",
+    headers: JSON_TYPE,
+  });
   assert.equal(again.status, 202);
   assert.equal(
     again.body.admin,

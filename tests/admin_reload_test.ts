@@ -79,7 +79,10 @@ async function api<T = Record<string, unknown>>(
 }
 
 function reload(sluice: TestSluice): Promise<ApiResult<ReloadOutcome & Record<string, unknown>>> {
-  return api(sluice, "/api/config/reload", { method: "POST" });
+  return api(sluice, "/api/config/reload", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+  });
 }
 
 function assertProblem(result: ApiResult<unknown>, status: number): Record<string, unknown> {

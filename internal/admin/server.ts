@@ -9,6 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import { ConfigError } from "../config/mod.ts";
 import { timingSafeEqual } from "../middleware/mod.ts";
 import { type Access, isAuthorized, presentedToken } from "./auth.ts";
+import { hostAllowed, isJsonContentType, originAllowed } from "./request_guard.ts";
 import type { ControlPlane } from "./control_plane.ts";
 import { EventHub } from "./events.ts";
 import { jsonResponse, problemResponse } from "./problem.ts";
@@ -37,6 +38,11 @@ export interface AdminServerOptions {
   port: number;
   /** Bearer token required for changes (and for reads from non-loopback clients). */
   token: string | undefined;
+  /**
+   * `Host` values accepted from requests without the token besides `localhost`, `127.0.0.1` and
+   * `[::1]` with the admin port (`admin.allowed_hosts`): `name` or `name:port`. @default none
+   */
+  allowedHosts?: readonly string[];
   /** Dashboard files by path (`/`, `/dashboard.js`, …). @default none */
   assets?: ReadonlyMap<string, StaticAsset>;
   /** Interval of the `stats` event, ms. @default 1000 */
@@ -92,8 +98,12 @@ const DASHBOARD_HEADERS = {
  *
  * Changes need `Authorization: Bearer <token>` when a token is set (compared in constant time);
  * reads are open to loopback clients and need the token from anywhere else, except the probes
- * `/healthz` and `/readyz`, open to all (Kubernetes probes carry no token). Errors are RFC 9457
- * `application/problem+json`.
+ * `/healthz` and `/readyz`, open to all (Kubernetes probes carry no token). Against DNS
+ * rebinding and cross-site requests (Caddy's admin endpoint checks Host and Origin too): a
+ * request without a valid token needs a loopback `Host` with the admin port or one of
+ * `allowedHosts` (else 403; probes excepted); every change (POST, PATCH, DELETE) needs
+ * `Content-Type: application/json` (else 415) and no `Origin` or the server's own (else 403).
+ * Errors are RFC 9457 `application/problem+json`.
  * @param control the running application.
  * @param options address, token, dashboard files.
  * @returns the running server.
@@ -263,6 +273,11 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
     }],
   ]);
 
+  const presentsToken = (request: Request, url: URL, access: Access) => {
+    if (token === undefined) return false;
+    const presented = presentedToken(request, url, access === "read");
+    return presented !== undefined && timingSafeEqual(presented, token);
+  };
   const authorize = (request: Request, url: URL, access: Access, client: string) =>
     isAuthorized(
       access,
@@ -271,6 +286,58 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
       token,
       timingSafeEqual,
     );
+  const allowedHosts = (options.allowedHosts ?? []).map((host) => host.toLowerCase());
+  /** A request without the token whose `Host` is not the admin server's own: 403. */
+  const hostRefusal = (request: Request, url: URL, access: Access) => {
+    const host = request.headers.get("host");
+    if (access === "probe" || presentsToken(request, url, access)) return undefined;
+    if (hostAllowed(host, { port: server.addr.port, allowedHosts })) return undefined;
+    return problemResponse({
+      title: "Host not allowed",
+      status: 403,
+      detail: `Host ${JSON.stringify(host ?? "")} is not allowed: without the admin token ` +
+        `this server answers only localhost, 127.0.0.1 and [::1] on port ` +
+        `${server.addr.port}, and the hosts in admin.allowed_hosts (--admin-allowed-hosts)`,
+    });
+  };
+  /** A change from another origin (403) or not declared as JSON (415), as CSRF sends them. */
+  const changeRefusal = (request: Request) => {
+    const origin = request.headers.get("origin");
+    if (!originAllowed(origin, request.headers.get("host"))) {
+      return problemResponse({
+        title: "Cross-origin request refused",
+        status: 403,
+        detail: "changes are accepted only from this server's own pages or without an Origin, " +
+          `not from ${JSON.stringify(origin)}`,
+      });
+    }
+    const type = request.headers.get("content-type");
+    if (isJsonContentType(type)) return undefined;
+    return problemResponse({
+      title: "Unsupported media type",
+      status: 415,
+      detail: `changes need Content-Type: application/json, not ${JSON.stringify(type ?? "")}`,
+    });
+  };
+  const logRefusal = (
+    request: Request,
+    url: URL,
+    client: string,
+    reason: string,
+    response: Response,
+  ) => {
+    logger.warn("Admin API refused {method} {path} from {client}: {reason}", {
+      method: request.method,
+      path: url.pathname,
+      client,
+      reason,
+      status: response.status,
+      host: request.headers.get("host"),
+      origin: request.headers.get("origin"),
+      contentType: request.headers.get("content-type"),
+    });
+    return response;
+  };
 
   const handler = async (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
     const url = new URL(request.url);
@@ -288,6 +355,9 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
     );
     const route = routes.get(key);
     if (!route) return notFoundOrNotAllowed(routes, url.pathname);
+    const badHost = hostRefusal(request, url, route.access);
+    const client = info.remoteAddr.hostname;
+    if (badHost !== undefined) return logRefusal(request, url, client, "Host not allowed", badHost);
     if (!authorize(request, url, route.access, info.remoteAddr.hostname)) {
       logger.warn("Admin API refused {method} {path} from {client}: missing or wrong token", {
         method: request.method,
@@ -299,6 +369,10 @@ export function startAdminServer(control: ControlPlane, options: AdminServerOpti
         status: 401,
         detail: "send the admin token as Authorization: Bearer <token>",
       }, { "www-authenticate": 'Bearer realm="sluice-admin"' });
+    }
+    const badChange = route.access === "write" ? changeRefusal(request) : undefined;
+    if (badChange !== undefined) {
+      return logRefusal(request, url, client, "cross-origin or not JSON", badChange);
     }
     try {
       return await route.handle(request, params);

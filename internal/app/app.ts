@@ -247,6 +247,7 @@ export class App implements ControlPlane {
           hostname: config.admin.host,
           port: config.admin.port,
           token: config.admin.token,
+          allowedHosts: config.admin.allowedHosts,
           ...(this.#options.dashboardAssets ? { assets: this.#options.dashboardAssets } : {}),
         });
       }

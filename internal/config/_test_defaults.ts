@@ -52,7 +52,7 @@ export const DEFAULTS: Config = {
     maxHeaderBytes: 32_768,
   },
   logging: { level: "info", format: "json" },
-  admin: { host: "127.0.0.1", port: 8090, token: undefined },
+  admin: { host: "127.0.0.1", port: 8090, token: undefined, allowedHosts: [] },
   pools: [],
   routes: [],
   upstreamTls: {

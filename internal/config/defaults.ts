@@ -42,7 +42,7 @@ export interface ConfigDefaults {
   /** Log level `info`. */
   readonly logging: Readonly<Pick<LoggingConfig, "level">>;
   /** Admin listener on `127.0.0.1:8090`; `token` defaults to none. */
-  readonly admin: Readonly<Omit<AdminConfig, "token">>;
+  readonly admin: Readonly<Omit<AdminConfig, "token" | "allowedHosts">>;
 }
 
 /**
@@ -50,7 +50,7 @@ export interface ConfigDefaults {
  * `backends` defaults to none and `health.path` to a TCP check; `logging.format` is `json` when
  * stdout is not a terminal and `pretty` when it is (see `LoadConfigOptions.defaultLogFormat`);
  * `health.timeoutMs` is capped at `health.intervalMs` when only the interval is configured;
- * `admin.token` defaults to none; `sticky` is off; `trustedProxies` is empty;
+ * `admin.token` defaults to none, `admin.allowedHosts` to none; `sticky` is off; `trustedProxies` is empty;
  * `passive.maxEjectionTimeMs` is raised to `passive.ejectionTimeMs` when only that is configured
  * longer; `limits.rateBurst` is `max(1, ceil(limits.rateLimitRps))`.
  */

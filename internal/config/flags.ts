@@ -303,6 +303,14 @@ export const FLAGS = [
     // argv is world-readable (/proc/<pid>/cmdline, ps); the environment and a file are not.
     note: "better via SLUICE_ADMIN_TOKEN or admin.token: any user sees argv in ps",
   },
+  {
+    name: "admin-allowed-hosts",
+    valueName: "HOST,...",
+    key: "admin.allowed_hosts",
+    description: "Host values accepted without the admin token, besides loopback",
+    defaultText: "none (loopback names only)",
+    list: true,
+  },
 ] as const satisfies readonly Flag[];
 
 /** The name of any flag but `--help` and `--version`, e.g. `"health-path"`. */

@@ -43,6 +43,7 @@ Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
     "--admin-host=0.0.0.0",
     "--admin-port=9091",
     "--admin-token=0123456789abcdef",
+    "--admin-allowed-hosts=sluice.internal",
   ];
   assert.deepEqual(parseFlags(args).values, {
     config: "sluice.yaml",
@@ -76,6 +77,7 @@ Deno.test("parseFlags() reads every value flag in the CLI contract", () => {
     "admin-host": "0.0.0.0",
     "admin-port": "9091",
     "admin-token": "0123456789abcdef",
+    "admin-allowed-hosts": "sluice.internal",
   });
   // Every flag but the secrets that have none (see the next tests).
   assert.equal(VALUE_FLAGS.filter((flag) => !("noFlag" in flag)).length, args.length);

@@ -120,6 +120,7 @@ Deno.test("loadConfig() maps every flag onto its config key", async () => {
     "--admin-host=::1",
     "--admin-port=9091",
     "--admin-token=0123456789abcdef",
+    "--admin-allowed-hosts=Sluice.internal:9091,admin.example",
   ], hermetic());
   assert.deepEqual(config, {
     ...DEFAULTS,
@@ -141,7 +142,12 @@ Deno.test("loadConfig() maps every flag onto its config key", async () => {
       rateBurst: 10,
     },
     logging: { level: "error", format: "pretty" },
-    admin: { host: "::1", port: 9091, token: "0123456789abcdef" },
+    admin: {
+      host: "::1",
+      port: 9091,
+      token: "0123456789abcdef",
+      allowedHosts: ["sluice.internal:9091", "admin.example"],
+    },
   });
 });
 
@@ -157,6 +163,7 @@ Deno.test("loadConfig() takes each admin setting from flag, environment or file"
     host: "10.0.0.1",
     port: 9001,
     token: FILE_TOKEN,
+    allowedHosts: [],
   });
   const env = {
     SLUICE_ADMIN_HOST: "0.0.0.0",
@@ -171,7 +178,7 @@ Deno.test("loadConfig() takes each admin setting from flag, environment or file"
     kind: "config",
     config: {
       ...DEFAULTS,
-      admin: { host: "0.0.0.0", port: 9003, token: FLAG_TOKEN }, // env, flag, flag
+      admin: { host: "0.0.0.0", port: 9003, token: FLAG_TOKEN, allowedHosts: [] }, // env, flag, flag
     },
     sources: {
       file: "sluice.yaml",
@@ -204,7 +211,7 @@ Deno.test("loadConfig() reports a missing admin token under the source of the ho
     ],
   );
   const off = await configOf(["--config=s.yaml", "--admin-port=0"], hermetic({}, files));
-  assert.deepEqual(off.admin, { host: "0.0.0.0", port: 0, token: undefined });
+  assert.deepEqual(off.admin, { host: "0.0.0.0", port: 0, token: undefined, allowedHosts: [] });
 });
 
 Deno.test("loadConfig() reports a bad admin token under its source, never showing it", async () => {
@@ -325,7 +332,12 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
         maxHeaderBytes: 16_384,
       },
       logging: { level: "debug", format: "pretty" },
-      admin: { host: "0.0.0.0", port: 9091, token: "test-token-0123456789abcdef" },
+      admin: {
+        host: "0.0.0.0",
+        port: 9091,
+        token: "test-token-0123456789abcdef",
+        allowedHosts: ["sluice.example.com"],
+      },
       pools: [],
       routes: [],
       upstreamTls: DEFAULTS.upstreamTls,

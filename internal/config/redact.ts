@@ -86,6 +86,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
       host: admin.host,
       port: admin.port,
       token: admin.token === undefined ? null : REDACTED,
+      allowed_hosts: [...admin.allowedHosts],
     },
     pools: Object.fromEntries(config.pools.map((pool) => [pool.name, redactPool(pool)])),
     routes: config.routes.map(showRoute),

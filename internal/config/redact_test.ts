@@ -46,7 +46,7 @@ const FULL: Config = validateConfig({
     max_header_size: "8kb",
   },
   logging: { level: "debug", format: "pretty" },
-  admin: { host: "0.0.0.0", port: 9001, token: TOKEN },
+  admin: { host: "0.0.0.0", port: 9001, token: TOKEN, allowed_hosts: ["lb.example"] },
   pools: {},
   routes: [],
   upstream_tls: { ca: "/etc/sluice/upstream-ca.pem", server_name: "api.internal" },
@@ -100,7 +100,7 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
       max_header_size: 8_192,
     },
     logging: { level: "debug", format: "pretty" },
-    admin: { host: "0.0.0.0", port: 9001, token: "[redacted]" },
+    admin: { host: "0.0.0.0", port: 9001, token: "[redacted]", allowed_hosts: ["lb.example"] },
     pools: {},
     routes: [],
     upstream_tls: {
@@ -124,7 +124,12 @@ Deno.test("redactConfig() never contains a secret, however it is serialised", ()
 
 Deno.test("redactConfig() shows unset settings as null", () => {
   const redacted = redactConfig(validateConfig({}));
-  assert.deepEqual(redacted.admin, { host: "127.0.0.1", port: 8090, token: null });
+  assert.deepEqual(redacted.admin, {
+    host: "127.0.0.1",
+    port: 8090,
+    token: null,
+    allowed_hosts: [],
+  });
   assert.equal((redacted.health as Record<string, unknown>).path, null);
   assert.equal(JSON.parse(JSON.stringify(redacted)).admin.token, null);
   assert.equal(redacted.sticky, null);

@@ -526,13 +526,38 @@ const limitsSchema = z.strictObject(limitsShape, { error: objectError })
     maxHeaderBytes: limits.max_header_size,
   }));
 
+/** `Host` values, as a list or (flags, environment) one comma-separated string. */
+const allowedHostsSchema = z.preprocess(
+  (value) =>
+    typeof value === "string"
+      ? value.split(",").map((item) => item.trim()).filter((item) => item !== "")
+      : value,
+  z.array(
+    text().transform((value, ctx): string => {
+      const host = value.trim().toLowerCase();
+      const match =
+        /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/
+          .exec(host);
+      if (match === null || Number(match[1] ?? 0) > 65_535) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${showValue(value)} is not a host name or address with an optional :port`,
+        });
+        return z.NEVER;
+      }
+      return host;
+    }),
+    { error: (issue) => `${showValue(issue.input)} is not a list of host names` },
+  ).transform((hosts) => [...new Set(hosts)]),
+);
+
 const adminShape = {
   host: hostSchema(`"admin.port" or --admin-port`).default(CONFIG_DEFAULTS.admin.host),
   port: integer(0, 65_535).default(CONFIG_DEFAULTS.admin.port),
   token: tokenSchema.optional(),
+  allowed_hosts: allowedHostsSchema.default(() => []),
 };
 
-// The file keys of `admin` are the runtime keys, so it needs no transform.
 const adminSchema = z.strictObject(adminShape, { error: objectError });
 type AdminSection = z.output<typeof adminSchema>;
 
@@ -710,7 +735,12 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       passive: file.passive,
       limits: file.limits,
       logging: file.logging,
-      admin: { host: file.admin.host, port: file.admin.port, token: file.admin.token },
+      admin: {
+        host: file.admin.host,
+        port: file.admin.port,
+        token: file.admin.token,
+        allowedHosts: file.admin.allowed_hosts,
+      },
       pools: file.pools,
       routes: file.routes,
       upstreamTls: file.upstream_tls ?? { ...NO_UPSTREAM_TLS },

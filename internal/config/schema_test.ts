@@ -92,7 +92,12 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       max_header_size: "1mb",
     },
     logging: { level: "debug", format: "pretty" },
-    admin: { host: "::", port: 9090, token: "0123456789abcdef" },
+    admin: {
+      host: "::",
+      port: 9090,
+      token: "0123456789abcdef",
+      allowed_hosts: ["LB.example:9090", "[::1]"],
+    },
   });
   assert.deepEqual(config, {
     host: "127.0.0.1",
@@ -141,7 +146,12 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       maxHeaderBytes: 1_048_576,
     },
     logging: { level: "debug", format: "pretty" },
-    admin: { host: "::", port: 9090, token: "0123456789abcdef" },
+    admin: {
+      host: "::",
+      port: 9090,
+      token: "0123456789abcdef",
+      allowedHosts: ["lb.example:9090", "[::1]"],
+    },
     pools: [],
     routes: [],
     upstreamTls: DEFAULTS.upstreamTls,
@@ -360,8 +370,8 @@ Deno.test("validateConfig() lists every problem at once", () => {
 
 Deno.test("validateConfig() defaults the admin server to 127.0.0.1:8090 without a token", () => {
   const { admin } = validateConfig({});
-  assert.deepEqual(admin, { host: "127.0.0.1", port: 8090, token: undefined });
-  assert.deepEqual(admin, { ...CONFIG_DEFAULTS.admin, token: undefined });
+  assert.deepEqual(admin, { host: "127.0.0.1", port: 8090, token: undefined, allowedHosts: [] });
+  assert.deepEqual(admin, { ...CONFIG_DEFAULTS.admin, token: undefined, allowedHosts: [] });
   assert.deepEqual(validateConfig({ admin: null }).admin, admin);
   assert.deepEqual(validateConfig({ admin: { port: "0" } }).admin, { ...admin, port: 0 });
 });
@@ -415,6 +425,7 @@ Deno.test("validateConfig() allows no admin token on loopback or with the admin 
     host: "0.0.0.0",
     port: 0,
     token: undefined,
+    allowedHosts: [],
   });
   const token = "0123456789abcdef";
   assert.equal(validateConfig({ admin: { host: "0.0.0.0", token } }).admin.token, token);
@@ -971,4 +982,16 @@ Deno.test("validateConfig() lists resilience problems with every other one", () 
     "proxy.retry_non_idempotent",
     "timeouts.idle",
   ]);
+});
+
+Deno.test("validateConfig() reads admin.allowed_hosts as host names with an optional port", () => {
+  const hosts = (value: unknown) => validateConfig({ admin: { allowed_hosts: value } }).admin;
+  assert.deepEqual(hosts("a.example, B.example:8090").allowedHosts, [
+    "a.example",
+    "b.example:8090",
+  ]);
+  assert.deepEqual(hosts(["[::1]:9000", "10.0.0.1"]).allowedHosts, ["[::1]:9000", "10.0.0.1"]);
+  for (const bad of ["http://a.example", "a.example/x", "a b", "a.example:99999", "*"]) {
+    assert.throws(() => hosts([bad]), /admin\.allowed_hosts/, bad);
+  }
 });

@@ -222,6 +222,12 @@ export interface AdminConfig {
    * none is set, which only a loopback `host` allows. @default undefined
    */
   token: string | undefined;
+  /**
+   * `Host` values the admin server accepts from requests without the token, besides
+   * `localhost`, `127.0.0.1` and `[::1]` with its port (file key `allowed_hosts`): `name`
+   * (any port) or `name:port`, lower case. Guards against DNS rebinding. @default []
+   */
+  allowedHosts: string[];
 }
 
 /**

@@ -302,7 +302,8 @@ async function readProblem(response) {
 async function api(method, path, body) {
   for (;;) {
     const headers = { accept: "application/json, application/problem+json" };
-    if (body !== undefined) headers["content-type"] = "application/json";
+    // Every change says JSON, DELETE too: the admin server refuses other changes (CSRF guard).
+    if (body !== undefined || method !== "GET") headers["content-type"] = "application/json";
     const token = getToken();
     if (token !== null) headers.authorization = "Bearer " + token;
     let response;
