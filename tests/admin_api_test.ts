@@ -926,37 +926,72 @@ Deno.test("admin: GET /metrics exposes request, upstream, health check and proce
   assert.ok(first.value("process_resident_memory_bytes") > 1_000_000, "resident memory");
   const started = first.value("process_start_time_seconds");
   assert.ok(started > 1e9 && started <= Date.now() / 1000, `process start ${started}`);
-  assert.equal(first.value("sluice_upstream_up", { upstream: nameA }), 1);
-  assert.equal(first.value("sluice_upstream_up", { upstream: nameB }), 1);
-  assert.ok(first.value("sluice_health_checks_total", { upstream: nameA, result: "success" }) >= 1);
+  assert.equal(first.value("sluice_upstream_up", { pool: "default", upstream: nameA }), 1);
+  assert.equal(first.value("sluice_upstream_up", { pool: "default", upstream: nameB }), 1);
+  assert.ok(
+    first.value("sluice_health_checks_total", {
+      pool: "default",
+      upstream: nameA,
+      result: "success",
+    }) >= 1,
+  );
 
   await send(sluice, 6);
   const second = await scrape(sluice);
   for (const upstream of [nameA, nameB]) {
-    const labels = { upstream, method: "GET", code_class: "2xx" };
+    const labels = {
+      route: "default",
+      pool: "default",
+      upstream,
+      method: "GET",
+      code_class: "2xx",
+    };
     assert.equal(
       second.value("sluice_requests_total", labels) - first.value("sluice_requests_total", labels),
       3,
       `requests to ${upstream}`,
     );
     assert.equal(
-      second.value("sluice_request_duration_seconds_count", { upstream }) -
-        first.value("sluice_request_duration_seconds_count", { upstream }),
+      second.value("sluice_request_duration_seconds_count", {
+        route: "default",
+        pool: "default",
+        upstream,
+      }) -
+        first.value("sluice_request_duration_seconds_count", {
+          route: "default",
+          pool: "default",
+          upstream,
+        }),
       3,
     );
     assert.equal(
-      second.value("sluice_request_duration_seconds_bucket", { upstream, le: "+Inf" }),
-      second.value("sluice_request_duration_seconds_count", { upstream }),
+      second.value("sluice_request_duration_seconds_bucket", {
+        route: "default",
+        pool: "default",
+        upstream,
+        le: "+Inf",
+      }),
+      second.value("sluice_request_duration_seconds_count", {
+        route: "default",
+        pool: "default",
+        upstream,
+      }),
     );
-    assert.ok(second.value("sluice_request_duration_seconds_sum", { upstream }) > 0);
+    assert.ok(
+      second.value("sluice_request_duration_seconds_sum", {
+        route: "default",
+        pool: "default",
+        upstream,
+      }) > 0,
+    );
   }
 
   const held = heldRequest(sluice, client);
   const holder = await hold.arrived();
   const [busy, idle] = holder === "a" ? [nameA, nameB] : [nameB, nameA];
   const during = await scrape(sluice);
-  assert.equal(during.value("sluice_upstream_in_flight", { upstream: busy }), 1);
-  assert.equal(during.value("sluice_upstream_in_flight", { upstream: idle }), 0);
+  assert.equal(during.value("sluice_upstream_in_flight", { pool: "default", upstream: busy }), 1);
+  assert.equal(during.value("sluice_upstream_in_flight", { pool: "default", upstream: idle }), 0);
   hold.release();
   assert.equal((await within(held, 2_000, "the held response")).status, 200);
 
@@ -968,12 +1003,26 @@ Deno.test("admin: GET /metrics exposes request, upstream, health check and proce
     "b down",
   );
   const third = await scrape(sluice);
-  assert.equal(third.value("sluice_upstream_up", { upstream: nameB }), 0);
-  assert.equal(third.value("sluice_upstream_up", { upstream: nameA }), 1);
-  assert.ok(third.value("sluice_health_checks_total", { upstream: nameB, result: "failure" }) >= 3);
+  assert.equal(third.value("sluice_upstream_up", { pool: "default", upstream: nameB }), 0);
+  assert.equal(third.value("sluice_upstream_up", { pool: "default", upstream: nameA }), 1);
   assert.ok(
-    third.value("sluice_health_checks_total", { upstream: nameA, result: "success" }) >
-      first.value("sluice_health_checks_total", { upstream: nameA, result: "success" }),
+    third.value("sluice_health_checks_total", {
+      pool: "default",
+      upstream: nameB,
+      result: "failure",
+    }) >= 3,
+  );
+  assert.ok(
+    third.value("sluice_health_checks_total", {
+      pool: "default",
+      upstream: nameA,
+      result: "success",
+    }) >
+      first.value("sluice_health_checks_total", {
+        pool: "default",
+        upstream: nameA,
+        result: "success",
+      }),
     "a was checked again meanwhile",
   );
 });

@@ -92,8 +92,14 @@ proxyTest(
     const ejectedAt = Date.now();
     assert.equal(entry.ejected, true);
     assert.ok(Math.abs(entry.ejectedUntil! - ejectedAt - 1_000) < 100, "ejected for 1 s");
-    assert.equal(await metric(sluice, `sluice_upstream_ejected{upstream="${name}"}`), 1);
-    assert.equal(await metric(sluice, `sluice_upstream_ejections_total{upstream="${name}"}`), 1);
+    assert.equal(
+      await metric(sluice, `sluice_upstream_ejected{pool="default",upstream="${name}"}`),
+      1,
+    );
+    assert.equal(
+      await metric(sluice, `sluice_upstream_ejections_total{pool="default",upstream="${name}"}`),
+      1,
+    );
 
     // No traffic while ejected.
     const seenBefore = bad.seen.length;
@@ -107,7 +113,10 @@ proxyTest(
       "the return of the ejected upstream",
     );
     assert.ok(Date.now() - ejectedAt >= 950, `returned after ${Date.now() - ejectedAt}ms`);
-    assert.equal(await metric(sluice, `sluice_upstream_ejected{upstream="${name}"}`), 0);
+    assert.equal(
+      await metric(sluice, `sluice_upstream_ejected{pool="default",upstream="${name}"}`),
+      0,
+    );
 
     // Still failing: three more 500s eject it again, for twice as long.
     await sendUntil(sluice, () => entry.ejected, 10);
@@ -117,7 +126,10 @@ proxyTest(
     assert.equal(bad.seen.length, seenBefore + 3);
     await waitForPool(sluice.app, () => !entry.ejected, 4_000, "the second return");
     assert.ok(Date.now() - again >= 1_900, `returned after ${Date.now() - again}ms`);
-    assert.equal(await metric(sluice, `sluice_upstream_ejections_total{upstream="${name}"}`), 2);
+    assert.equal(
+      await metric(sluice, `sluice_upstream_ejections_total{pool="default",upstream="${name}"}`),
+      2,
+    );
   },
 );
 

@@ -101,6 +101,15 @@ Deno.test("admin API: pools with totals, routes with hit counts, upstreams per p
   assert.equal(sluice.app.pools.get("api")!.pool.get("api.u2")?.admin, "maintenance");
   assert.equal(sluice.app.pool.get("u2")?.admin, "ready", "the other pool's copy is untouched");
 
+  // Metrics: a route label on request series, a pool label on upstream series.
+  const metrics = (await api<string>(sluice, "/metrics")).body;
+  assert.match(
+    metrics,
+    /^sluice_requests_total\{route="api",pool="api",upstream="[^"]+",method="GET",code_class="2xx"\} 2$/m,
+  );
+  assert.match(metrics, /^sluice_upstream_up\{pool="api",upstream="c"\} 0$/m, "in maintenance");
+  assert.match(metrics, /^sluice_upstream_up\{pool="default",upstream="[^"]+"\} 1$/m);
+
   const removed = await api<UpstreamView>(sluice, "/api/pools/api/upstreams/api.u2", {
     method: "DELETE",
   });

@@ -140,7 +140,7 @@ export class App implements ControlPlane {
     config = this.#withProcessSecret(config);
     this.#config = config;
     this.#options = options;
-    this.#metrics = createMetrics({ pool: () => this.pool, traffic: this.traffic });
+    this.#metrics = createMetrics({ pools: () => this.#pools.values(), traffic: this.traffic });
     this.#transport = options.transport ?? createTransport(config);
     this.#probeTransport = createTransport(config, { pooled: false });
     const { pools, routes } = resolveRouting(config);

@@ -286,7 +286,7 @@ export class PoolRuntime {
       timeoutMs: health.timeoutMs,
       healthyThreshold: health.healthyThreshold,
       unhealthyThreshold: health.unhealthyThreshold,
-      onResult: (upstream, result) => metrics.observeHealthCheck(upstream, result),
+      onResult: (upstream, result) => metrics.observeHealthCheck(upstream, result, this.name),
     });
   }
 

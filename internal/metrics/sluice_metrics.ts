@@ -44,6 +44,15 @@ export type CodeClass = typeof CODE_CLASSES[number];
  */
 export const NO_UPSTREAM = "";
 
+/** The `route` label of a request no route matched (404) or that was refused before routing. */
+export const NO_ROUTE = "";
+
+/** The `pool` label of a request that went to no pool. */
+export const NO_POOL = "";
+
+/** The `pool` label of the pool given as `SluiceMetricsOptions.pool`. */
+const DEFAULT_POOL_LABEL = "default";
+
 /**
  * Bucket upper bounds of `sluice_request_duration_seconds`, seconds: 1 ms (a cached answer on
  * loopback) to 30 s (a slow upload or a long poll); slower requests land in `+Inf`.
@@ -149,6 +158,16 @@ export interface RecordedRequest {
   readonly upstream: Upstream | undefined;
   /** Upstream attempts made (0 when none was available). */
   readonly attempts: number;
+  /** The route that matched, `undefined` when none did. */
+  readonly route?: string | undefined;
+  /** The pool the route sent it to, `undefined` when none. */
+  readonly pool?: string | undefined;
+}
+
+/** A pool whose upstreams the scrape-time series report, with its name (the `pool` label). */
+export interface NamedPool {
+  readonly name: string;
+  readonly pool: Pool;
 }
 
 /** Options of {@linkcode createMetrics}. */
@@ -157,7 +176,12 @@ export interface SluiceMetricsOptions {
    * The upstreams whose state the scrape-time series report, or a function returning them at
    * each scrape (a reload may replace the pool).
    */
-  pool: Pool | (() => Pool);
+  pool?: Pool | (() => Pool);
+  /**
+   * Every pool, read at each scrape (a reload may add or drop pools); replaces `pool`, which is
+   * the pool `default`.
+   */
+  pools?: () => Iterable<NamedPool>;
   /**
    * Where the metrics are registered. Give one to expose other metrics beside Sluice's.
    * @default a new Registry (never prom-client's global one)
@@ -169,15 +193,15 @@ export interface SluiceMetricsOptions {
   traffic?: Traffic;
 }
 
-/** Per-upstream-name accumulators of the request path, read at scrape time. */
+/** Per route, pool and upstream name accumulators of the request path, read at scrape time. */
 interface Series {
-  readonly labels: { readonly upstream: string };
+  readonly labels: { readonly route: string; readonly pool: string; readonly upstream: string };
   /** Requests by `methodIndex * CLASS_COUNT + classIndex`. */
   readonly requests: Float64Array;
   retries: number;
   bytesReceived: number;
   bytesSent: number;
-  readonly duration: Histogram.Internal<"upstream">;
+  readonly duration: Histogram.Internal<"route" | "pool" | "upstream">;
 }
 
 /**
@@ -203,8 +227,10 @@ export function createMetrics(options: SluiceMetricsOptions): SluiceMetrics {
 }
 
 /**
- * Sluice's Prometheus metrics (text format 0.0.4). Upstreams are labelled by name
- * (`upstream="10.0.0.5:8080"`); two upstreams with the same name share their series (counters
+ * Sluice's Prometheus metrics (text format 0.0.4). Upstreams are labelled by pool and name
+ * (`pool="default",upstream="10.0.0.5:8080"`), request series also by route (`route="api"`,
+ * `""` when none matched or the request was refused first; names only, so the label sets are
+ * bounded by the configuration); two upstreams with the same name share their series (counters
  * add up, the pool gauges count both), and `sluice_upstream_info` maps ids to names.
  *
  * Recorded per request, after its response body finished (see the `metrics()` middleware):
@@ -255,9 +281,9 @@ export class SluiceMetrics {
   /** The registry holding every metric; {@linkcode render} exposes it. */
   readonly registry: Registry;
   readonly #series = new Map<string, Series>();
-  readonly #duration: Histogram<"upstream">;
-  readonly #healthChecks: Counter<"upstream" | "result">;
-  readonly #healthCheckDuration: Histogram<"upstream">;
+  readonly #duration: Histogram<"route" | "pool" | "upstream">;
+  readonly #healthChecks: Counter<"pool" | "upstream" | "result">;
+  readonly #healthCheckDuration: Histogram<"pool" | "upstream">;
   readonly #acceptErrors: Counter;
 
   /** @param options see {@linkcode createMetrics}. */
@@ -265,16 +291,24 @@ export class SluiceMetrics {
     const registry = options.registry ?? new Registry();
     const registers = [registry];
     const poolOption = options.pool;
-    const pool = typeof poolOption === "function"
-      ? { list: () => poolOption().list() }
-      : poolOption;
+    const pools: () => Iterable<NamedPool> = options.pools ??
+      (poolOption === undefined
+        ? () => []
+        : typeof poolOption === "function"
+        ? () => [{ name: DEFAULT_POOL_LABEL, pool: poolOption() }]
+        : () => [{ name: DEFAULT_POOL_LABEL, pool: poolOption }]);
+    /** Every upstream of every pool, with its pool's name. */
+    function* upstreams(): Generator<[string, Upstream]> {
+      for (const { name, pool } of pools()) for (const u of pool.list()) yield [name, u];
+    }
     const series = this.#series;
     this.registry = registry;
 
     new Counter({
       name: "sluice_requests_total",
-      help: "Requests answered, by upstream of the last attempt, method and status class.",
-      labelNames: ["upstream", "method", "code_class"] as const,
+      help:
+        "Requests answered, by route, pool, upstream of the last attempt, method and status class.",
+      labelNames: ["route", "pool", "upstream", "method", "code_class"] as const,
       registers,
       collect() {
         this.reset();
@@ -283,6 +317,8 @@ export class SluiceMetrics {
             const count = s.requests[i]!;
             if (count === 0) continue;
             this.inc({
+              route: s.labels.route,
+              pool: s.labels.pool,
               upstream: s.labels.upstream,
               method: METHOD_LABELS[Math.floor(i / CLASS_COUNT)]!,
               code_class: CODE_CLASSES[i % CLASS_COUNT]!,
@@ -294,7 +330,7 @@ export class SluiceMetrics {
     this.#duration = new Histogram({
       name: "sluice_request_duration_seconds",
       help: "Time from the arrival of a request to the end of its response body, seconds.",
-      labelNames: ["upstream"] as const,
+      labelNames: ["route", "pool", "upstream"] as const,
       buckets: [...REQUEST_DURATION_BUCKETS],
       registers,
     });
@@ -302,7 +338,7 @@ export class SluiceMetrics {
       new Counter({
         name,
         help,
-        labelNames: ["upstream"] as const,
+        labelNames: ["route", "pool", "upstream"] as const,
         registers,
         collect() {
           this.reset();
@@ -327,14 +363,14 @@ export class SluiceMetrics {
 
     this.#healthChecks = new Counter({
       name: "sluice_health_checks_total",
-      help: "Active health checks, by upstream and result.",
-      labelNames: ["upstream", "result"] as const,
+      help: "Active health checks, by pool, upstream and result.",
+      labelNames: ["pool", "upstream", "result"] as const,
       registers,
     });
     this.#healthCheckDuration = new Histogram({
       name: "sluice_health_check_duration_seconds",
       help: "Duration of active health checks, seconds.",
-      labelNames: ["upstream"] as const,
+      labelNames: ["pool", "upstream"] as const,
       buckets: [...HEALTH_CHECK_DURATION_BUCKETS],
       registers,
     });
@@ -349,11 +385,11 @@ export class SluiceMetrics {
       new Gauge({
         name,
         help,
-        labelNames: ["upstream"] as const,
+        labelNames: ["pool", "upstream"] as const,
         registers,
         collect() {
           this.reset();
-          for (const u of pool.list()) this.inc({ upstream: u.name }, read(u));
+          for (const [pool, u] of upstreams()) this.inc({ pool, upstream: u.name }, read(u));
         },
       });
     poolGauge(
@@ -380,14 +416,14 @@ export class SluiceMetrics {
       new Gauge({
         name,
         help,
-        labelNames: ["upstream", "state"] as const,
+        labelNames: ["pool", "upstream", "state"] as const,
         registers,
         collect() {
           this.reset();
-          for (const u of pool.list()) {
+          for (const [pool, u] of upstreams()) {
             const current = read(u);
             for (const state of states) {
-              this.inc({ upstream: u.name, state }, state === current ? 1 : 0);
+              this.inc({ pool, upstream: u.name, state }, state === current ? 1 : 0);
             }
           }
         },
@@ -408,11 +444,11 @@ export class SluiceMetrics {
       new Counter({
         name,
         help,
-        labelNames: ["upstream"] as const,
+        labelNames: ["pool", "upstream"] as const,
         registers,
         collect() {
           this.reset();
-          for (const u of pool.list()) this.inc({ upstream: u.name }, read(u));
+          for (const [pool, u] of upstreams()) this.inc({ pool, upstream: u.name }, read(u));
         },
       });
     poolCounter(
@@ -433,12 +469,12 @@ export class SluiceMetrics {
     new Gauge({
       name: "sluice_upstream_info",
       help: "Upstreams in the pool: id, name and URL; the value is 1.",
-      labelNames: ["upstream_id", "upstream", "url"] as const,
+      labelNames: ["pool", "upstream_id", "upstream", "url"] as const,
       registers,
       collect() {
         this.reset();
-        for (const u of pool.list()) {
-          this.set({ upstream_id: u.id, upstream: u.name, url: u.url }, 1);
+        for (const [pool, u] of upstreams()) {
+          this.set({ pool, upstream_id: u.id, upstream: u.name, url: u.url }, 1);
         }
       },
     });
@@ -487,7 +523,11 @@ export class SluiceMetrics {
     bytesSent: number,
   ): void {
     const name = request.upstream === undefined ? NO_UPSTREAM : request.upstream.name;
-    const series = this.#series.get(name) ?? this.#createSeries(name);
+    const route = request.route ?? NO_ROUTE;
+    const pool = request.pool ?? NO_POOL;
+    // One string key per (route, pool, upstream); the NUL cannot occur in a name.
+    const key = route + "\0" + pool + "\0" + name;
+    const series = this.#series.get(key) ?? this.#createSeries(key, route, pool, name);
     series.requests[methodIndex(request.request.method) * CLASS_COUNT + classIndex(status)]!++;
     const attempts = request.attempts;
     if (attempts > 1) series.retries += attempts - 1;
@@ -504,10 +544,19 @@ export class SluiceMetrics {
    * Records one active health check; pass it as the checker's `onResult` (it is bound).
    * @param upstream the upstream probed.
    * @param result the probe's outcome; `result.latencyMs` in ms.
+   * @param pool the name of the upstream's pool. @default "default"
    */
-  readonly observeHealthCheck = (upstream: Upstream, result: CheckResult): void => {
-    this.#healthChecks.inc({ upstream: upstream.name, result: result.ok ? "success" : "failure" });
-    this.#healthCheckDuration.observe({ upstream: upstream.name }, result.latencyMs / 1000);
+  readonly observeHealthCheck = (
+    upstream: Upstream,
+    result: CheckResult,
+    pool: string = DEFAULT_POOL_LABEL,
+  ): void => {
+    this.#healthChecks.inc({
+      pool,
+      upstream: upstream.name,
+      result: result.ok ? "success" : "failure",
+    });
+    this.#healthCheckDuration.observe({ pool, upstream: upstream.name }, result.latencyMs / 1000);
   };
 
   /**
@@ -518,8 +567,8 @@ export class SluiceMetrics {
     this.#acceptErrors.inc();
   };
 
-  #createSeries(name: string): Series {
-    const labels = { upstream: name };
+  #createSeries(key: string, route: string, pool: string, name: string): Series {
+    const labels = { route, pool, upstream: name };
     const series: Series = {
       labels,
       requests: new Float64Array(METHOD_COUNT * CLASS_COUNT),
@@ -528,7 +577,7 @@ export class SluiceMetrics {
       bytesSent: 0,
       duration: this.#duration.labels(labels),
     };
-    this.#series.set(name, series);
+    this.#series.set(key, series);
     return series;
   }
 }

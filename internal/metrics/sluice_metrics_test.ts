@@ -86,7 +86,7 @@ Deno.test("metrics: requests by upstream, method and code class", async () => {
   metrics.recordRequest(request(undefined), 503, 1, 0);
   const m = await scrape(metrics);
   const count = (upstream: string, method: string, code_class: string) =>
-    m.value("sluice_requests_total", { upstream, method, code_class });
+    m.value("sluice_requests_total", { route: "", pool: "", upstream, method, code_class });
   assert.equal(count("a", "GET", "2xx"), 2);
   assert.equal(count("a", "POST", "2xx"), 1);
   assert.equal(count("b", "GET", "1xx"), 1);
@@ -132,7 +132,7 @@ Deno.test("metrics: request duration histogram in seconds, per upstream", async 
   for (const ms of [0.5, 3, 40, 40, 2000, 45_000]) metrics.recordRequest(request(a), 200, ms, 0);
   const m = await scrape(metrics);
   const bucket = (le: string) =>
-    m.value("sluice_request_duration_seconds_bucket", { upstream: "a", le });
+    m.value("sluice_request_duration_seconds_bucket", { route: "", pool: "", upstream: "a", le });
   assert.equal(bucket("0.001"), 1);
   assert.equal(bucket("0.005"), 2);
   assert.equal(bucket("0.025"), 2);
@@ -140,8 +140,15 @@ Deno.test("metrics: request duration histogram in seconds, per upstream", async 
   assert.equal(bucket("2.5"), 5);
   assert.equal(bucket("30"), 5);
   assert.equal(bucket("+Inf"), 6);
-  assert.equal(m.value("sluice_request_duration_seconds_count", { upstream: "a" }), 6);
-  const sum = m.value("sluice_request_duration_seconds_sum", { upstream: "a" })!;
+  assert.equal(
+    m.value("sluice_request_duration_seconds_count", { route: "", pool: "", upstream: "a" }),
+    6,
+  );
+  const sum = m.value("sluice_request_duration_seconds_sum", {
+    route: "",
+    pool: "",
+    upstream: "a",
+  })!;
   assert.ok(Math.abs(sum - 47.0835) < 1e-9, `sum ${sum}`);
   assert.deepEqual(
     m.series("sluice_request_duration_seconds_bucket").map((s) => s.labels.le),
@@ -160,15 +167,18 @@ Deno.test("metrics: retries by the upstream of the last attempt, bytes in and ou
   metrics.recordRequest(request(b, { method: "POST" }), 200, 1, 0); // chunked: no length
   metrics.recordRequest(request(undefined, { contentLength: 7 }), 503, 1, 120);
   const m = await scrape(metrics);
-  assert.equal(m.value("sluice_retries_total", { upstream: "a" }), 0);
-  assert.equal(m.value("sluice_retries_total", { upstream: "b" }), 3);
-  assert.equal(m.value("sluice_retries_total", { upstream: "" }), 0);
-  assert.equal(m.value("sluice_bytes_received_total", { upstream: "a" }), 1000);
-  assert.equal(m.value("sluice_bytes_received_total", { upstream: "b" }), 24);
-  assert.equal(m.value("sluice_bytes_received_total", { upstream: "" }), 7);
-  assert.equal(m.value("sluice_bytes_sent_total", { upstream: "a" }), 5000);
-  assert.equal(m.value("sluice_bytes_sent_total", { upstream: "b" }), 10);
-  assert.equal(m.value("sluice_bytes_sent_total", { upstream: "" }), 120);
+  assert.equal(m.value("sluice_retries_total", { route: "", pool: "", upstream: "a" }), 0);
+  assert.equal(m.value("sluice_retries_total", { route: "", pool: "", upstream: "b" }), 3);
+  assert.equal(m.value("sluice_retries_total", { route: "", pool: "", upstream: "" }), 0);
+  assert.equal(
+    m.value("sluice_bytes_received_total", { route: "", pool: "", upstream: "a" }),
+    1000,
+  );
+  assert.equal(m.value("sluice_bytes_received_total", { route: "", pool: "", upstream: "b" }), 24);
+  assert.equal(m.value("sluice_bytes_received_total", { route: "", pool: "", upstream: "" }), 7);
+  assert.equal(m.value("sluice_bytes_sent_total", { route: "", pool: "", upstream: "a" }), 5000);
+  assert.equal(m.value("sluice_bytes_sent_total", { route: "", pool: "", upstream: "b" }), 10);
+  assert.equal(m.value("sluice_bytes_sent_total", { route: "", pool: "", upstream: "" }), 120);
 });
 
 Deno.test("metrics: upstream up and in-flight are read from the pool at scrape time", async () => {
@@ -178,13 +188,19 @@ Deno.test("metrics: upstream up and in-flight are read from the pool at scrape t
   a.acquire();
   a.acquire();
   let m = await scrape(metrics);
-  assert.equal(m.value("sluice_upstream_up", { upstream: "a" }), 1);
-  assert.equal(m.value("sluice_upstream_up", { upstream: "b" }), 1);
-  assert.equal(m.value("sluice_upstream_in_flight", { upstream: "a" }), 2);
-  assert.equal(m.value("sluice_upstream_in_flight", { upstream: "b" }), 0);
-  assert.equal(m.value("sluice_upstream_attempts_total", { upstream: "a" }), 2);
-  assert.equal(m.value("sluice_upstream_health", { upstream: "a", state: "unknown" }), 1);
-  assert.equal(m.value("sluice_upstream_health", { upstream: "a", state: "up" }), 0);
+  assert.equal(m.value("sluice_upstream_up", { pool: "default", upstream: "a" }), 1);
+  assert.equal(m.value("sluice_upstream_up", { pool: "default", upstream: "b" }), 1);
+  assert.equal(m.value("sluice_upstream_in_flight", { pool: "default", upstream: "a" }), 2);
+  assert.equal(m.value("sluice_upstream_in_flight", { pool: "default", upstream: "b" }), 0);
+  assert.equal(m.value("sluice_upstream_attempts_total", { pool: "default", upstream: "a" }), 2);
+  assert.equal(
+    m.value("sluice_upstream_health", { pool: "default", upstream: "a", state: "unknown" }),
+    1,
+  );
+  assert.equal(
+    m.value("sluice_upstream_health", { pool: "default", upstream: "a", state: "up" }),
+    0,
+  );
 
   a.release();
   a.failuresTotal++;
@@ -192,21 +208,29 @@ Deno.test("metrics: upstream up and in-flight are read from the pool at scrape t
   pool.setHealth("u2", false);
   pool.setAdminState("u1", "draining");
   m = await scrape(metrics);
-  assert.equal(m.value("sluice_upstream_in_flight", { upstream: "a" }), 1);
-  assert.equal(m.value("sluice_upstream_up", { upstream: "a" }), 0, "draining");
-  assert.equal(m.value("sluice_upstream_up", { upstream: "b" }), 0, "down");
-  assert.equal(m.value("sluice_upstream_failures_total", { upstream: "a" }), 1);
+  assert.equal(m.value("sluice_upstream_in_flight", { pool: "default", upstream: "a" }), 1);
+  assert.equal(m.value("sluice_upstream_up", { pool: "default", upstream: "a" }), 0, "draining");
+  assert.equal(m.value("sluice_upstream_up", { pool: "default", upstream: "b" }), 0, "down");
+  assert.equal(m.value("sluice_upstream_failures_total", { pool: "default", upstream: "a" }), 1);
   assert.deepEqual(
     m.series("sluice_upstream_health").filter((s) => s.value === 1).map((s) => s.labels),
-    [{ upstream: "a", state: "up" }, { upstream: "b", state: "down" }],
+    [{ pool: "default", upstream: "a", state: "up" }, {
+      pool: "default",
+      upstream: "b",
+      state: "down",
+    }],
   );
   assert.deepEqual(
     m.series("sluice_upstream_admin_state").filter((s) => s.value === 1).map((s) => s.labels),
-    [{ upstream: "a", state: "draining" }, { upstream: "b", state: "ready" }],
+    [{ pool: "default", upstream: "a", state: "draining" }, {
+      pool: "default",
+      upstream: "b",
+      state: "ready",
+    }],
   );
   assert.deepEqual(m.series("sluice_upstream_info").map((s) => s.labels), [
-    { upstream_id: "u1", upstream: "a", url: "http://127.0.0.1:9001" },
-    { upstream_id: "u2", upstream: "b", url: "http://127.0.0.1:9002" },
+    { pool: "default", upstream_id: "u1", upstream: "a", url: "http://127.0.0.1:9001" },
+    { pool: "default", upstream_id: "u2", upstream: "b", url: "http://127.0.0.1:9002" },
   ]);
 });
 
@@ -216,7 +240,7 @@ Deno.test("metrics: a removed upstream leaves the pool series; its traffic count
   metrics.recordRequest(request(pool.get("u2")), 200, 1, 0);
   metrics.observeHealthCheck(pool.get("u2")!, { ok: true, latencyMs: 1, at: 0, detail: "" });
   let m = await scrape(metrics);
-  assert.equal(m.value("sluice_upstream_up", { upstream: "b" }), 1);
+  assert.equal(m.value("sluice_upstream_up", { pool: "default", upstream: "b" }), 1);
   pool.remove("u2");
   pool.add({ id: "u3", name: "c", url: "http://127.0.0.1:9003", servesBeforeCheck: false });
   m = await scrape(metrics);
@@ -234,12 +258,25 @@ Deno.test("metrics: a removed upstream leaves the pool series; its traffic count
     assert.ok(m.series(name).length > 0, name);
     assert.ok(m.series(name).every((s) => s.labels.upstream !== "b"), `${name} still lists b`);
   }
-  assert.equal(m.value("sluice_upstream_up", { upstream: "c" }), 0, "waits for its first check");
   assert.equal(
-    m.value("sluice_requests_total", { upstream: "b", method: "GET", code_class: "2xx" }),
+    m.value("sluice_upstream_up", { pool: "default", upstream: "c" }),
+    0,
+    "waits for its first check",
+  );
+  assert.equal(
+    m.value("sluice_requests_total", {
+      route: "",
+      pool: "",
+      upstream: "b",
+      method: "GET",
+      code_class: "2xx",
+    }),
     1,
   );
-  assert.equal(m.value("sluice_health_checks_total", { upstream: "b", result: "success" }), 1);
+  assert.equal(
+    m.value("sluice_health_checks_total", { pool: "default", upstream: "b", result: "success" }),
+    1,
+  );
 });
 
 Deno.test("metrics: upstreams sharing a name share their series, without duplicates", async () => {
@@ -255,12 +292,28 @@ Deno.test("metrics: upstreams sharing a name share their series, without duplica
   metrics.recordRequest(request(pool.get("u1")), 200, 1, 0);
   metrics.recordRequest(request(pool.get("u2")), 200, 1, 0);
   const m = await scrape(metrics); // parseExposition rejects duplicate series
-  assert.equal(m.value("sluice_upstream_in_flight", { upstream: "api" }), 3);
-  assert.equal(m.value("sluice_upstream_up", { upstream: "api" }), 1, "one of two available");
-  assert.equal(m.value("sluice_upstream_health", { upstream: "api", state: "down" }), 1);
-  assert.equal(m.value("sluice_upstream_health", { upstream: "api", state: "unknown" }), 1);
+  assert.equal(m.value("sluice_upstream_in_flight", { pool: "default", upstream: "api" }), 3);
   assert.equal(
-    m.value("sluice_requests_total", { upstream: "api", method: "GET", code_class: "2xx" }),
+    m.value("sluice_upstream_up", { pool: "default", upstream: "api" }),
+    1,
+    "one of two available",
+  );
+  assert.equal(
+    m.value("sluice_upstream_health", { pool: "default", upstream: "api", state: "down" }),
+    1,
+  );
+  assert.equal(
+    m.value("sluice_upstream_health", { pool: "default", upstream: "api", state: "unknown" }),
+    1,
+  );
+  assert.equal(
+    m.value("sluice_requests_total", {
+      route: "",
+      pool: "",
+      upstream: "api",
+      method: "GET",
+      code_class: "2xx",
+    }),
     2,
   );
   assert.deepEqual(m.series("sluice_upstream_info").map((s) => s.labels.upstream_id), [
@@ -275,9 +328,15 @@ Deno.test("metrics: label values are escaped", async () => {
   const metrics = createMetrics({ pool, processMetrics: false });
   metrics.recordRequest(request(pool.get("u1")), 200, 1, 0);
   const m = await scrape(metrics);
-  assert.equal(m.value("sluice_upstream_up", { upstream: name }), 1);
+  assert.equal(m.value("sluice_upstream_up", { pool: "default", upstream: name }), 1);
   assert.equal(
-    m.value("sluice_requests_total", { upstream: name, method: "GET", code_class: "2xx" }),
+    m.value("sluice_requests_total", {
+      route: "",
+      pool: "",
+      upstream: name,
+      method: "GET",
+      code_class: "2xx",
+    }),
     1,
   );
 });
@@ -292,13 +351,32 @@ Deno.test("metrics: health checks by result, and their duration", async () => {
   onResult(a, { ok: false, latencyMs: 2000, at: Date.now(), detail: "timed out after 2000ms" });
   onResult(pool.get("u2")!, { ok: false, latencyMs: 1, at: Date.now(), detail: "refused" });
   const m = await scrape(metrics);
-  assert.equal(m.value("sluice_health_checks_total", { upstream: "a", result: "success" }), 2);
-  assert.equal(m.value("sluice_health_checks_total", { upstream: "a", result: "failure" }), 1);
-  assert.equal(m.value("sluice_health_checks_total", { upstream: "b", result: "failure" }), 1);
-  assert.equal(m.value("sluice_health_check_duration_seconds_count", { upstream: "a" }), 3);
-  assert.equal(m.value("sluice_health_check_duration_seconds_sum", { upstream: "a" }), 2.032);
   assert.equal(
-    m.value("sluice_health_check_duration_seconds_bucket", { upstream: "a", le: "0.05" }),
+    m.value("sluice_health_checks_total", { pool: "default", upstream: "a", result: "success" }),
+    2,
+  );
+  assert.equal(
+    m.value("sluice_health_checks_total", { pool: "default", upstream: "a", result: "failure" }),
+    1,
+  );
+  assert.equal(
+    m.value("sluice_health_checks_total", { pool: "default", upstream: "b", result: "failure" }),
+    1,
+  );
+  assert.equal(
+    m.value("sluice_health_check_duration_seconds_count", { pool: "default", upstream: "a" }),
+    3,
+  );
+  assert.equal(
+    m.value("sluice_health_check_duration_seconds_sum", { pool: "default", upstream: "a" }),
+    2.032,
+  );
+  assert.equal(
+    m.value("sluice_health_check_duration_seconds_bucket", {
+      pool: "default",
+      upstream: "a",
+      le: "0.05",
+    }),
     2,
   );
 });
@@ -361,7 +439,7 @@ Deno.test({
     const m = await scrape(metrics);
     assert.ok(m.value("process_resident_memory_bytes")! > 0);
     assert.ok(m.value("process_cpu_seconds_total")! > 0);
-    assert.equal(m.value("sluice_upstream_up", { upstream: "a" }), 1);
+    assert.equal(m.value("sluice_upstream_up", { pool: "default", upstream: "a" }), 1);
   },
 });
 
@@ -389,7 +467,13 @@ Deno.test("metrics: scraping checks no permission at all (deno run --allow-net n
   const m = parseExposition(out);
   assert.ok(m.value("process_resident_memory_bytes")! > 0);
   assert.equal(
-    m.value("sluice_requests_total", { upstream: "a", method: "GET", code_class: "2xx" }),
+    m.value("sluice_requests_total", {
+      route: "",
+      pool: "",
+      upstream: "a",
+      method: "GET",
+      code_class: "2xx",
+    }),
     1,
   );
 
@@ -398,5 +482,53 @@ Deno.test("metrics: scraping checks no permission at all (deno run --allow-net n
   assert.ok(
     defaults.audit.some((line) => line.includes('"read"') && line.includes("/proc/self")),
     defaults.audit.join("\n"),
+  );
+});
+
+Deno.test("metrics: a pool label on upstream series, route and pool labels on request series", async () => {
+  const web = new Pool([{ id: "u1", name: "a", url: "http://127.0.0.1:9001" }]);
+  const api = new Pool([{ id: "api.u1", name: "a", url: "http://127.0.0.1:9001" }]);
+  const metrics = createMetrics({
+    pools: () => [{ name: "web", pool: web }, { name: "api", pool: api }],
+    processMetrics: false,
+  });
+  metrics.recordRequest(
+    { ...request(api.get("api.u1")), route: "api", pool: "api" },
+    200,
+    5,
+    10,
+  );
+  metrics.recordRequest({ ...request(undefined), route: undefined, pool: undefined }, 404, 1, 0);
+  metrics.observeHealthCheck(
+    api.get("api.u1")!,
+    { ok: true, latencyMs: 2, at: 0, detail: "" },
+    "api",
+  );
+  const m = await scrape(metrics);
+  assert.equal(
+    m.value("sluice_requests_total", {
+      route: "api",
+      pool: "api",
+      upstream: "a",
+      method: "GET",
+      code_class: "2xx",
+    }),
+    1,
+  );
+  assert.equal(
+    m.value("sluice_requests_total", {
+      route: "",
+      pool: "",
+      upstream: "",
+      method: "GET",
+      code_class: "4xx",
+    }),
+    1,
+  );
+  // One URL in two pools: two upstreams, one series each.
+  assert.deepEqual(m.series("sluice_upstream_up").map((s) => s.labels.pool), ["web", "api"]);
+  assert.equal(
+    m.value("sluice_health_checks_total", { pool: "api", upstream: "a", result: "success" }),
+    1,
   );
 });

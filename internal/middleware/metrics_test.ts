@@ -47,13 +47,18 @@ Deno.test("metrics middleware: a response that does not stream is recorded at on
   assert.deepEqual(traffic.totals(), { requests: 1, errors: 0, inFlight: 0, retries: 0 });
   assert.equal(
     await sample(sink, "sluice_requests_total", {
+      route: "",
+      pool: "",
       upstream: "a",
       method: "POST",
       code_class: "2xx",
     }),
     1,
   );
-  assert.equal(await sample(sink, "sluice_bytes_received_total", { upstream: "a" }), 5);
+  assert.equal(
+    await sample(sink, "sluice_bytes_received_total", { route: "", pool: "", upstream: "a" }),
+    5,
+  );
 });
 
 Deno.test("metrics middleware: a streamed response is recorded when its body has finished", async () => {
@@ -68,7 +73,11 @@ Deno.test("metrics middleware: a streamed response is recorded when its body has
   await handle(ctx);
   assert.equal(traffic.inFlight, 1, "headers sent, body still streaming");
   assert.equal(
-    await sample(sink, "sluice_request_duration_seconds_count", { upstream: "b" }),
+    await sample(sink, "sluice_request_duration_seconds_count", {
+      route: "",
+      pool: "",
+      upstream: "b",
+    }),
     undefined,
   );
 
@@ -77,16 +86,29 @@ Deno.test("metrics middleware: a streamed response is recorded when its body has
   assert.deepEqual(traffic.totals(), { requests: 1, errors: 0, inFlight: 0, retries: 2 });
   assert.equal(
     await sample(sink, "sluice_requests_total", {
+      route: "",
+      pool: "",
       upstream: "b",
       method: "GET",
       code_class: "2xx",
     }),
     1,
   );
-  assert.equal(await sample(sink, "sluice_bytes_sent_total", { upstream: "b" }), 123_456);
-  assert.equal(await sample(sink, "sluice_retries_total", { upstream: "b" }), 2);
+  assert.equal(
+    await sample(sink, "sluice_bytes_sent_total", { route: "", pool: "", upstream: "b" }),
+    123_456,
+  );
+  assert.equal(
+    await sample(sink, "sluice_retries_total", { route: "", pool: "", upstream: "b" }),
+    2,
+  );
   const bucket = (le: string) =>
-    sample(sink, "sluice_request_duration_seconds_bucket", { upstream: "b", le });
+    sample(sink, "sluice_request_duration_seconds_bucket", {
+      route: "",
+      pool: "",
+      upstream: "b",
+      le,
+    });
   assert.equal(await bucket("2.5"), 0, "about 4 s, from arrival");
   assert.equal(await bucket("5"), 1);
 });
@@ -105,13 +127,18 @@ Deno.test("metrics middleware: a client that left mid-body is recorded as 499", 
   assert.equal(traffic.errors, 0);
   assert.equal(
     await sample(sink, "sluice_requests_total", {
+      route: "",
+      pool: "",
       upstream: "a",
       method: "GET",
       code_class: "4xx",
     }),
     1,
   );
-  assert.equal(await sample(sink, "sluice_bytes_sent_total", { upstream: "a" }), 65_536);
+  assert.equal(
+    await sample(sink, "sluice_bytes_sent_total", { route: "", pool: "", upstream: "a" }),
+    65_536,
+  );
 });
 
 Deno.test("metrics middleware: a rejected responseDone still ends the request", async () => {
@@ -124,7 +151,13 @@ Deno.test("metrics middleware: a rejected responseDone still ends the request", 
   await ctx.responseDone!.catch(() => {});
   assert.equal(traffic.inFlight, 0);
   assert.equal(
-    await sample(sink, "sluice_requests_total", { upstream: "", method: "GET", code_class: "4xx" }),
+    await sample(sink, "sluice_requests_total", {
+      route: "",
+      pool: "",
+      upstream: "",
+      method: "GET",
+      code_class: "4xx",
+    }),
     1,
   );
 });
@@ -145,6 +178,8 @@ Deno.test("metrics middleware: Sluice's own error responses count as errors", as
   assert.deepEqual(traffic.totals(), { requests: 2, errors: 2, inFlight: 0, retries: 1 });
   assert.equal(
     await sample(sink, "sluice_requests_total", {
+      route: "",
+      pool: "",
       upstream: "a",
       method: "GET",
       code_class: "5xx",
@@ -153,6 +188,8 @@ Deno.test("metrics middleware: Sluice's own error responses count as errors", as
   );
   assert.equal(
     await sample(sink, "sluice_requests_total", {
+      route: "",
+      pool: "",
       upstream: "",
       method: "DELETE",
       code_class: "5xx",
@@ -166,7 +203,13 @@ Deno.test("metrics middleware: a throwing handler is recorded with its error sta
   await assert.rejects(handle(context()), NoUpstreamError);
   assert.deepEqual(traffic.totals(), { requests: 1, errors: 1, inFlight: 0, retries: 0 });
   assert.equal(
-    await sample(sink, "sluice_requests_total", { upstream: "", method: "GET", code_class: "5xx" }),
+    await sample(sink, "sluice_requests_total", {
+      route: "",
+      pool: "",
+      upstream: "",
+      method: "GET",
+      code_class: "5xx",
+    }),
     1,
   );
 
@@ -184,7 +227,7 @@ Deno.test("metrics middleware: bytes sent of a response that does not stream com
   await (await handle(context())).body?.cancel();
   await (await handle(context("http://lb/", { method: "HEAD" }))).body?.cancel();
   assert.equal(
-    await sample(sink, "sluice_bytes_sent_total", { upstream: "a" }),
+    await sample(sink, "sluice_bytes_sent_total", { route: "", pool: "", upstream: "a" }),
     5,
     "HEAD sends none",
   );
