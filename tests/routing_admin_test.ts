@@ -112,6 +112,7 @@ Deno.test("admin API: pools with totals, routes with hit counts, upstreams per p
 
   const removed = await api<UpstreamView>(sluice, "/api/pools/api/upstreams/api.u2", {
     method: "DELETE",
+    headers: { "content-type": "application/json" },
   });
   assert.equal(removed.status, 202);
   assert.equal((await api(sluice, "/api/pools/nope/upstreams")).status, 404);
