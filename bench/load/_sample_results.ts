@@ -34,7 +34,13 @@ export const SAMPLE_RESULTS: BenchResults = {
   startedAt: "2026-12-03T15:00:00.000Z",
   finishedAt: "2026-12-03T15:01:00.000Z",
   command: "deno task bench:load --quick",
-  settings: { rounds: 1, durationSeconds: 1, warmupSeconds: 0, threads: 1 },
+  settings: {
+    rounds: 1,
+    durationSeconds: 1,
+    warmupSeconds: 0,
+    warmupScope: "every-scenario",
+    threads: 1,
+  },
   upstreams: "nginx",
   reference: "nginx",
   environment: {

@@ -79,7 +79,8 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
   const { running, skipped } = await startSystems(specs, context, signal, log);
   const pairs = running.length * scenarios.length;
   const seconds = pairs *
-    (options.warmupSeconds + options.rounds * (options.durationSeconds + RUN_OVERHEAD_SECONDS));
+      (options.rounds * (options.durationSeconds + RUN_OVERHEAD_SECONDS)) +
+    (options.warmupScope === "every-scenario" ? pairs : running.length) * options.warmupSeconds;
   log(
     `measuring ${running.length} systems × ${scenarios.length} scenarios × ${options.rounds} ` +
       `round(s): about ${Math.ceil(seconds / 60)} min`,
@@ -91,6 +92,7 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
     rounds: options.rounds,
     durationSeconds: options.durationSeconds,
     warmupSeconds: options.warmupSeconds,
+    warmupScope: options.warmupScope,
     threads: options.threads,
     wrk,
     groups,
@@ -107,6 +109,7 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
       rounds: options.rounds,
       durationSeconds: options.durationSeconds,
       warmupSeconds: options.warmupSeconds,
+      warmupScope: options.warmupScope,
       threads: options.threads,
     },
     upstreams: upstreams.server,

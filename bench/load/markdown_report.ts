@@ -118,7 +118,9 @@ export function setupLine(results: BenchResults): string {
   return `${env.cores} cores (${env.cpu}), load average ${env.loadAverage} at start, ` +
     `Linux ${env.kernel}, commit ${env.commit}. ${versions}. ` +
     `${settings.rounds} interleaved round(s) of ${settings.durationSeconds} s per run ` +
-    `(warm-up ${settings.warmupSeconds} s), wrk -t${settings.threads}, upstreams: three ` +
+    `(warm-up ${settings.warmupSeconds} s per ` +
+    `${settings.warmupScope === "every-scenario" ? "system and scenario" : "system"}), ` +
+    `wrk -t${settings.threads}, upstreams: three ` +
     `${results.upstreams} servers. Medians over rounds; ratios (in parentheses) to ` +
     `${results.reference} in the same run.`;
 }

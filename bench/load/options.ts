@@ -6,6 +6,9 @@
 
 import { parseArgs } from "node:util";
 
+/** Which runs of the first round get a warm-up run before them. */
+export type WarmupScope = "every-scenario" | "first-scenario";
+
 /** What one harness run does. */
 export interface BenchOptions {
   /** Interleaved rounds; figures are medians over them. */
@@ -14,6 +17,11 @@ export interface BenchOptions {
   durationSeconds: number;
   /** Unmeasured wrk run before the first round's measured one, seconds (0: none). */
   warmupSeconds: number;
+  /**
+   * Which first-round runs are warmed up: every system × scenario, or only each system's first
+   * scenario (enough for the JIT of its request path; `--quick`).
+   */
+  warmupScope: WarmupScope;
   /** wrk threads (`-t`). */
   threads: number;
   /** Scenario ids to run; all when absent. */
@@ -38,7 +46,7 @@ the same three upstreams, driven by wrk on loopback. Not a test: nothing is asse
 
 Usage: deno task bench:load [options]
 
-  --quick            about a minute: 1 round of 1 s runs, no warm-up
+  --quick            about a minute: 1 round of 1 s runs, each system warmed up once
   --rounds N         interleaved rounds, figures are medians (default 3)
   --duration S       seconds per measured run (default 4)
   --warmup S         seconds of unmeasured load before the first round's runs (default 1)
@@ -107,7 +115,8 @@ export function parseOptions(args: string[], defaultOutDir: string): BenchOption
   return {
     rounds: positive("rounds", values.rounds, quick ? 1 : 3),
     durationSeconds: positive("duration", values.duration, quick ? 1 : 4),
-    warmupSeconds: positive("warmup", values.warmup, quick ? 0 : 1, 0),
+    warmupSeconds: positive("warmup", values.warmup, 1, 0),
+    warmupScope: quick ? "first-scenario" : "every-scenario",
     threads: positive("threads", values.threads, 1),
     ...(scenarios ? { scenarios } : {}),
     ...(systems ? { systems } : {}),

@@ -12,7 +12,9 @@ Deno.test("parseOptions: full-run defaults, --quick shortens, explicit values wi
   const quick = parseOptions(["--quick", "--duration", "2"], "out");
   assert.equal(quick.rounds, 1);
   assert.equal(quick.durationSeconds, 2);
-  assert.equal(quick.warmupSeconds, 0);
+  assert.equal(quick.warmupSeconds, 1);
+  assert.equal(quick.warmupScope, "first-scenario");
+  assert.equal(full.warmupScope, "every-scenario");
 });
 
 Deno.test("parseOptions splits the filters and refuses bad numbers and unknown flags", () => {

@@ -5,6 +5,7 @@
  */
 
 import type { Cell, RunRecord } from "./figures.ts";
+import type { WarmupScope } from "./options.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { Environment } from "./versions.ts";
 
@@ -21,6 +22,7 @@ export interface BenchResults {
     rounds: number;
     durationSeconds: number;
     warmupSeconds: number;
+    warmupScope: WarmupScope;
     threads: number;
   };
   /** What served the upstreams. */

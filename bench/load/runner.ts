@@ -7,6 +7,7 @@
 
 import { runFigures, type RunRecord } from "./figures.ts";
 import type { ProcessGroups, Spawned } from "./process_groups.ts";
+import type { WarmupScope } from "./options.ts";
 import type { Scenario } from "./scenarios.ts";
 import { TreeSampler } from "./tree_sampler.ts";
 import { runWrk } from "./wrk.ts";
@@ -31,6 +32,7 @@ export interface RoundsOptions {
   rounds: number;
   durationSeconds: number;
   warmupSeconds: number;
+  warmupScope: WarmupScope;
   threads: number;
   wrk: string;
   groups: ProcessGroups;
@@ -85,7 +87,9 @@ export async function runRounds(options: RoundsOptions): Promise<RoundsResult> {
           outputFile: `${options.dir}/wrk-${system.id}-${scenario.id}.txt`,
         };
         try {
-          if (round === 1 && options.warmupSeconds > 0) {
+          const warm = round === 1 && options.warmupSeconds > 0 &&
+            (options.warmupScope === "every-scenario" || scenario === options.scenarios[0]);
+          if (warm) {
             await runWrk(options.groups, { ...base, durationSeconds: options.warmupSeconds });
           }
           const sampler = system.spawned ? new TreeSampler(system.spawned.pid) : undefined;
