@@ -11,7 +11,7 @@ import type { ControlPlane, NewUpstream, ReloadOutcome } from "../admin/control_
 import { type AdminServer, startAdminServer, type StaticAsset } from "../admin/server.ts";
 import type { RouteView, StatusView } from "../admin/views.ts";
 import type { Strategy } from "../balancer/mod.ts";
-import { DEFAULT_POOL, redactConfig, resolveRouting } from "../config/mod.ts";
+import { DEFAULT_POOL, type OwnListener, redactConfig, resolveRouting } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
 import { createMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
 import {
@@ -160,7 +160,25 @@ export class App implements ControlPlane {
       upstreamTls: upstreamTlsOptions(this.#config),
       metrics: this.#metrics,
       shutdownSignal: this.#hardStop.signal,
+      ownListeners: () => this.#ownListeners(),
     };
+  }
+
+  /** The proxy and admin listeners, as bound once started, else as configured. */
+  #ownListeners(): OwnListener[] {
+    const config = this.#config;
+    return [
+      {
+        what: "the proxy",
+        host: this.#server?.addr.hostname ?? config.host,
+        port: this.#server?.addr.port ?? config.port,
+      },
+      {
+        what: "the admin server",
+        host: this.#admin?.addr.hostname ?? config.admin.host,
+        port: this.#admin?.addr.port ?? config.admin.port,
+      },
+    ];
   }
 
   #routingTable(routes: RouteTable): RoutingTable {

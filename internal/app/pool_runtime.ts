@@ -11,7 +11,11 @@ import {
   type Config,
   DEFAULT_POOL,
   formatHashKey,
+  localInterfaceAddresses,
   normalizeUpstreamUrl,
+  type OwnListener,
+  ownListenerMessage,
+  ownListenerReached,
   type PoolConfig,
 } from "../config/mod.ts";
 import {
@@ -39,6 +43,11 @@ export interface PoolRuntimeDeps {
   metrics: SluiceMetrics;
   /** Aborted when the shutdown grace period ends. */
   shutdownSignal: AbortSignal;
+  /**
+   * Sluice's own listeners (as bound once started): an upstream reaching one is refused.
+   * @default none
+   */
+  ownListeners?: () => readonly OwnListener[];
 }
 
 /** What a reload changed in a pool, one line each; `restartRequired` for what it could not. */
@@ -136,11 +145,14 @@ export class PoolRuntime {
 
   /**
    * Adds an upstream that takes traffic after its first passing health check.
-   * @throws {TypeError} when the URL is not an http(s) origin or the weight is invalid.
+   * @throws {TypeError} when the URL is not an http(s) origin, reaches one of Sluice's own
+   *   listeners, or the weight is invalid.
    * @throws {RangeError} when an upstream with this URL is in the pool.
    */
   addUpstream(input: NewUpstream): Upstream {
     const url = normalizeUpstreamUrl(input.url);
+    const own = ownListenerReached(url, this.#deps.ownListeners?.() ?? [], localInterfaceAddresses());
+    if (own !== undefined) throw new TypeError(ownListenerMessage(url, own));
     if (this.pool.list().some((u) => u.url === url)) {
       throw new RangeError(`an upstream with the URL ${url} exists in the pool ${this.name}`);
     }

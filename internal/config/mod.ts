@@ -51,6 +51,12 @@ export type { EnvReader, PermissionQuery } from "./env.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
 export { parseSize } from "./size.ts";
 export { normalizeUpstreamUrl } from "./upstream_url.ts";
+export {
+  localInterfaceAddresses,
+  type OwnListener,
+  ownListenerMessage,
+  ownListenerReached,
+} from "./own_address.ts";
 export { HELP_TEXT } from "./help.ts";
 export { DEFAULT_POOL, defaultPool, resolveRouting, type Routing } from "./routing.ts";
 export { redactConfig } from "./redact.ts";

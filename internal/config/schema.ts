@@ -31,6 +31,12 @@ import {
   type UpstreamConfig,
 } from "./types.ts";
 import { normalizeUpstreamUrl } from "./upstream_url.ts";
+import {
+  localInterfaceAddresses,
+  type OwnListener,
+  ownListenerMessage,
+  ownListenerReached,
+} from "./own_address.ts";
 import { MATCH_KEYS, POOL_NAME, ROUTE_KEYS, routesSchema } from "./route_schema.ts";
 import { inheritPoolSettings, type POOL_LIMIT_KEYS, type POOL_PROXY_KEYS } from "./pool_inherit.ts";
 import {
@@ -706,6 +712,10 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       when: (payload) =>
         isValidAt(payload, [["host"], ["port"], ["admin", "host"], ["admin", "port"]]),
     })
+    .superRefine((file, ctx) => checkOwnAddresses(file, ctx), {
+      when: (payload) =>
+        isValidAt(payload, [["host"], ["port"], ["admin", "host"], ["admin", "port"]]),
+    })
     // Names are checked whatever else is wrong, so every problem shows in one run.
     .superRefine((file, ctx) => checkRouting(file, ctx), { when: () => true })
     .superRefine((file, ctx) => {
@@ -878,6 +888,50 @@ function checkAdminPort(
     message: `${admin.port} is also the proxy's port ${clash}: use another port, or 0 to turn ` +
       "the admin server off",
   });
+}
+
+/**
+ * No upstream may be Sluice itself: the proxy's or the admin server's listen address (any local
+ * address when they listen on a wildcard). Checks the top-level backends and every pool's.
+ */
+function checkOwnAddresses(
+  file: {
+    host: string;
+    port: number;
+    admin: AdminSection;
+    backends?: unknown;
+    pools?: unknown;
+  },
+  ctx: RefinementContext,
+): void {
+  const listeners: OwnListener[] = [
+    { what: "the proxy", host: file.host, port: file.port },
+    { what: "the admin server", host: file.admin.host, port: file.admin.port },
+  ];
+  let local: string[] | undefined;
+  const check = (backends: unknown, path: (string | number)[]) => {
+    if (!Array.isArray(backends)) return;
+    backends.forEach((backend: unknown, index) => {
+      const url = typeof backend === "object" && backend !== null && "url" in backend
+        ? backend.url
+        : undefined;
+      if (typeof url !== "string") return;
+      const own = ownListenerReached(url, listeners, local ??= localInterfaceAddresses());
+      if (own === undefined) return;
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, index],
+        params: { [ACROSS_SETTINGS]: true },
+        message: ownListenerMessage(url, own),
+      });
+    });
+  };
+  check(file.backends, ["backends"]);
+  if (Array.isArray(file.pools)) {
+    for (const pool of file.pools as { name?: unknown; backends?: unknown }[]) {
+      if (typeof pool?.name === "string") check(pool.backends, ["pools", pool.name, "backends"]);
+    }
+  }
 }
 
 const WILDCARD_HOSTS: readonly string[] = ["0.0.0.0", "[::]"];
