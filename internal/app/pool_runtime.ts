@@ -151,7 +151,11 @@ export class PoolRuntime {
    */
   addUpstream(input: NewUpstream): Upstream {
     const url = normalizeUpstreamUrl(input.url);
-    const own = ownListenerReached(url, this.#deps.ownListeners?.() ?? [], localInterfaceAddresses());
+    const own = ownListenerReached(
+      url,
+      this.#deps.ownListeners?.() ?? [],
+      localInterfaceAddresses(),
+    );
     if (own !== undefined) throw new TypeError(ownListenerMessage(url, own));
     if (this.pool.list().some((u) => u.url === url)) {
       throw new RangeError(`an upstream with the URL ${url} exists in the pool ${this.name}`);
