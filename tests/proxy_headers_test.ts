@@ -29,6 +29,8 @@ const ADDED_BY_SLUICE = [
   "x-request-id",
   "content-length",
   "host",
+  // W3C trace context: a new trace when the client sent none (tests/trace_context_test.ts).
+  "traceparent",
 ];
 
 /** Headers Sluice and its transport may add on the way to the upstream. */

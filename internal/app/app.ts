@@ -27,6 +27,7 @@ import {
   requestChecks,
   requestId,
   requestLimits,
+  traceContext,
 } from "../middleware/mod.ts";
 import type { UpstreamTlsOptions } from "../net/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
@@ -524,6 +525,7 @@ export class App implements ControlPlane {
     return compose(
       [
         requestId(),
+        traceContext(),
         ...(trustedProxies.length > 0 ? [clientIp({ trustedProxies })] : []),
         metricsMiddleware({ metrics: this.#metrics, traffic: this.traffic }),
         accessLog(),

@@ -14,6 +14,8 @@ export type AccessLogEntry = {
   /** When the request arrived, ISO 8601. */
   time: string;
   request_id: string;
+  /** W3C trace id (32 hex digits) of the request, `null` when it has none. */
+  trace_id: string | null;
   /** Client IP address: the socket's peer, or the client a trusted proxy named. */
   client: string;
   method: string;
@@ -72,6 +74,7 @@ function write(
   const entry: AccessLogEntry = {
     time: isoTime(ctx.receivedAt),
     request_id: ctx.requestId,
+    trace_id: ctx.trace?.traceId ?? null,
     client: ctx.clientIp,
     method: ctx.request.method,
     path: ctx.target,

@@ -7,6 +7,7 @@
 import type { HeaderRules } from "../config/mod.ts";
 import type { Upstream } from "../pool/mod.ts";
 import { splitRequestUrl } from "./request_target.ts";
+import type { TraceContext } from "./trace_context.ts";
 
 /** How the response body ended; known only after the last byte was sent or the client left. */
 export interface ResponseOutcome {
@@ -76,6 +77,11 @@ export interface RequestContext {
   pinned: Upstream | undefined;
   /** Upstream attempts made (0 when none was available). */
   attempts: number;
+  /**
+   * The W3C trace context sent upstream, set by `traceContext()`; `undefined` (no such
+   * middleware) passes the client's `traceparent` and `tracestate` as they came.
+   */
+  trace?: TraceContext;
   /**
    * Settles when the server has delivered the whole response (`Deno.ServeHandlerInfo.completed`);
    * rejects when the client went away first.

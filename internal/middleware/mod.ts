@@ -32,3 +32,4 @@ export { isoTime } from "./iso_time.ts";
 export { isSaneRequestId, requestId } from "./request_id.ts";
 export { sticky, type StickyOptions, StickySigner } from "./sticky.ts";
 export { timingSafeEqual } from "./timing_safe_equal.ts";
+export { decideTrace, parseTraceparent, type TraceContext, traceContext } from "./trace_context.ts";

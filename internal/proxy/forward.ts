@@ -145,6 +145,11 @@ export async function forward(
       requestId: ctx.requestId,
       preserveHost: options.preserveHost,
       authority: ctx.authority,
+      trace: ctx.trace === undefined
+        ? undefined
+        : ctx.trace.fromPlatform && options.transport.injectsTraceContext
+        ? null
+        : ctx.trace,
     });
     // A route's rules come after Sluice's own headers, so they may override them.
     if (ctx.requestHeaderRules !== undefined) applyHeaderRules(headers, ctx.requestHeaderRules);

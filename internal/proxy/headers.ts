@@ -68,6 +68,11 @@ export interface ForwardingInfo {
    * X-Forwarded-Host, and as Host when `preserveHost`. `""` for none.
    */
   authority: string;
+  /**
+   * W3C trace context: `undefined` passes the client's `traceparent` and `tracestate`; `null`
+   * removes them (the transport adds its own); a value replaces them.
+   */
+  trace?: { traceparent: string; tracestate: string | undefined } | null | undefined;
 }
 
 /** A header list as fetch accepts it: lower-case names, in order, `set-cookie` repeated. */
@@ -83,6 +88,7 @@ export type HeaderList = [name: string, value: string][];
  * - `X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Real-IP` (nginx's `$remote_addr` idiom: the
  *   client address Sluice resolved) are set, replacing what the client sent;
  * - `X-Request-Id` set to the request's id;
+ * - `traceparent` and `tracestate` replaced or removed as `info.trace` says;
  * - `Host` set to `info.authority` or removed (the transport then sends the upstream's);
  * - everything else as the client sent it, `Accept-Encoding` included (`FetchTransport`
  *   replaces it with `identity`, see there).
@@ -114,6 +120,10 @@ export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo):
       case "x-request-id":
       case "x-real-ip":
         return;
+      case "traceparent":
+      case "tracestate":
+        if (info.trace !== undefined) return;
+        break;
       case "host":
         if (!info.preserveHost || info.authority === "") return;
         hostSent = true;
@@ -139,6 +149,11 @@ export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo):
     ["x-real-ip", info.clientIp ?? info.clientAddress],
     ["x-request-id", info.requestId],
   );
+  const trace = info.trace;
+  if (trace) {
+    out.push(["traceparent", trace.traceparent]);
+    if (trace.tracestate !== undefined) out.push(["tracestate", trace.tracestate]);
+  }
   return out;
 }
 

@@ -70,6 +70,12 @@ export interface Transport {
   discardConnection?(response: Response): void;
   /** Releases pooled connections. */
   close(): void;
+  /**
+   * True when the platform instruments this transport with OpenTelemetry and adds its own
+   * `traceparent` (Deno's fetch with `OTEL_DENO=true`): Sluice then sends none of its own,
+   * which would make two.
+   */
+  readonly injectsTraceContext?: boolean;
 }
 
 /** Options of {@linkcode FetchTransport}. */
@@ -94,6 +100,8 @@ export interface FetchTransportOptions {
  * request asks for `Accept-Encoding: identity` (which `send` therefore always sets).
  */
 export class FetchTransport implements Transport {
+  /** Deno's fetch adds `traceparent` itself when its OpenTelemetry is on. */
+  readonly injectsTraceContext = true;
   readonly #options: Deno.CreateHttpClientOptions & { allowHost?: boolean };
   #client: Deno.HttpClient;
 
