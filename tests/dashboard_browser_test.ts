@@ -324,3 +324,99 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...BROWSER_TEST,
+  name: "dashboard: two pools grouped with their totals, the route table with hits; Drain " +
+    "in the pool api stops its traffic" + SKIPPED,
+  async fn() {
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => startUpstream(name)) as [
+      TestUpstream,
+      TestUpstream,
+      TestUpstream,
+      TestUpstream,
+    ];
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const file = new URL(`dashboard_pools_${crypto.randomUUID()}.json`, ARTIFACTS).pathname;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        health: { interval: "100ms" },
+        pools: {
+          web: { backends: [a.url, b.url] },
+          api: { strategy: "least_connections", backends: [c.url, d.url] },
+        },
+        routes: [
+          { name: "api", match: { path_prefix: "/api" }, pool: "api" },
+          { name: "web", pool: "web" },
+        ],
+      }),
+    );
+    const adminPort = freePort();
+    const sluice = await startSluice(["--config", file, "--admin-port", String(adminPort)]);
+    const browser = await launchBrowser();
+    try {
+      const api = sluice.app.pools.get("api")!.pool;
+      assert.deepEqual(
+        (await sendMany(sluice.url + "/", 4)).map((r) => r.text).sort(),
+        ["a", "a", "b", "b"],
+      );
+      assert.deepEqual(
+        new Set((await sendMany(sluice.url + "/api/x", 4)).map((r) => r.text)),
+        new Set(["c", "d"]),
+      );
+
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(error.message));
+      await page.goto(`http://127.0.0.1:${adminPort}/`);
+      await page.locator("#connection-text", { hasText: "Live" }).waitFor();
+      // Upstreams grouped by pool, each group under a header row with the pool's totals.
+      await page.locator('#upstream-rows > tr.pool-row[data-pool="web"]', {
+        hasText: "Pool web · round robin · 2 of 2 available",
+      }).waitFor();
+      await page.locator('#upstream-rows > tr.pool-row[data-pool="api"]', {
+        hasText: "Pool api · least connections · 2 of 2 available",
+      }).waitFor();
+      const order = await page.locator("#upstream-rows > tr").evaluateAll((rows) =>
+        rows.map((row) =>
+          row.getAttribute("data-pool") ?? row.getAttribute("data-url")?.slice(-5) ?? "?"
+        )
+      );
+      assert.deepEqual(order, [
+        "web",
+        a.url.slice(-5),
+        b.url.slice(-5),
+        "api",
+        c.url.slice(-5),
+        d.url.slice(-5),
+      ]);
+      // The route table: match → target, with the hits of the requests above.
+      const routes = page.getByRole("table", { name: "Routes" });
+      await routes.getByRole("row", { name: /^api path \/api\/\* pool api 4$/ }).waitFor();
+      await routes.getByRole("row", { name: /^web \* pool web 4$/ }).waitFor();
+
+      // Drain d from the page: the PATCH goes to its pool, and /api traffic avoids it.
+      const rowD = page.locator(`#upstream-rows > tr[data-url="${d.url}"]`);
+      await stateButton(rowD, "Drain").click();
+      await rowD.locator(".badge", { hasText: "Draining" }).waitFor();
+      assert.equal(api.list().find((u) => u.url === d.url)?.admin, "draining");
+      const seenByD = d.seen.length;
+      const results = await sendMany(sluice.url + "/api/y", 6);
+      assert.deepEqual(results.map((r) => r.text), Array(6).fill("c"));
+      assert.equal(d.seen.length, seenByD);
+      await page.locator('#upstream-rows > tr.pool-row[data-pool="api"]', {
+        hasText: "1 of 2 available",
+      }).waitFor();
+      await routes.getByRole("row", { name: /^api path \/api\/\* pool api 10$/ }).waitFor();
+      await screenshot(page, "dashboard-pools.png");
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await sluice.stop();
+      await Promise.all([a, b, c, d].map((u) => u.close()));
+      await Deno.remove(file).catch(() => {});
+    }
+  },
+});

@@ -6,7 +6,13 @@
 
 import type { PoolEvent } from "../pool/mod.ts";
 import type { ControlPlane } from "./control_plane.ts";
-import { type UpstreamEvent, upstreamView } from "./views.ts";
+import {
+  type PoolView,
+  poolView,
+  type RouteView,
+  type UpstreamEvent,
+  upstreamView,
+} from "./views.ts";
 
 const encoder = new TextEncoder();
 
@@ -64,6 +70,7 @@ export class EventHub {
         controller.enqueue(this.#frame("snapshot", {
           status: this.#control.status(),
           upstreams: this.#control.pool.list().map(upstreamView),
+          ...this.#routing(),
         }));
         this.#ticker ??= setInterval(() => this.#tick(), this.#tickMs);
       },
@@ -109,7 +116,18 @@ export class EventHub {
       at: new Date().toISOString(),
       status: this.#control.status(),
       upstreams: this.#control.pool.list().map(upstreamView),
+      ...this.#routing(),
     }));
+  }
+
+  /** Every pool with its totals and upstreams, and the routes with their hits. */
+  #routing(): { pools: PoolView[]; routes: RouteView[] } {
+    return {
+      pools: [...this.#control.pools.values()].map((p) =>
+        poolView(p.name, p.strategy.name, p.pool.list())
+      ),
+      routes: this.#control.routeViews(),
+    };
   }
 
   #broadcast(frame: Uint8Array): void {

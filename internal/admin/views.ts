@@ -98,10 +98,12 @@ export interface StatusView {
   /** When Sluice started, ISO 8601. */
   startedAt: string;
   uptimeSeconds: number;
+  /** The strategy; with several pools, each distinct one, comma-separated (see `/api/pools`). */
   strategy: string;
   /** Readiness, as `/readyz` answers it. */
   ready: boolean;
   shuttingDown: boolean;
+  /** Upstreams of every pool. */
   upstreams: { total: number; available: number };
   totals: {
     /** Requests received since start. */
@@ -121,9 +123,11 @@ export interface StatusView {
 /**
  * Server-Sent Events of `GET /api/events` (the `event:` field names the type; `data:` is the
  * JSON below):
- * - `snapshot` (first, on connect): `{ status: StatusView, upstreams: UpstreamView[] }`;
+ * - `snapshot` (first, on connect): `{ status: StatusView, upstreams: UpstreamView[], pools:
+ *   PoolView[], routes: RouteView[] }` (`upstreams`: the pool `default`'s);
  * - `upstream` (on every change): {@linkcode UpstreamEvent};
- * - `stats` (once a second): `{ at: string, status: StatusView, upstreams: UpstreamView[] }`.
+ * - `stats` (once a second): `{ at: string, status: StatusView, upstreams: UpstreamView[], pools:
+ *   PoolView[], routes: RouteView[] }`.
  */
 export interface UpstreamEvent {
   /** What changed. */

@@ -323,10 +323,12 @@ export class App implements ControlPlane {
       version: VERSION,
       startedAt: new Date(this.#startedAt).toISOString(),
       uptimeSeconds: Math.floor((Date.now() - this.#startedAt) / 1000),
-      strategy: this.strategy.name,
+      strategy: [...new Set([...this.#pools.values()].map((p) => p.strategy.name))].join(", ") ||
+        this.strategy.name,
       ready: this.ready(),
       shuttingDown: this.#shuttingDown,
-      upstreams: { total: this.pool.size, available: this.pool.available().length },
+      // Over every pool; `/api/pools` has them pool by pool.
+      upstreams: this.#upstreamTotals(),
       totals: {
         requests: traffic.requests,
         errors: traffic.errors,
@@ -336,6 +338,16 @@ export class App implements ControlPlane {
       rps: recent.rps,
       p99Ms: recent.p99Ms,
     };
+  }
+
+  #upstreamTotals(): { total: number; available: number } {
+    let total = 0;
+    let available = 0;
+    for (const runtime of this.#pools.values()) {
+      total += runtime.pool.size;
+      available += runtime.pool.available().length;
+    }
+    return { total, available };
   }
 
   /** @inheritdoc */

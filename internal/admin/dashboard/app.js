@@ -1,17 +1,13 @@
 /**
  * The dashboard's client script (`GET /dashboard.js`): plain ES2022, no framework, no build
- * step. It renders the live `GET /api/events` stream (see `../views.ts` for the shapes) and
- * sends the operator's changes to `/api/upstreams`.
- *
- * The script is kept in a `String.raw` literal, so its backslashes reach the browser as
- * written; it must not contain a backtick or a dollar sign followed by a brace (it uses string
- * concatenation instead of template literals).
+ * step, type-checked by `deno check` from its JSDoc. It renders the live `GET /api/events`
+ * stream (see `../views.ts` for the shapes): upstreams grouped by pool with per-pool totals,
+ * and the route table with hit counts; and it sends the operator's changes to
+ * `/api/upstreams` (the pool `default`) and `/api/pools/{pool}/upstreams`.
  *
  * @module
  */
-
-/** The dashboard script, served as `text/javascript` and loaded as a module. */
-export const PAGE_JS: string = String.raw`"use strict";
+"use strict";
 
 // ---------------------------------------------------------------------------------------------
 // Constants and state
@@ -39,7 +35,9 @@ const state = {
   lastDataAt: 0, // local ms of the latest event
   hasStreamData: false,
   connection: "connecting",
-  upstreams: new Map(), // id -> UpstreamView
+  upstreams: new Map(), // id -> UpstreamView (with its pool's name as `pool`)
+  pools: [], // PoolView without upstreams, in configuration order
+  poolRows: new Map(), // pool name -> its header row in the table
   rows: new Map(), // id -> row record
   removing: new Set(), // ids with a DELETE accepted, until the "removed" event
   history: [], // { t, rps, p99 } per stats tick, server time
@@ -165,7 +163,9 @@ function notify(text) {
 
 function showError(what, error) {
   const alert = byId("alert");
-  const detail = error instanceof ApiError ? error.describe() : String(error && error.message || error);
+  const detail = error instanceof ApiError
+    ? error.describe()
+    : String(error && error.message || error);
   const dismiss = el("button", { type: "button", class: "btn btn-quiet", text: "Dismiss" });
   dismiss.addEventListener("click", () => {
     alert.replaceChildren();
@@ -389,7 +389,9 @@ function createRow(view) {
   rec.name = el("span", { class: "u-name" });
   rec.url = el("span", { class: "u-url" });
   rec.idText = el("span", { class: "u-id" });
-  row.append(el("th", { scope: "row", role: "rowheader", class: "c-name" }, rec.name, rec.url, rec.idText));
+  row.append(
+    el("th", { scope: "row", role: "rowheader", class: "c-name" }, rec.name, rec.url, rec.idText),
+  );
 
   // Health
   rec.health = el("span", { class: "badge" });
@@ -434,7 +436,13 @@ function createRow(view) {
   rec.weightButton = el("button", { type: "submit", class: "btn btn-small" }, "Apply");
   rec.weightButtonName = visuallyHidden("");
   rec.weightButton.append(rec.weightButtonName);
-  const weightForm = el("form", { class: "weight-form", novalidate: true }, rec.weightLabel, rec.weightInput, rec.weightButton);
+  const weightForm = el(
+    "form",
+    { class: "weight-form", novalidate: true },
+    rec.weightLabel,
+    rec.weightInput,
+    rec.weightButton,
+  );
   rec.weightInput.addEventListener("input", () => {
     rec.weightDirty = true;
   });
@@ -457,13 +465,23 @@ function createRow(view) {
   rec.stateButtons = [];
   for (const action of ADMIN_ACTIONS) {
     const nameSpan = visuallyHidden("");
-    const button = el("button", { type: "button", class: "btn btn-seg", "data-state": action.state, "aria-pressed": "false" }, action.label, nameSpan);
+    const button = el(
+      "button",
+      { type: "button", class: "btn btn-seg", "data-state": action.state, "aria-pressed": "false" },
+      action.label,
+      nameSpan,
+    );
     button.addEventListener("click", () => setAdminState(rec, action.state));
     rec.group.append(button);
     rec.stateButtons.push({ button, nameSpan, state: action.state });
   }
   rec.removeName = visuallyHidden("");
-  rec.removeButton = el("button", { type: "button", class: "btn btn-small btn-danger-quiet" }, "Remove", rec.removeName);
+  rec.removeButton = el(
+    "button",
+    { type: "button", class: "btn btn-small btn-danger-quiet" },
+    "Remove",
+    rec.removeName,
+  );
   rec.removeButton.addEventListener("click", () => confirmRemove(rec));
   const actions = cell("actions", "Actions");
   actions.append(el("div", { class: "actions" }, rec.group, rec.removeButton));
@@ -498,7 +516,11 @@ function updateRow(rec, view) {
   setText(rec.p50, fmtMs(view.p50Ms));
   setText(rec.p99, fmtMs(view.p99Ms));
   setText(rec.errorRate, fmtPct(view.errorRate));
-  setAttr(rec.errorRate, "data-level", view.errorRate >= 0.05 ? "bad" : view.errorRate >= 0.01 ? "warn" : "ok");
+  setAttr(
+    rec.errorRate,
+    "data-level",
+    view.errorRate >= 0.05 ? "bad" : view.errorRate >= 0.01 ? "warn" : "ok",
+  );
   setText(rec.errorCounts, fmtInt(view.failuresTotal) + " failed / " + fmtInt(view.requestsTotal));
 
   setText(rec.weightLabel, "Weight of " + view.name);
@@ -518,7 +540,9 @@ function updateRow(rec, view) {
 function servingText(view, removing) {
   if (removing) return "leaves after draining";
   if (view.available) return "serving";
-  if (view.admin === "draining") return view.inFlight > 0 ? "finishing " + view.inFlight + " request(s)" : "no new requests";
+  if (view.admin === "draining") {
+    return view.inFlight > 0 ? "finishing " + view.inFlight + " request(s)" : "no new requests";
+  }
   if (view.admin === "maintenance") return "not serving";
   if (view.health.state === "down") return "not serving: health down";
   if (view.health.state === "unknown") return "waiting for a check";
@@ -536,7 +560,11 @@ function renderCheck(rec) {
   setText(rec.check, (check.ok ? "✓ " : "✗ ") + check.detail + " · " + fmtMs(check.latencyMs));
   setAttr(rec.check, "data-ok", String(check.ok));
   setText(rec.checkAge, "checked " + fmtAgo(serverNow() - Date.parse(check.at)));
-  setAttr(rec.checkAge, "title", "Last check " + (check.ok ? "passed" : "failed") + " at " + check.at);
+  setAttr(
+    rec.checkAge,
+    "title",
+    "Last check " + (check.ok ? "passed" : "failed") + " at " + check.at,
+  );
 }
 
 /** Adds or updates one upstream. */
@@ -564,19 +592,114 @@ function removeUpstream(id) {
   renderCount();
 }
 
-/** Makes the table match a full list (snapshot and stats), keeping rows and focus in place. */
-function syncUpstreams(list) {
+/**
+ * Makes the table match the pools of a snapshot or stats event (or, from an older server, its
+ * `upstreams` alone): upstreams grouped by pool, a header row with each pool's totals when there
+ * is more than one pool, rows and focus kept in place.
+ */
+function syncPools(data) {
+  const pools = Array.isArray(data.pools)
+    ? data.pools
+    : [{ name: "default", strategy: "", totals: null, upstreams: data.upstreams }];
+  state.pools = pools.map((p) => ({ name: p.name, strategy: p.strategy, totals: p.totals }));
+  const list = [];
+  for (const pool of pools) {
+    for (const view of pool.upstreams) list.push(Object.assign(view, { pool: pool.name }));
+  }
   const ids = new Set(list.map((u) => u.id));
   for (const id of [...state.rows.keys()]) if (!ids.has(id)) removeUpstream(id);
   for (const view of list) applyUpstream(view);
-  // Reorder only when the order differs: moving a row would drop the focus inside it.
+  const grouped = pools.length > 1;
+  for (const [name, row] of [...state.poolRows]) {
+    if (!grouped || !pools.some((p) => p.name === name)) {
+      row.remove();
+      state.poolRows.delete(name);
+    }
+  }
+  // The rows in order; reorder only when the order differs: moving a row drops the focus in it.
+  const order = [];
+  for (const pool of pools) {
+    if (grouped) order.push(poolRow(pool));
+    for (const view of pool.upstreams) order.push(state.rows.get(view.id).row);
+  }
   const body = byId("upstream-rows");
   let expected = body.firstElementChild;
-  for (const view of list) {
-    const row = state.rows.get(view.id).row;
+  for (const row of order) {
     if (row !== expected) body.insertBefore(row, expected);
     else expected = expected.nextElementSibling;
   }
+  renderPoolChoice();
+  if (Array.isArray(data.routes)) renderRoutes(data.routes, pools.length);
+}
+
+/** The header row of a pool: name, strategy and totals. */
+function poolRow(pool) {
+  let row = state.poolRows.get(pool.name);
+  if (!row) {
+    row = el("tr", { class: "pool-row", role: "row", "data-pool": pool.name });
+    row.append(el("th", { scope: "rowgroup", role: "rowheader", colspan: "10" }));
+    state.poolRows.set(pool.name, row);
+  }
+  const t = pool.totals;
+  const text = "Pool " + pool.name + " · " + pool.strategy.replaceAll("_", " ") + " · " +
+    t.available + " of " + t.upstreams + " available · " + fmtInt(t.inFlight) + " in flight · " +
+    fmtRps(t.rps) + " req/s";
+  setText(row.firstElementChild, text);
+  return row;
+}
+
+/** The pools the add form may add to (shown when there is more than one). */
+function renderPoolChoice() {
+  const select = byId("add-pool");
+  const names = state.pools.map((p) => p.name);
+  const current = [...select.options].map((o) => o.value);
+  if (names.join("\n") !== current.join("\n")) {
+    const chosen = select.value;
+    select.replaceChildren(...names.map((name) => el("option", { value: name }, name)));
+    if (names.includes(chosen)) select.value = chosen;
+  }
+  byId("add-pool-field").hidden = names.length < 2;
+}
+
+/** The route table: match → target, with hit counts; shown when there is more than a catch-all. */
+function renderRoutes(routes, poolCount) {
+  const panel = byId("routes-panel");
+  panel.hidden = routes.length < 2 && poolCount < 2;
+  const body = byId("route-rows");
+  const rows = [...body.children];
+  routes.forEach((route, index) => {
+    let row = rows[index];
+    if (!row) {
+      row = el(
+        "tr",
+        { role: "row" },
+        el("th", { scope: "row", role: "rowheader", class: "r-name" }),
+        el("td", { role: "cell", class: "r-match" }),
+        el("td", { role: "cell", class: "r-target" }),
+        el("td", { role: "cell", class: "num r-hits" }),
+      );
+      body.append(row);
+    }
+    const [name, match, target, hits] = row.children;
+    setText(name, route.name);
+    setText(match, route.match);
+    setText(target, route.target);
+    setText(hits, fmtInt(route.hits));
+  });
+  for (const row of rows.slice(routes.length)) row.remove();
+  setText(byId("route-count"), routes.length + (routes.length === 1 ? " route" : " routes"));
+}
+
+/** The admin API path of an upstream: under its pool, `/api/upstreams` for `default`. */
+function upstreamPath(view) {
+  return poolPath(view.pool || "default") + "/" + encodeURIComponent(view.id);
+}
+
+/** The admin API path of a pool's upstreams. */
+function poolPath(pool) {
+  return pool === "default"
+    ? "/api/upstreams"
+    : "/api/pools/" + encodeURIComponent(pool) + "/upstreams";
 }
 
 function renderCount() {
@@ -597,7 +720,7 @@ async function setAdminState(rec, target) {
   const action = ADMIN_ACTIONS.find((a) => a.state === target);
   rec.row.setAttribute("aria-busy", "true");
   try {
-    const view = await api("PATCH", "/api/upstreams/" + encodeURIComponent(rec.id), { state: target });
+    const view = await api("PATCH", upstreamPath(rec.view), { state: target });
     if (view && state.rows.has(view.id)) applyUpstream(view);
     clearError();
     notify(name + " is " + action.done + ".");
@@ -613,12 +736,15 @@ async function setWeight(rec) {
   const raw = rec.weightInput.value.trim();
   const weight = Number(raw);
   if (raw === "" || !Number.isInteger(weight) || weight < 1) {
-    showError("Weight of " + name + " not changed", new ApiError(0, "Invalid weight", "enter a whole number of 1 or more (got \"" + raw + "\")"));
+    showError(
+      "Weight of " + name + " not changed",
+      new ApiError(0, "Invalid weight", 'enter a whole number of 1 or more (got "' + raw + '")'),
+    );
     rec.weightInput.focus();
     return;
   }
   try {
-    const view = await api("PATCH", "/api/upstreams/" + encodeURIComponent(rec.id), { weight });
+    const view = await api("PATCH", upstreamPath(rec.view), { weight });
     rec.weightDirty = false;
     if (view && state.rows.has(view.id)) applyUpstream(view);
     clearError();
@@ -652,7 +778,7 @@ function setUpRemoveDialog() {
     if (!rec) return;
     const name = rec.view.name;
     try {
-      await api("DELETE", "/api/upstreams/" + encodeURIComponent(rec.id));
+      await api("DELETE", upstreamPath(rec.view));
       state.removing.add(rec.id);
       if (state.rows.has(rec.id)) updateRow(rec, rec.view);
       clearError();
@@ -681,14 +807,22 @@ function setUpAddForm() {
     const submit = byId("add-submit");
     submit.setAttribute("aria-busy", "true");
     try {
-      const view = await api("POST", "/api/upstreams", body);
+      const pool = byId("add-pool").value || "default";
+      const view = await api("POST", poolPath(pool), body);
       if (view) {
+        view.pool = pool;
         applyUpstream(view);
-        addLogEntry({ type: "added", at: new Date(serverNow()).toISOString(), upstream: view }, true);
+        addLogEntry(
+          { type: "added", at: new Date(serverNow()).toISOString(), upstream: view },
+          true,
+        );
       }
       form.reset();
       clearError();
-      notify("Added " + (view ? view.name : body.url) + ". It takes traffic after a passing health check.");
+      notify(
+        "Added " + (view ? view.name : body.url) +
+          ". It takes traffic after a passing health check.",
+      );
     } catch (error) {
       showError("Could not add " + body.url, error);
     } finally {
@@ -732,10 +866,14 @@ function addLogEntry(event, local) {
     if (seenLogKeys.has(key)) return;
     seenLogKeys.add(key);
   }
-  if (local === undefined && event.type === "removed") seenLogKeys.delete("added:" + event.upstream.id);
+  if (local === undefined && event.type === "removed") {
+    seenLogKeys.delete("added:" + event.upstream.id);
+  }
   const { change, detail } = describeEvent(event);
-  const tone = event.type === "health" ? "health-" + event.to
-    : event.type === "admin" ? "admin-" + event.to
+  const tone = event.type === "health"
+    ? "health-" + event.to
+    : event.type === "admin"
+    ? "admin-" + event.to
     : event.type;
   const item = el(
     "li",
@@ -756,8 +894,26 @@ function addLogEntry(event, local) {
 // ---------------------------------------------------------------------------------------------
 
 const CHARTS = [
-  { key: "rps", svg: "chart-rps", now: "chart-rps-now", summary: "chart-rps-summary", unit: "req/s", title: "Requests per second", min: 1, format: fmtRps },
-  { key: "p99", svg: "chart-p99", now: "chart-p99-now", summary: "chart-p99-summary", unit: "ms", title: "p99 latency", min: 1, format: fmtMs },
+  {
+    key: "rps",
+    svg: "chart-rps",
+    now: "chart-rps-now",
+    summary: "chart-rps-summary",
+    unit: "req/s",
+    title: "Requests per second",
+    min: 1,
+    format: fmtRps,
+  },
+  {
+    key: "p99",
+    svg: "chart-p99",
+    now: "chart-p99-now",
+    summary: "chart-p99-summary",
+    unit: "ms",
+    title: "p99 latency",
+    min: 1,
+    format: fmtMs,
+  },
 ];
 
 function pushHistory(at, status) {
@@ -814,18 +970,68 @@ function drawChart(chart) {
   for (let v = 0; v <= top + step / 2; v += step) {
     const yy = y(v).toFixed(1);
     nodes.push(svgEl("line", { class: "grid", x1: m.left, x2: width - m.right, y1: yy, y2: yy }));
-    nodes.push(svgEl("text", { class: "tick", x: m.left - 6, y: yy, "text-anchor": "end", "dominant-baseline": "middle", text: tickLabel(v, step) }));
+    nodes.push(
+      svgEl("text", {
+        class: "tick",
+        x: m.left - 6,
+        y: yy,
+        "text-anchor": "end",
+        "dominant-baseline": "middle",
+        text: tickLabel(v, step),
+      }),
+    );
   }
   // Vertical grid and x labels, one a minute
   for (let k = 0; k <= 5; k++) {
     const xx = (m.left + (k / 5) * plotW).toFixed(1);
-    nodes.push(svgEl("line", { class: k === 0 ? "axis" : "grid grid-v", x1: xx, x2: xx, y1: m.top, y2: m.top + plotH }));
-    nodes.push(svgEl("text", { class: "tick", x: xx, y: height - m.bottom + 14, "text-anchor": k === 0 ? "start" : k === 5 ? "end" : "middle", text: k === 5 ? "now" : "−" + (5 - k) + (plotW < 360 ? "m" : " min") }));
+    nodes.push(
+      svgEl("line", {
+        class: k === 0 ? "axis" : "grid grid-v",
+        x1: xx,
+        x2: xx,
+        y1: m.top,
+        y2: m.top + plotH,
+      }),
+    );
+    nodes.push(
+      svgEl("text", {
+        class: "tick",
+        x: xx,
+        y: height - m.bottom + 14,
+        "text-anchor": k === 0 ? "start" : k === 5 ? "end" : "middle",
+        text: k === 5 ? "now" : "−" + (5 - k) + (plotW < 360 ? "m" : " min"),
+      }),
+    );
   }
-  nodes.push(svgEl("line", { class: "axis", x1: m.left, x2: width - m.right, y1: m.top + plotH, y2: m.top + plotH }));
+  nodes.push(
+    svgEl("line", {
+      class: "axis",
+      x1: m.left,
+      x2: width - m.right,
+      y1: m.top + plotH,
+      y2: m.top + plotH,
+    }),
+  );
   // Axis titles
-  nodes.push(svgEl("text", { class: "axis-title", x: 0, y: 0, transform: "translate(11 " + (m.top + plotH / 2) + ") rotate(-90)", "text-anchor": "middle", text: chart.unit }));
-  nodes.push(svgEl("text", { class: "axis-title", x: m.left + plotW / 2, y: height - 2, "text-anchor": "middle", text: "time" }));
+  nodes.push(
+    svgEl("text", {
+      class: "axis-title",
+      x: 0,
+      y: 0,
+      transform: "translate(11 " + (m.top + plotH / 2) + ") rotate(-90)",
+      "text-anchor": "middle",
+      text: chart.unit,
+    }),
+  );
+  nodes.push(
+    svgEl("text", {
+      class: "axis-title",
+      x: m.left + plotW / 2,
+      y: height - 2,
+      "text-anchor": "middle",
+      text: "time",
+    }),
+  );
 
   // The line, broken into segments where ticks are missing
   const segments = [];
@@ -857,20 +1063,38 @@ function drawChart(chart) {
   if (d !== "") nodes.push(svgEl("path", { class: "line line-" + chart.key, d }));
   const lastXY = segments.length > 0 ? segments[segments.length - 1].at(-1) : null;
   if (lastXY && prev === last) {
-    nodes.push(svgEl("circle", { class: "dot dot-" + chart.key, cx: lastXY[0], cy: lastXY[1], r: 3 }));
+    nodes.push(
+      svgEl("circle", { class: "dot dot-" + chart.key, cx: lastXY[0], cy: lastXY[1], r: 3 }),
+    );
   }
   if (points.length === 0) {
-    nodes.push(svgEl("text", { class: "waiting", x: m.left + plotW / 2, y: m.top + plotH / 2, "text-anchor": "middle", "dominant-baseline": "middle", text: "Waiting for data…" }));
+    nodes.push(
+      svgEl("text", {
+        class: "waiting",
+        x: m.left + plotW / 2,
+        y: m.top + plotH / 2,
+        "text-anchor": "middle",
+        "dominant-baseline": "middle",
+        text: "Waiting for data…",
+      }),
+    );
   }
   svg.replaceChildren(...nodes);
 
   const nowValue = last ? last[chart.key] : null;
   const nowText = last ? chart.format(nowValue) : "";
-  setText(byId(chart.now), last ? "now " + (chart.key === "rps" ? nowText + " req/s" : nowText) : "");
-  setText(byId(chart.summary), points.length === 0
-    ? "No data yet."
-    : "Over the last " + Math.round((end - points[0].t) / 60000 * 10) / 10 + " minutes: now " + chart.format(nowValue) +
-      ", peak " + chart.format(peak) + (chart.key === "rps" ? " requests per second." : "."));
+  setText(
+    byId(chart.now),
+    last ? "now " + (chart.key === "rps" ? nowText + " req/s" : nowText) : "",
+  );
+  setText(
+    byId(chart.summary),
+    points.length === 0
+      ? "No data yet."
+      : "Over the last " + Math.round((end - points[0].t) / 60000 * 10) / 10 + " minutes: now " +
+        chart.format(nowValue) +
+        ", peak " + chart.format(peak) + (chart.key === "rps" ? " requests per second." : "."),
+  );
 }
 
 let drawPending = false;
@@ -944,7 +1168,7 @@ function connect() {
     if (!data) return;
     received();
     applyStatus(data.status);
-    syncUpstreams(data.upstreams);
+    syncPools(data);
     drawCharts();
   });
   es.addEventListener("stats", (event) => {
@@ -954,7 +1178,7 @@ function connect() {
     const at = Date.parse(data.at);
     if (!Number.isNaN(at)) state.clockOffsetMs = at - Date.now();
     applyStatus(data.status);
-    syncUpstreams(data.upstreams);
+    syncPools(data);
     pushHistory(data.at, data.status);
     drawCharts();
   });
@@ -962,8 +1186,12 @@ function connect() {
     const data = parseData(event);
     if (!data || !data.upstream) return;
     received();
+    // Change events are the pool default's; other pools follow with the next stats tick.
+    data.upstream.pool = "default";
     if (data.type === "removed") removeUpstream(data.upstream.id);
-    else if (state.rows.has(data.upstream.id) || data.type === "added") applyUpstream(data.upstream);
+    else if (state.rows.has(data.upstream.id) || data.type === "added") {
+      applyUpstream(data.upstream);
+    }
     addLogEntry(data);
   });
   es.addEventListener("error", () => {
@@ -999,7 +1227,9 @@ async function probeThenConnect() {
     if (response.status === 401) {
       const problem = await readProblem(response);
       if (getToken() !== null) setToken(null);
-      const token = await askForToken("Reading this dashboard from here needs the admin token. (" + problem.describe() + ")");
+      const token = await askForToken(
+        "Reading this dashboard from here needs the admin token. (" + problem.describe() + ")",
+      );
       if (token === null) {
         setConnection("offline");
         showError("Not connected", problem);
@@ -1019,7 +1249,9 @@ async function probeThenConnect() {
 function tick() {
   renderUptime();
   for (const rec of state.rows.values()) renderCheck(rec);
-  if (state.connection === "live" && state.hasStreamData && Date.now() - state.lastDataAt > STALE_MS) {
+  if (
+    state.connection === "live" && state.hasStreamData && Date.now() - state.lastDataAt > STALE_MS
+  ) {
     setConnection("stale");
   }
 }
@@ -1043,4 +1275,3 @@ function start() {
 }
 
 start();
-`;
