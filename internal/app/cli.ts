@@ -15,7 +15,7 @@ import type { Config } from "../config/types.ts";
 import { getLogger } from "@logtape/logtape";
 import { DASHBOARD_ASSETS } from "../admin/dashboard/assets.ts";
 import { App, type AppOptions } from "./app.ts";
-import { configureLogging, flushLogs } from "./logging.ts";
+import { configureLogging, flushLogs, reopenAccessLog } from "./logging.ts";
 import { VERSION } from "./version.ts";
 
 const logger = getLogger(["sluice", "app"]);
@@ -101,9 +101,17 @@ export async function runCli(args: string[], signal: AbortSignal): Promise<numbe
   }
   const app = result.app;
   const onHangup = () => void reloadOnSignal(app);
-  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGHUP", onHangup);
+  // SIGUSR1: reopen the access log file after log rotation (nginx's USR1).
+  const onUser1 = () => void reopenAccessLog();
+  if (Deno.build.os !== "windows") {
+    Deno.addSignalListener("SIGHUP", onHangup);
+    Deno.addSignalListener("SIGUSR1", onUser1);
+  }
   await app.finished;
-  if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGHUP", onHangup);
+  if (Deno.build.os !== "windows") {
+    Deno.removeSignalListener("SIGHUP", onHangup);
+    Deno.removeSignalListener("SIGUSR1", onUser1);
+  }
   flushLogs();
   return 0;
 }

@@ -7,12 +7,14 @@
 import {
   configure,
   getAnsiColorFormatter,
+  getLogger,
   type LogLevel as LogTapeLevel,
   type LogRecord,
 } from "@logtape/logtape";
 import type { LoggingConfig } from "../config/types.ts";
 import { isoTime } from "../middleware/mod.ts";
 import { type BatchedSink, getBatchedSink } from "./batched_sink.ts";
+import { LogFile } from "./log_file.ts";
 
 const LEVELS: Record<LoggingConfig["level"], LogTapeLevel> = {
   debug: "debug",
@@ -84,6 +86,8 @@ function categoryName(category: readonly string[]): string {
 }
 
 let current: BatchedSink | undefined;
+/** The access log's own sink and file, when `logging.access_log` is a path. */
+let accessFile: { sink: BatchedSink; file: LogFile } | undefined;
 
 /**
  * Configures LogTape for every `["sluice", …]` category: JSON lines (one object per record,
@@ -91,25 +95,78 @@ let current: BatchedSink | undefined;
  * errors on standard error). Debug and info lines (the access log) are written in batches of up
  * to 64 KiB or every 100 ms (see {@linkcode getBatchedSink}); warnings and errors at once.
  * Buffered lines are written on reconfiguration, {@linkcode flushLogs} and process exit.
- * @param config level and format.
- * @returns once configured; call again to reconfigure.
+ *
+ * The access log (category `sluice.access`) follows `config.accessLog`: with the rest on
+ * standard output (`stdout`), nowhere (`off`: the records are not even made), or appended to a
+ * file of its own, batched the same way, which {@linkcode reopenAccessLog} reopens.
+ * @param config level, format and access log destination.
+ * @returns once configured; call again to reconfigure (a file open before is flushed, closed).
+ * @throws what opening the access log file throws (NotFound, NotCapable); logging is then left
+ *   as it was.
  */
 export async function configureLogging(config: LoggingConfig): Promise<void> {
   const formatter = config.format === "json" ? jsonLineFormatter : getAnsiColorFormatter({
     value: (value, inspect) => typeof value === "string" ? value : inspect(value),
   });
+  const destination = config.accessLog;
+  let nextFile: typeof accessFile;
+  if (destination !== "stdout" && destination !== "off") {
+    const file = new LogFile(destination);
+    nextFile = { file, sink: getBatchedSink({ formatter, out: file, err: file }) };
+  }
+  current?.flush();
+  const previousFile = accessFile;
   current = getBatchedSink({ formatter });
+  accessFile = nextFile;
+  const level = LEVELS[config.level];
   await configure({
     reset: true,
-    sinks: { console: current },
+    sinks: { console: current, ...(nextFile ? { access: nextFile.sink } : {}) },
     loggers: [
-      { category: ["sluice"], lowestLevel: LEVELS[config.level], sinks: ["console"] },
+      { category: ["sluice"], lowestLevel: level, sinks: ["console"] },
+      ...(destination === "off"
+        ? [{ category: ["sluice", "access"], lowestLevel: null }]
+        : nextFile
+        ? [{
+          category: ["sluice", "access"],
+          lowestLevel: level,
+          sinks: ["access"],
+          parentSinks: "override" as const,
+        }]
+        : []),
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
     ],
   });
+  if (previousFile) {
+    previousFile.sink[Symbol.dispose]();
+    previousFile.file[Symbol.dispose]();
+  }
 }
 
-/** Writes the log lines still buffered by the sink {@linkcode configureLogging} set up. */
+/**
+ * Reopens the access log file (after logrotate renamed it): the batch is written to the old
+ * file first, then lines go to a new file under the configured path. A failure to open keeps
+ * the old file and is logged. Nothing to do when the access log is not a file.
+ * @returns whether a file was reopened.
+ */
+export function reopenAccessLog(): boolean {
+  if (accessFile === undefined) return false;
+  accessFile.sink.flush();
+  try {
+    accessFile.file.reopen();
+  } catch (error) {
+    getLogger(["sluice", "app"]).error(
+      "Cannot reopen the access log {path}, still writing to the file open before: {error}",
+      { path: accessFile.file.path, error },
+    );
+    return false;
+  }
+  getLogger(["sluice", "app"]).info("Access log reopened: {path}", { path: accessFile.file.path });
+  return true;
+}
+
+/** Writes the log lines still buffered by the sinks {@linkcode configureLogging} set up. */
 export function flushLogs(): void {
   current?.flush();
+  accessFile?.sink.flush();
 }

@@ -51,7 +51,7 @@ export const DEFAULTS: Config = {
     maxUrlBytes: 8_192,
     maxHeaderBytes: 32_768,
   },
-  logging: { level: "info", format: "json" },
+  logging: { level: "info", format: "json", accessLog: "stdout" },
   admin: { host: "127.0.0.1", port: 8090, token: undefined, allowedHosts: [] },
   pools: [],
   routes: [],

@@ -40,7 +40,7 @@ export interface ConfigDefaults {
    */
   readonly limits: Readonly<Omit<LimitsConfig, "rateBurst">>;
   /** Log level `info`. */
-  readonly logging: Readonly<Pick<LoggingConfig, "level">>;
+  readonly logging: Readonly<Pick<LoggingConfig, "level" | "accessLog">>;
   /** Admin listener on `127.0.0.1:8090`; `token` defaults to none. */
   readonly admin: Readonly<Omit<AdminConfig, "token" | "allowedHosts">>;
 }
@@ -97,6 +97,6 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
     maxUrlBytes: 8_192,
     maxHeaderBytes: 32_768,
   }),
-  logging: Object.freeze({ level: "info" }),
+  logging: Object.freeze({ level: "info", accessLog: "stdout" }),
   admin: Object.freeze({ host: "127.0.0.1", port: 8090 }),
 });

@@ -281,6 +281,13 @@ export const FLAGS = [
     defaultText: "pretty on a terminal, else json",
   },
   {
+    name: "access-log",
+    valueName: "DEST",
+    key: "logging.access_log",
+    description: "access log: stdout, off, or a file (reopened on SIGUSR1)",
+    defaultText: "stdout",
+  },
+  {
     name: "admin-host",
     valueName: "ADDR",
     key: "admin.host",

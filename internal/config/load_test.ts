@@ -83,7 +83,7 @@ Deno.test("loadConfig() prefers flags over environment over file over defaults, 
       port: 3333, // flag over env over file
       health: { ...DEFAULTS.health, path: "/from-env", intervalMs: 20_000 }, // env, file
       timeouts: { ...DEFAULTS.timeouts, backendMs: 7_000 }, // flag over env
-      logging: { level: "warn", format: "json" }, // file, default
+      logging: { level: "warn", format: "json", accessLog: "stdout" }, // file, default
     },
     sources: {
       file: "sluice.yaml",
@@ -141,7 +141,7 @@ Deno.test("loadConfig() maps every flag onto its config key", async () => {
       rateLimitRps: 2.5,
       rateBurst: 10,
     },
-    logging: { level: "error", format: "pretty" },
+    logging: { level: "error", format: "pretty", accessLog: "stdout" },
     admin: {
       host: "::1",
       port: 9091,
@@ -331,7 +331,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
         maxUrlBytes: 4_096,
         maxHeaderBytes: 16_384,
       },
-      logging: { level: "debug", format: "pretty" },
+      logging: { level: "debug", format: "pretty", accessLog: "stdout" },
       admin: {
         host: "0.0.0.0",
         port: 9091,
@@ -361,7 +361,7 @@ Deno.test("loadConfig() reads a JSON config file", async () => {
     ],
     health: { ...DEFAULTS.health, path: "/health", intervalMs: 5_000, timeoutMs: 1_000 },
     timeouts: { ...DEFAULTS.timeouts, backendMs: 10_000 },
-    logging: { level: "debug", format: "json" },
+    logging: { level: "debug", format: "json", accessLog: "stdout" },
   });
 });
 

@@ -81,7 +81,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
       max_url_length: limits.maxUrlBytes,
       max_header_size: limits.maxHeaderBytes,
     },
-    logging: { level: logging.level, format: logging.format },
+    logging: { level: logging.level, format: logging.format, access_log: logging.accessLog },
     admin: {
       host: admin.host,
       port: admin.port,

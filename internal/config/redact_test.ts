@@ -99,7 +99,7 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
       max_url_length: 2_048,
       max_header_size: 8_192,
     },
-    logging: { level: "debug", format: "pretty" },
+    logging: { level: "debug", format: "pretty", access_log: "stdout" },
     admin: { host: "0.0.0.0", port: 9001, token: "[redacted]", allowed_hosts: ["lb.example"] },
     pools: {},
     routes: [],

@@ -631,9 +631,22 @@ const poolsSchema = z.record(
   })
 );
 
+/** `stdout`, `off`, or a file path (no control characters). */
+const accessLogSchema = text().superRefine((value, ctx) => {
+  if (value === "") {
+    ctx.addIssue({ code: "custom", message: `"" is empty (use stdout, off or a file path)` });
+  } else if (/\p{Cc}/u.test(value)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${showValue(value)} is not stdout, off or a file path`,
+    });
+  }
+});
+
 function loggingShape(defaultFormat: LogFormat) {
   return {
     level: oneOf(LOG_LEVELS).default(CONFIG_DEFAULTS.logging.level),
+    access_log: accessLogSchema.default(CONFIG_DEFAULTS.logging.accessLog),
     format: oneOf(LOG_FORMATS).default(defaultFormat),
   };
 }
@@ -744,7 +757,11 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       proxy: file.proxy,
       passive: file.passive,
       limits: file.limits,
-      logging: file.logging,
+      logging: {
+        level: file.logging.level,
+        format: file.logging.format,
+        accessLog: file.logging.access_log,
+      },
       admin: {
         host: file.admin.host,
         port: file.admin.port,

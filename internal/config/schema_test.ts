@@ -145,7 +145,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       maxUrlBytes: 1,
       maxHeaderBytes: 1_048_576,
     },
-    logging: { level: "debug", format: "pretty" },
+    logging: { level: "debug", format: "pretty", accessLog: "stdout" },
     admin: {
       host: "::",
       port: 9090,

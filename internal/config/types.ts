@@ -206,6 +206,11 @@ export interface LoggingConfig {
   level: LogLevel;
   /** Output format. @default "json" when stdout is not a TTY, else "pretty" */
   format: LogFormat;
+  /**
+   * Where the access log goes (file key `access_log`): `"stdout"` (with the other logs),
+   * `"off"`, or a file path, appended to and reopened on SIGUSR1 (logrotate). @default "stdout"
+   */
+  accessLog: string;
 }
 
 /**
