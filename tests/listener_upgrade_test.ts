@@ -13,7 +13,7 @@ const decoder = new TextDecoder();
 
 Deno.test("serve listener: a WebSocket upgrade gets 501 naming --listener http1, the upstream sees nothing", async () => {
   await using up = startUpstream("up", () => new Response("upgraded?"));
-  await using sluice = await startSluice(["--backends", up.url]);
+  await using sluice = await startSluice(["--backends", up.url, "--listener", "serve"]);
   const raw = await rawRequest(
     sluice.url,
     "GET /chat HTTP/1.1\r\nHost: sluice.test\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n" +

@@ -115,6 +115,16 @@ export interface StatusView {
     /** Extra upstream attempts (retries) since start. */
     retries: number;
   };
+  /** The client listener and its connections (counts are 0 with `serve`, which keeps none). */
+  clients: {
+    listener: string;
+    /** Client connections open now. */
+    connections: number;
+    /** Connections refused at accept (max_client_connections) since start. */
+    refused: number;
+    /** Upgrade tunnels (WebSocket) open now. */
+    tunnels: number;
+  };
   /** All traffic over the last 10 s (rps) and 60 s (p99, ms). */
   rps: number;
   p99Ms: number | null;

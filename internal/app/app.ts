@@ -40,7 +40,7 @@ import {
   type RouteTable,
   type RoutingTable,
 } from "../router/mod.ts";
-import { type Listener, ServeListener } from "../server/mod.ts";
+import { Http1Listener, type Listener, ServeListener } from "../server/mod.ts";
 import { PoolRuntime } from "./pool_runtime.ts";
 import { VERSION } from "./version.ts";
 
@@ -75,6 +75,9 @@ function upstreamTlsOptions(config: Config): UpstreamTlsOptions {
   const { serverName, pem } = config.upstreamTls;
   return { ca: pem?.ca, serverName, cert: pem?.cert, key: pem?.key };
 }
+
+/** After the grace period's hard stop, connections still open this much later are cut, ms. */
+const HARD_STOP_CLOSE_MS = 1000;
 
 /** Options of {@linkcode App}: replaceable parts, for the CLI, tests and embedding. */
 export interface AppOptions {
@@ -141,7 +144,11 @@ export class App implements ControlPlane {
     config = this.#withProcessSecret(config);
     this.#config = config;
     this.#options = options;
-    this.#metrics = createMetrics({ pools: () => this.#pools.values(), traffic: this.traffic });
+    this.#metrics = createMetrics({
+      pools: () => this.#pools.values(),
+      traffic: this.traffic,
+      clientConnections: () => this.#server?.stats(),
+    });
     this.#transport = options.transport ?? createTransport(config);
     this.#probeTransport = createTransport(config, { pooled: false });
     const { pools, routes } = resolveRouting(config);
@@ -256,11 +263,22 @@ export class App implements ControlPlane {
     const config = this.#config;
     for (const runtime of this.#pools.values()) runtime.start();
     try {
-      this.#server = new ServeListener((ctx) => this.#handler(ctx), {
-        hostname: config.host,
-        port: config.port,
-        onAcceptError: this.#metrics.observeAcceptError,
-      });
+      const handler: Handler = (ctx) => this.#handler(ctx);
+      this.#server = config.listener === "http1"
+        ? new Http1Listener(handler, {
+          hostname: config.host,
+          port: config.port,
+          headerTimeoutMs: config.timeouts.clientHeaderMs,
+          bodyTimeoutMs: config.timeouts.clientBodyMs,
+          idleTimeoutMs: config.timeouts.clientIdleMs,
+          maxConnections: config.limits.maxClientConnections,
+          onAcceptError: this.#metrics.observeAcceptError,
+        })
+        : new ServeListener(handler, {
+          hostname: config.host,
+          port: config.port,
+          onAcceptError: this.#metrics.observeAcceptError,
+        });
       if (config.admin.port !== 0) {
         this.#admin = startAdminServer(this, {
           hostname: config.admin.host,
@@ -319,6 +337,7 @@ export class App implements ControlPlane {
   status(): StatusView {
     const traffic = this.traffic;
     const recent = traffic.stats.snapshot();
+    const listenerStats = this.#server?.stats();
     return {
       version: VERSION,
       startedAt: new Date(this.#startedAt).toISOString(),
@@ -334,6 +353,12 @@ export class App implements ControlPlane {
         errors: traffic.errors,
         inFlight: traffic.inFlight,
         retries: traffic.retries,
+      },
+      clients: {
+        listener: this.#config.listener,
+        connections: listenerStats?.connections ?? 0,
+        refused: listenerStats?.refused ?? 0,
+        tunnels: listenerStats?.tunnels ?? 0,
       },
       rps: recent.rps,
       p99Ms: recent.p99Ms,
@@ -586,6 +611,17 @@ export class App implements ControlPlane {
           graceMs,
         });
         this.#hardStop.abort();
+        if (server.closeAll) {
+          // Aborted requests get their 503 first; connections still open a second later (a
+          // head or body still trickling in) are cut.
+          let cut: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([
+            server.finished,
+            new Promise((resolve) => cut = setTimeout(resolve, HARD_STOP_CLOSE_MS)),
+          ]);
+          clearTimeout(cut);
+          server.closeAll();
+        }
         await server.finished;
       }
       await this.#admin?.shutdown();

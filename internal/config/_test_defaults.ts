@@ -11,6 +11,7 @@ import type { Config } from "./types.ts";
 export const DEFAULTS: Config = {
   host: "0.0.0.0",
   port: 8080,
+  listener: "serve",
   strategy: "round_robin",
   hashKey: { source: "ip" },
   sticky: undefined,
@@ -23,7 +24,15 @@ export const DEFAULTS: Config = {
     healthyThreshold: 2,
     unhealthyThreshold: 3,
   },
-  timeouts: { backendMs: 30_000, connectMs: 5_000, idleMs: 60_000, shutdownMs: 30_000 },
+  timeouts: {
+    backendMs: 30_000,
+    connectMs: 5_000,
+    idleMs: 60_000,
+    shutdownMs: 30_000,
+    clientHeaderMs: 10_000,
+    clientBodyMs: 60_000,
+    clientIdleMs: 60_000,
+  },
   proxy: {
     transport: "http1",
     preserveHost: true,
@@ -50,6 +59,7 @@ export const DEFAULTS: Config = {
     rateBurst: 1,
     maxUrlBytes: 8_192,
     maxHeaderBytes: 32_768,
+    maxClientConnections: 10_000,
   },
   logging: { level: "info", format: "json", accessLog: "stdout" },
   admin: { host: "127.0.0.1", port: 8090, token: undefined, allowedHosts: [] },

@@ -9,6 +9,7 @@ import type {
   HashKey,
   HealthConfig,
   LimitsConfig,
+  ListenerName,
   LoggingConfig,
   PassiveHealthConfig,
   ProxyConfig,
@@ -22,6 +23,8 @@ export interface ConfigDefaults {
   readonly host: string;
   /** Listen port, 8080. */
   readonly port: number;
+  /** Client listener, `serve`. */
+  readonly listener: ListenerName;
   /** Load-balancing strategy, `round_robin`. */
   readonly strategy: StrategyName;
   /** What `consistent_hash` hashes: the client IP. */
@@ -57,6 +60,7 @@ export interface ConfigDefaults {
 export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
   host: "0.0.0.0",
   port: 8080,
+  listener: "serve",
   strategy: "round_robin",
   hashKey: Object.freeze({ source: "ip" }),
   health: Object.freeze({
@@ -70,6 +74,9 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
     connectMs: 5_000,
     idleMs: 60_000,
     shutdownMs: 30_000,
+    clientHeaderMs: 10_000,
+    clientBodyMs: 60_000,
+    clientIdleMs: 60_000,
   }),
   proxy: Object.freeze({
     transport: "http1",
@@ -96,6 +103,7 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
     rateLimitRps: 0,
     maxUrlBytes: 8_192,
     maxHeaderBytes: 32_768,
+    maxClientConnections: 10_000,
   }),
   logging: Object.freeze({ level: "info", accessLog: "stdout" }),
   admin: Object.freeze({ host: "127.0.0.1", port: 8090 }),

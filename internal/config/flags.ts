@@ -10,7 +10,13 @@ import { suggestName } from "./_suggest.ts";
 import { CONFIG_DEFAULTS } from "./defaults.ts";
 import { formatDuration } from "./duration.ts";
 import type { ConfigProblem } from "./errors.ts";
-import { LOG_FORMATS, LOG_LEVELS, STRATEGY_NAMES, TRANSPORT_NAMES } from "./types.ts";
+import {
+  LISTENER_NAMES,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  STRATEGY_NAMES,
+  TRANSPORT_NAMES,
+} from "./types.ts";
 
 /** What every flag has: where its value goes, and how `--help` shows it. */
 interface FlagInfo {
@@ -77,6 +83,15 @@ export const FLAGS = [
     key: "port",
     description: "TCP port the proxy listens on, 0-65535 (0 picks a free port)",
     defaultText: String(CONFIG_DEFAULTS.port),
+  },
+  {
+    name: "listener",
+    valueName: "NAME",
+    key: "listener",
+    description: `client listener: ${LISTENER_NAMES.join(" or ")}`,
+    defaultText: CONFIG_DEFAULTS.listener,
+    note: "http1: own HTTP/1.1 server with client timeouts, connection cap and WebSocket " +
+      "tunnels; serve: Deno.serve",
   },
   {
     name: "backends",
@@ -232,6 +247,13 @@ export const FLAGS = [
     defaultText: String(CONFIG_DEFAULTS.limits.maxBodyBytes),
   },
   {
+    name: "max-client-connections",
+    valueName: "N",
+    key: "limits.max_client_connections",
+    description: "client connections open at once; more get 503 (listener http1)",
+    defaultText: String(CONFIG_DEFAULTS.limits.maxClientConnections),
+  },
+  {
     name: "rate-limit",
     valueName: "RPS",
     key: "limits.rate_limit",
@@ -265,6 +287,20 @@ export const FLAGS = [
     key: "timeouts.shutdown",
     description: "longest wait for in-flight requests on shutdown",
     defaultText: formatDuration(CONFIG_DEFAULTS.timeouts.shutdownMs),
+  },
+  {
+    name: "client-header-timeout",
+    valueName: "DUR",
+    key: "timeouts.client_header",
+    description: "whole request head within this, else 408 (listener http1)",
+    defaultText: formatDuration(CONFIG_DEFAULTS.timeouts.clientHeaderMs),
+  },
+  {
+    name: "client-idle-timeout",
+    valueName: "DUR",
+    key: "timeouts.client_idle",
+    description: "idle keep-alive client connections close after this (listener http1)",
+    defaultText: formatDuration(CONFIG_DEFAULTS.timeouts.clientIdleMs),
   },
   {
     name: "log-level",

@@ -35,6 +35,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
   return {
     host: config.host,
     port: config.port,
+    listener: config.listener,
     strategy: config.strategy,
     hash_key: formatHashKey(config.hashKey),
     sticky: redactSticky(sticky),
@@ -52,6 +53,9 @@ export function redactConfig(config: Config): Record<string, unknown> {
       connect: formatDuration(timeouts.connectMs),
       idle: formatDuration(timeouts.idleMs),
       shutdown: formatDuration(timeouts.shutdownMs),
+      client_header: formatDuration(timeouts.clientHeaderMs),
+      client_body: formatDuration(timeouts.clientBodyMs),
+      client_idle: formatDuration(timeouts.clientIdleMs),
     },
     proxy: {
       transport: proxy.transport,
@@ -80,6 +84,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
       rate_burst: limits.rateLimitRps === 0 ? null : limits.rateBurst,
       max_url_length: limits.maxUrlBytes,
       max_header_size: limits.maxHeaderBytes,
+      max_client_connections: limits.maxClientConnections,
     },
     logging: { level: logging.level, format: logging.format, access_log: logging.accessLog },
     admin: {

@@ -21,6 +21,7 @@ import { isLoopbackHost } from "./loopback.ts";
 import { parseSize } from "./size.ts";
 import {
   type Config,
+  LISTENER_NAMES,
   LOG_FORMATS,
   LOG_LEVELS,
   type LogFormat,
@@ -431,6 +432,9 @@ const timeoutsShape = {
   connect: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.connectMs),
   idle: duration({ allowZero: true }).default(CONFIG_DEFAULTS.timeouts.idleMs),
   shutdown: duration({ allowZero: true }).default(CONFIG_DEFAULTS.timeouts.shutdownMs),
+  client_header: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientHeaderMs),
+  client_body: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientBodyMs),
+  client_idle: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientIdleMs),
 };
 
 const timeoutsSchema = z.strictObject(timeoutsShape, { error: objectError })
@@ -439,6 +443,9 @@ const timeoutsSchema = z.strictObject(timeoutsShape, { error: objectError })
     connectMs: timeouts.connect,
     idleMs: timeouts.idle,
     shutdownMs: timeouts.shutdown,
+    clientHeaderMs: timeouts.client_header,
+    clientBodyMs: timeouts.client_body,
+    clientIdleMs: timeouts.client_idle,
   }));
 
 const proxyShape = {
@@ -506,6 +513,7 @@ const limitsShape = {
   rate_burst: integer(1).optional(),
   max_url_length: size({ allowZero: false }).default(CONFIG_DEFAULTS.limits.maxUrlBytes),
   max_header_size: size({ allowZero: false }).default(CONFIG_DEFAULTS.limits.maxHeaderBytes),
+  max_client_connections: integer(1).default(CONFIG_DEFAULTS.limits.maxClientConnections),
 };
 
 const limitsSchema = z.strictObject(limitsShape, { error: objectError })
@@ -530,6 +538,7 @@ const limitsSchema = z.strictObject(limitsShape, { error: objectError })
     rateBurst: limits.rate_burst ?? Math.max(1, Math.ceil(limits.rate_limit)),
     maxUrlBytes: limits.max_url_length,
     maxHeaderBytes: limits.max_header_size,
+    maxClientConnections: limits.max_client_connections,
   }));
 
 /** `Host` values, as a list or (flags, environment) one comma-separated string. */
@@ -655,6 +664,7 @@ function rootShape(defaultFormat: LogFormat) {
   return {
     host: hostSchema(`"port" or --port`).default(CONFIG_DEFAULTS.host),
     port: integer(0, 65_535).default(CONFIG_DEFAULTS.port),
+    listener: oneOf(LISTENER_NAMES).default(CONFIG_DEFAULTS.listener),
     strategy: oneOf(STRATEGY_NAMES).default(CONFIG_DEFAULTS.strategy),
     hash_key: hashKeySchema.prefault(formatHashKey(CONFIG_DEFAULTS.hashKey)),
     sticky: section(stickySchema.optional()),
@@ -747,6 +757,7 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
     .transform((file): Config => ({
       host: file.host,
       port: file.port,
+      listener: file.listener,
       backends: file.backends,
       strategy: file.strategy,
       hashKey: file.hash_key,

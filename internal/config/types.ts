@@ -48,6 +48,14 @@ export type LogLevel = typeof LOG_LEVELS[number];
 
 /** Log output formats accepted by `--log-format`. */
 export const LOG_FORMATS = ["json", "pretty"] as const;
+
+/**
+ * Client listeners: `http1`, Sluice's own HTTP/1.1 server over `Deno.listen` (client timeouts,
+ * connection cap, WebSocket tunnels); `serve`, `Deno.serve` (hyper; TLS with HTTP/2 later).
+ */
+export const LISTENER_NAMES = ["serve", "http1"] as const;
+/** A client listener name (`--listener`). */
+export type ListenerName = typeof LISTENER_NAMES[number];
 /** `json`: one JSON object per line; `pretty`: coloured human-readable lines. */
 export type LogFormat = typeof LOG_FORMATS[number];
 
@@ -94,6 +102,22 @@ export interface TimeoutsConfig {
   idleMs: number;
   /** Longest wait for in-flight requests on graceful shutdown before they are aborted, ms. @default 30000 */
   shutdownMs: number;
+  /**
+   * The whole request head must arrive within this, ms, or the client gets 408 and the
+   * connection closes (file key `timeouts.client_header`; nginx `client_header_timeout`).
+   * `listener: http1` only. @default 10000
+   */
+  clientHeaderMs: number;
+  /**
+   * Longest wait for the next bytes of a request body, ms, then 408 (file key
+   * `timeouts.client_body`; nginx `client_body_timeout`). `listener: http1` only. @default 60000
+   */
+  clientBodyMs: number;
+  /**
+   * An idle keep-alive client connection is closed after this, ms (file key
+   * `timeouts.client_idle`; nginx `keepalive_timeout`). `listener: http1` only. @default 60000
+   */
+  clientIdleMs: number;
 }
 
 /** Reverse-proxy behaviour. */
@@ -198,6 +222,11 @@ export interface LimitsConfig {
   maxUrlBytes: number;
   /** Largest total size of the request headers, bytes (file key `max_header_size`). @default 32768 */
   maxHeaderBytes: number;
+  /**
+   * Client connections open at once (file key `limits.max_client_connections`); past it new
+   * connections get a 503 and are closed. `listener: http1` only. @default 10000
+   */
+  maxClientConnections: number;
 }
 
 /** Logging output. */
@@ -291,6 +320,8 @@ export interface Config {
   host: string;
   /** TCP port the proxy listens on, 0 picks a free one. @default 8080 */
   port: number;
+  /** The client listener (file key `listener`). @default "serve" */
+  listener: ListenerName;
   /** Upstreams to balance across; may be empty (every request then gets 503). */
   backends: UpstreamConfig[];
   /** Load-balancing strategy. @default "round_robin" */

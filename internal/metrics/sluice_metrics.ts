@@ -191,6 +191,14 @@ export interface SluiceMetricsOptions {
   processMetrics?: boolean;
   /** When given, its in-flight count is exported as `sluice_requests_in_flight`. */
   traffic?: Traffic;
+  /**
+   * When given, the client listener's connection counts, read at scrape time:
+   * `sluice_client_connections`, `sluice_client_connections_refused_total`,
+   * `sluice_tunnels`. `undefined` before the listener started.
+   */
+  clientConnections?: () =>
+    | { connections: number; refused: number; tunnels: number }
+    | undefined;
 }
 
 /** Per route, pool and upstream name accumulators of the request path, read at scrape time. */
@@ -478,6 +486,35 @@ export class SluiceMetrics {
         }
       },
     });
+
+    const clientConnections = options.clientConnections;
+    if (clientConnections !== undefined) {
+      new Gauge({
+        name: "sluice_client_connections",
+        help: "Client connections open now (listener http1; 0 with listener serve).",
+        registers,
+        collect() {
+          this.set(clientConnections()?.connections ?? 0);
+        },
+      });
+      new Counter({
+        name: "sluice_client_connections_refused_total",
+        help: "Client connections closed at accept: limits.max_client_connections was reached.",
+        registers,
+        collect() {
+          this.reset();
+          this.inc(clientConnections()?.refused ?? 0);
+        },
+      });
+      new Gauge({
+        name: "sluice_tunnels",
+        help: "Upgraded connections (WebSocket) tunnelled to an upstream now.",
+        registers,
+        collect() {
+          this.set(clientConnections()?.tunnels ?? 0);
+        },
+      });
+    }
 
     const traffic = options.traffic;
     if (traffic !== undefined) {

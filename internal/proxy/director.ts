@@ -259,7 +259,10 @@ interface PreparedBody {
  * 499, anything else (malformed chunked encoding, a truncated upload) as a 400.
  */
 function clientBodyFailure(ctx: RequestContext, error: unknown): Error {
-  if (error instanceof ContentTooLargeError || error instanceof ClientClosedError) return error;
+  if (
+    error instanceof ContentTooLargeError || error instanceof ClientClosedError ||
+    error instanceof RequestTimeoutError
+  ) return error;
   if (ctx.request.signal.aborted) return new ClientClosedError();
   const reason = error instanceof Error ? error.message : String(error);
   return new ClientBodyError(reason, { cause: error });

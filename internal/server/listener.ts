@@ -35,4 +35,9 @@ export interface Listener {
   shutdown(): Promise<void>;
   /** The connection counters. */
   stats(): ListenerStats;
+  /**
+   * Closes every client connection now, whatever it is doing (after the shutdown grace period).
+   * Absent where the hard stop of the requests in flight ends their connections by itself.
+   */
+  closeAll?(): void;
 }

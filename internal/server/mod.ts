@@ -1,10 +1,11 @@
 /**
  * Client listeners: the {@linkcode Listener} boundary, {@linkcode ServeListener} on
- * `Deno.serve`.
+ * `Deno.serve`, {@linkcode Http1Listener} on `Deno.listen`.
  *
  * @module
  */
 export type { Listener, ListenerStats } from "./listener.ts";
+export { Http1Listener, type Http1ListenerOptions } from "./http1_listener.ts";
 export { isUpgradeRequest, ServeListener, type ServeListenerOptions } from "./serve_listener.ts";
 export {
   type ResilientServeOptions,

@@ -27,7 +27,7 @@ async function getOn(conn: Deno.Conn): Promise<number> {
   return Number(text.split(" ")[1]);
 }
 
-Deno.test("EMFILE: more idle connections than `ulimit -n` do not stop Sluice", async () => {
+Deno.test("EMFILE: more idle connections than `ulimit -n` do not stop Sluice (--listener serve)", async () => {
   await using up = startRecordingUpstream();
   const port = freePort();
   const adminPort = freePort();
@@ -44,6 +44,8 @@ Deno.test("EMFILE: more idle connections than `ulimit -n` do not stop Sluice", a
       up.url,
       "--log-format",
       "json",
+      "--listener",
+      "serve",
     ],
     { stderrLines: true, nofile: 256, env: {} },
   );

@@ -362,6 +362,14 @@ function renderStatus() {
   setText(errors, fmtInt(s.totals.errors));
   setAttr(errors, "data-level", s.totals.errors > 0 ? "warn" : "ok");
   setText(byId("s-retries"), fmtInt(s.totals.retries));
+  if (s.clients) {
+    const listening = s.clients.listener === "http1";
+    setText(byId("s-connections"), listening ? fmtInt(s.clients.connections) : "n/a (serve)");
+    const refused = byId("s-refused");
+    setText(refused, listening ? fmtInt(s.clients.refused) : "n/a (serve)");
+    setAttr(refused, "data-level", s.clients.refused > 0 ? "warn" : "ok");
+    setText(byId("s-tunnels"), listening ? fmtInt(s.clients.tunnels) : "n/a (serve)");
+  }
   document.title = "Sluice · " + s.upstreams.available + "/" + s.upstreams.total + " available";
 }
 

@@ -1,0 +1,810 @@
+/**
+ * One client connection of the HTTP/1.1 listener: reads request heads into a bounded buffer,
+ * parses them strictly, streams request bodies (Content-Length or chunked), runs the handler
+ * and writes responses in order (pipelined requests wait in the buffer), with keep-alive per
+ * RFC 9112 §9.3 and the client timeouts enforced by the listener's sweep through
+ * {@linkcode Http1Connection.expire}.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { createContext, type Handler, type RequestContext } from "../../middleware/mod.ts";
+import { RequestTimeoutError } from "../../proxy/mod.ts";
+import { ChunkedDecoder } from "./chunked_decoder.ts";
+import { findHeadEnd, parseHead, type RequestHead } from "./parse_head.ts";
+import { plainResponse, responseHead } from "./write_response.ts";
+
+const logger = getLogger(["sluice", "server"]);
+
+/** What a connection is waiting for; the sweep acts on `deadline` by phase. */
+export type Phase = "busy" | "head" | "body" | "idle" | "linger";
+
+/** Settings shared by every connection of a listener. */
+export interface ConnectionSettings {
+  /** The middleware chain. */
+  handler: Handler;
+  /** Authority used in `Request.url` when a request has no Host (`localhost:<port>`). */
+  fallbackAuthority: string;
+  /** Whole request head within this, ms (408). */
+  headerTimeoutMs: number;
+  /** Longest wait for the next bytes of a request body, ms (408). */
+  bodyTimeoutMs: number;
+  /** Longest idle time between keep-alive requests, ms (then closed silently). */
+  idleTimeoutMs: number;
+  /** Largest request head, bytes: past it 414 (request line) or 431 (fields). */
+  maxHeadBytes: number;
+  /** `performance.now()` of the listener's last sweep: a cheap, coarse clock. */
+  now(): number;
+  /** Called once when the connection has closed. */
+  onClose(connection: Http1Connection): void;
+}
+
+const INITIAL_BUFFER = 4096;
+const BODY_READ_BYTES = 64 * 1024;
+/** Bytes of an unread request body read and thrown away to keep the connection. */
+const MAX_DISCARD_BYTES = 256 * 1024;
+/** A lingering close reads for at most this long, ms, so the client sees the response. */
+const LINGER_MS = 2000;
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
+const CRLF = new TextEncoder().encode("\r\n");
+const encoder = new TextEncoder();
+
+/** Thrown into a request body stream when the client left. */
+class ClientGoneError extends Error {
+  constructor() {
+    super("the client closed the connection before sending the whole body");
+    this.name = "ClientGoneError";
+  }
+}
+
+/** The request being served: its body state and its abort controller. */
+interface Exchange {
+  head: RequestHead;
+  abort: AbortController;
+  /** Bytes of a Content-Length body still to read; -1 chunked; 0 once complete. */
+  remaining: number;
+  chunked: ChunkedDecoder | undefined;
+  /** The body was fully read. */
+  bodyDone: boolean;
+  /** The body stream failed (malformed, timeout, client gone): the connection cannot go on. */
+  bodyFailed: boolean;
+  /** The stream handed to the handler, errored on a body timeout. */
+  bodyController: ReadableByteStreamController | ReadableStreamDefaultController | undefined;
+  continueSent: boolean;
+  /** A body read is in flight. */
+  reading: boolean;
+  /** The response went out: the stream handed to the handler ends, the listener reads on. */
+  detached: boolean;
+  /** The reader of the response body being written, cancelled when the client leaves. */
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+}
+
+/**
+ * Serves one accepted connection until it closes. Not constructed by users: see
+ * `Http1Listener`.
+ */
+export class Http1Connection {
+  /** `performance.now()` after which the sweep acts, by `phase`. */
+  deadline = Infinity;
+  /** What the connection waits for. */
+  phase: Phase = "head";
+  readonly #conn: Deno.Conn;
+  readonly #settings: ConnectionSettings;
+  readonly #remote: string;
+  #buffer = new Uint8Array(INITIAL_BUFFER);
+  #start = 0;
+  #end = 0;
+  #reading: Promise<number | null> | undefined;
+  #eof = false;
+  #closed = false;
+  #draining = false;
+  #exchange: Exchange | undefined;
+
+  /**
+   * @param conn the accepted TCP connection (a `Deno.TlsConn` fits the same code).
+   * @param settings the listener's settings.
+   */
+  constructor(conn: Deno.Conn, settings: ConnectionSettings) {
+    this.#conn = conn;
+    this.#settings = settings;
+    this.#remote = (conn.remoteAddr as Deno.NetAddr).hostname;
+    this.deadline = settings.now() + settings.headerTimeoutMs;
+  }
+
+  /** True while no request is being read or served (an idle keep-alive connection). */
+  get idle(): boolean {
+    return this.phase === "idle";
+  }
+
+  /**
+   * Serves requests until the connection closes; never rejects.
+   * @returns resolves once the socket is closed.
+   */
+  async serve(): Promise<void> {
+    try {
+      while (!this.#closed) {
+        const keep = await this.#serveOne();
+        if (!keep) break;
+      }
+    } catch (error) {
+      logger.debug("Client connection failed: {error}", { error });
+    } finally {
+      this.#close();
+    }
+  }
+
+  /**
+   * Stops taking requests: closes the connection now when idle, else after the response in
+   * flight (sent with `Connection: close`).
+   */
+  drain(): void {
+    this.#draining = true;
+    const phase = this.phase;
+    if (phase === "idle" || phase === "linger" || (phase === "head" && this.#end === this.#start)) {
+      this.#close();
+    }
+  }
+
+  /** Closes the socket now, cutting whatever is in flight. */
+  destroy(): void {
+    this.#close();
+  }
+
+  /**
+   * Acts on a passed deadline (called by the listener's sweep): 408 and close for a head or
+   * body that did not arrive in time, close for an idle keep-alive connection.
+   * @param now `performance.now()`.
+   */
+  expire(now: number): void {
+    if (now < this.deadline || this.#closed) return;
+    const phase = this.phase;
+    this.deadline = Infinity;
+    if (phase === "idle" || phase === "linger") {
+      this.#close();
+    } else if (phase === "head") {
+      logger.debug("Client {client} did not send a request head within {ms}ms", {
+        client: this.#remote,
+        ms: this.#settings.headerTimeoutMs,
+      });
+      void this.#writeAndClose(plainResponse(408, "the request head was not received in time"));
+    } else if (phase === "body") {
+      const exchange = this.#exchange;
+      if (exchange && !exchange.bodyDone) {
+        exchange.bodyFailed = true;
+        try {
+          exchange.bodyController?.error(new RequestTimeoutError(this.#settings.bodyTimeoutMs));
+        } catch { /* already closed */ }
+      }
+    }
+  }
+
+  #setPhase(phase: Phase, timeoutMs: number): void {
+    this.phase = phase;
+    this.deadline = timeoutMs > 0 ? this.#settings.now() + timeoutMs : Infinity;
+  }
+
+  /** The one read in flight, into the free end of the buffer (grown or compacted first). */
+  #fill(): Promise<number | null> {
+    if (this.#reading) return this.#reading;
+    if (this.#eof || this.#closed) return Promise.resolve(null);
+    if (this.#end === this.#buffer.length) {
+      if (this.#start > 0) {
+        this.#buffer.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+      } else {
+        const grown = new Uint8Array(this.#buffer.length * 2);
+        grown.set(this.#buffer);
+        this.#buffer = grown;
+      }
+    }
+    const reading = this.#conn.read(this.#buffer.subarray(this.#end)).then(
+      (n) => {
+        this.#reading = undefined;
+        if (n === null) this.#eof = true;
+        else this.#end += n;
+        return n;
+      },
+      () => {
+        this.#reading = undefined;
+        this.#eof = true;
+        return null;
+      },
+    );
+    this.#reading = reading;
+    return reading;
+  }
+
+  /** Serves one request; resolves whether the connection stays open. */
+  async #serveOne(): Promise<boolean> {
+    const settings = this.#settings;
+    // Between requests: idle until the first byte, then the header timeout runs.
+    if (this.#end > this.#start) this.#setPhase("head", settings.headerTimeoutMs);
+    else if (this.phase !== "head") this.#setPhase("idle", settings.idleTimeoutMs);
+    if (this.#start === this.#end && this.#buffer.length > INITIAL_BUFFER) {
+      this.#buffer = new Uint8Array(INITIAL_BUFFER);
+      this.#start = this.#end = 0;
+    }
+    let headEnd: number;
+    for (;;) {
+      headEnd = findHeadEnd(this.#buffer, this.#start, this.#end);
+      if (headEnd !== -1) break;
+      if (this.#end - this.#start >= settings.maxHeadBytes) {
+        const lineEnd = this.#buffer.subarray(this.#start, this.#end).indexOf(0x0a);
+        await this.#writeAndClose(
+          lineEnd < 0
+            ? plainResponse(414, "the request line is too long")
+            : plainResponse(431, "the request head is too large"),
+        );
+        return false;
+      }
+      if (this.#draining && this.phase === "idle") return false;
+      const n = await this.#fill();
+      if (n === null) return false;
+      if (this.phase === "idle") this.#setPhase("head", settings.headerTimeoutMs);
+    }
+    if (headEnd === -2) {
+      await this.#writeAndClose(plainResponse(400, "bare LF in the request head"));
+      return false;
+    }
+    const head = parseHead(this.#buffer, this.#start, headEnd);
+    if (!head.ok) {
+      logger.debug("Refused a request head from {client}: {reason}", {
+        client: this.#remote,
+        reason: head.reason,
+      });
+      await this.#writeAndClose(plainResponse(head.status, head.reason));
+      return false;
+    }
+    const address = requestAddress(head);
+    if (address === undefined) {
+      await this.#writeAndClose(plainResponse(400, "malformed request target"));
+      return false;
+    }
+    this.#start = headEnd;
+    this.phase = "busy";
+    this.deadline = Infinity;
+
+    const method = head.method;
+    const bodyless = method === "GET" || method === "HEAD";
+    const exchange: Exchange = {
+      head,
+      abort: new AbortController(),
+      remaining: head.bodyLength,
+      chunked: head.bodyLength < 0 ? new ChunkedDecoder() : undefined,
+      bodyDone: head.bodyLength === 0,
+      bodyFailed: false,
+      bodyController: undefined,
+      continueSent: false,
+      reading: false,
+      detached: false,
+      reader: undefined,
+    };
+    this.#exchange = exchange;
+    const body = exchange.bodyDone || bodyless ? null : this.#bodyStream(exchange);
+    const authority = address.authority === "" ? settings.fallbackAuthority : address.authority;
+    const request = buildRequest(
+      method,
+      authority,
+      address.target,
+      head.fields,
+      body,
+      exchange.abort.signal,
+      settings.fallbackAuthority,
+    );
+    if (request === undefined) {
+      await this.#writeAndClose(plainResponse(400, "malformed request"));
+      return false;
+    }
+    const completed = Promise.withResolvers<void>();
+    completed.promise.catch(() => {});
+    const ctx: RequestContext = createContext(request, this.#remote, {
+      completed: completed.promise,
+      address,
+    });
+    if (exchange.bodyDone) this.#watchForClose(exchange);
+
+    let response: Response;
+    try {
+      response = await settings.handler(ctx);
+    } catch (error) {
+      logger.error("Unhandled error in the request handler: {error}", { error });
+      response = new Response("500 Internal Server Error\n", {
+        status: 500,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    }
+    // A body the handler did not read: throw a small one away, else close after the response.
+    let keepAlive = head.keepAlive && !this.#draining;
+    if (!exchange.bodyDone) {
+      if (exchange.bodyFailed || exchange.reading) keepAlive = false;
+      else if (head.expectContinue && !exchange.continueSent) keepAlive = false;
+      else if (exchange.remaining > MAX_DISCARD_BYTES || exchange.remaining < 0) keepAlive = false;
+    }
+    if (response.status === 101) {
+      // Upgrades are tunnelled by the upgrade path, never written as a plain response.
+      await response.body?.cancel().catch(() => {});
+      response = new Response("502 Bad Gateway\n", { status: 502 });
+      keepAlive = false;
+    }
+    const ok = await this.#writeResponse(response, exchange, keepAlive);
+    if (ok) completed.resolve();
+    else {
+      completed.reject(new Error("the client closed the connection"));
+      exchange.abort.abort();
+    }
+    this.#exchange = undefined;
+    if (!ok || !keepAlive) {
+      if (ok && !exchange.bodyDone) await this.#linger();
+      return false;
+    }
+    if (!exchange.bodyDone) {
+      exchange.detached = true;
+      if (!(await this.#discardBody(exchange))) return false;
+    }
+    return !this.#eof || this.#end > this.#start;
+  }
+
+  /**
+   * While the handler runs with the whole body read, a read stays in flight so that a client
+   * that leaves aborts `request.signal`; pipelined bytes it reads wait in the buffer.
+   */
+  #watchForClose(exchange: Exchange): void {
+    if (this.#end - this.#start >= this.#settings.maxHeadBytes) return;
+    void this.#fill().then((n) => {
+      if (this.#exchange !== exchange) return;
+      if (n === null) clientGone(exchange);
+      else this.#watchForClose(exchange);
+    });
+  }
+
+  #bodyStream(exchange: Exchange): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        exchange.bodyController = controller;
+      },
+      pull: async (controller) => {
+        if (exchange.detached) {
+          controller.close();
+          return;
+        }
+        exchange.reading = true;
+        try {
+          const chunk = await this.#readBody(exchange);
+          if (exchange.bodyFailed) return;
+          if (chunk === null) {
+            controller.close();
+            this.#watchForClose(exchange);
+          } else controller.enqueue(chunk);
+        } catch (error) {
+          exchange.bodyFailed = true;
+          controller.error(error);
+        } finally {
+          exchange.reading = false;
+        }
+      },
+      cancel: () => {
+        exchange.bodyController = undefined;
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /** The next piece of the request body, `null` at its end. */
+  async #readBody(exchange: Exchange): Promise<Uint8Array | null> {
+    if (exchange.head.expectContinue && !exchange.continueSent) {
+      exchange.continueSent = true;
+      await this.#write(CONTINUE);
+    }
+    const decoder = exchange.chunked;
+    for (;;) {
+      if (exchange.bodyDone) return null;
+      if (decoder === undefined) {
+        const buffered = this.#end - this.#start;
+        if (buffered > 0) {
+          const n = Math.min(buffered, exchange.remaining);
+          const chunk = this.#buffer.slice(this.#start, this.#start + n);
+          this.#start += n;
+          this.#consumed(exchange, n);
+          return chunk;
+        }
+        if (this.#reading === undefined && !this.#eof) {
+          // Nothing buffered: read straight into a chunk of its own, no copy.
+          const chunk = new Uint8Array(Math.min(exchange.remaining, BODY_READ_BYTES));
+          this.#setPhase("body", this.#settings.bodyTimeoutMs);
+          const n = await this.#conn.read(chunk).catch(() => null);
+          this.#afterBodyRead();
+          if (n === null) {
+            this.#eof = true;
+            throw new ClientGoneError();
+          }
+          this.#consumed(exchange, n);
+          return chunk.subarray(0, n);
+        }
+      } else {
+        const piece = decoder.decode(this.#buffer, this.#start, this.#end);
+        if (piece.error !== undefined) throw new Error(`malformed chunked body: ${piece.error}`);
+        this.#start = piece.next;
+        if (piece.done) {
+          exchange.bodyDone = true;
+          exchange.remaining = 0;
+          if (piece.data) return piece.data;
+          return null;
+        }
+        if (piece.data) return piece.data;
+      }
+      this.#setPhase("body", this.#settings.bodyTimeoutMs);
+      const n = await this.#fill();
+      this.#afterBodyRead();
+      if (n === null) throw new ClientGoneError();
+    }
+  }
+
+  #afterBodyRead(): void {
+    if (this.phase === "body") {
+      this.phase = "busy";
+      this.deadline = Infinity;
+    }
+  }
+
+  #consumed(exchange: Exchange, n: number): void {
+    exchange.remaining -= n;
+    if (exchange.remaining === 0) exchange.bodyDone = true;
+  }
+
+  /** Reads and drops an unread body (bounded by MAX_DISCARD_BYTES); false when it failed. */
+  async #discardBody(exchange: Exchange): Promise<boolean> {
+    try {
+      while (!exchange.bodyDone) {
+        if ((await this.#readBody(exchange)) === null) break;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Half-closes and reads what the client still sends for a while, so that the unread body
+   * does not make the kernel reset the connection before the client read the response.
+   */
+  async #linger(): Promise<void> {
+    try {
+      await this.#conn.closeWrite();
+    } catch {
+      return;
+    }
+    this.#setPhase("linger", LINGER_MS);
+    let dropped = 0;
+    while (!this.#closed && dropped < MAX_DISCARD_BYTES * 4) {
+      this.#start = this.#end = 0;
+      const n = await this.#fill();
+      if (n === null) return;
+      dropped += n;
+    }
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    for (let written = 0; written < bytes.length;) {
+      written += await this.#conn.write(bytes.subarray(written));
+    }
+  }
+
+  async #writeAndClose(bytes: Uint8Array): Promise<void> {
+    this.phase = "busy";
+    this.deadline = Infinity;
+    try {
+      await this.#write(bytes);
+      await this.#linger();
+    } catch {
+      // The client is gone: nothing to tell it.
+    } finally {
+      this.#close();
+    }
+  }
+
+  /** Writes the response; resolves false when the client went away or the body failed. */
+  async #writeResponse(
+    response: Response,
+    exchange: Exchange,
+    keepAlive: boolean,
+  ): Promise<boolean> {
+    const head = exchange.head;
+    if (
+      head.minor === 0 && keepAlive && response.body !== null && head.method !== "HEAD" &&
+      !response.headers.has("content-length") && response.status >= 200 &&
+      response.status !== 204 && response.status !== 304
+    ) {
+      // HTTP/1.0 has no chunked coding: a small body is measured so the connection can stay.
+      response = await measured(response);
+    }
+    let body = response.body;
+    const noBody = head.method === "HEAD" || response.status < 200 || response.status === 204 ||
+      response.status === 304;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let next: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+    const ready: Uint8Array[] = [];
+    let ended = false;
+    let knownLength: number | undefined;
+    if (body !== null && !noBody && !response.headers.has("content-length")) {
+      // A body that is already complete (Sluice's own answers, a string) gets a Content-Length,
+      // as Deno.serve gives it; one still streaming is not waited for (chunked).
+      reader = exchange.reader = body.getReader();
+      for (let reads = 0; reads < 2; reads++) {
+        const read = reader.read();
+        const result = await settledSoon(read);
+        if (result === undefined) {
+          next = read;
+          break;
+        }
+        if (result.done) {
+          ended = true;
+          knownLength = ready.reduce((sum, chunk) => sum + chunk.length, 0);
+          break;
+        }
+        ready.push(result.value);
+      }
+    }
+    const out = responseHead(response, head.minor, head.method === "HEAD", keepAlive, knownLength);
+    if (out.framing === "none" || body === null || (ended && ready.length === 0)) {
+      if (reader) await reader.cancel().catch(() => {});
+      else if (body !== null) await body.cancel().catch(() => {});
+      try {
+        await this.#write(out.bytes);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    reader ??= exchange.reader = body.getReader();
+    body = null;
+    let pending: Uint8Array | undefined = out.bytes;
+    let sent = 0;
+    try {
+      for (;;) {
+        let value: Uint8Array;
+        if (ready.length > 0) value = ready.shift()!;
+        else if (ended) break;
+        else {
+          const result = await (next ?? reader.read());
+          next = undefined;
+          if (result.done) break;
+          value = result.value;
+        }
+        if (value.length === 0) continue;
+        let chunk: Uint8Array = value;
+        if (out.framing === "length") {
+          if (sent + chunk.length > out.length) chunk = chunk.subarray(0, out.length - sent);
+          sent += chunk.length;
+        } else if (out.framing === "chunked") {
+          const size = encoder.encode(chunk.length.toString(16) + "\r\n");
+          chunk = concat(size, chunk, CRLF);
+        }
+        if (pending) {
+          chunk = concat(pending, chunk);
+          pending = undefined;
+        }
+        if (out.framing === "length" && sent === out.length && ended) {
+          await this.#write(chunk);
+          break;
+        }
+        await this.#write(chunk);
+        if (out.framing === "length" && sent === out.length) {
+          await reader.cancel().catch(() => {});
+          break;
+        }
+      }
+      if (out.framing === "length" && sent < out.length) {
+        // The body ended short of its length: the client must see a broken response.
+        if (pending) await this.#write(pending);
+        this.#close();
+        return false;
+      }
+      let tail: Uint8Array | undefined = out.framing === "chunked" ? LAST_CHUNK : undefined;
+      if (pending) tail = tail ? concat(pending, tail) : pending;
+      if (tail) await this.#write(tail);
+      if (out.framing === "close") this.#close();
+      return true;
+    } catch (error) {
+      logger.debug("Response to {client} cut: {error}", { client: this.#remote, error });
+      await reader.cancel(error).catch(() => {});
+      this.#close();
+      return false;
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.phase = "busy";
+    this.deadline = Infinity;
+    try {
+      this.#conn.close();
+    } catch { /* already closed */ }
+    const exchange = this.#exchange;
+    if (exchange) {
+      clientGone(exchange);
+      if (!exchange.bodyDone && !exchange.bodyFailed) {
+        exchange.bodyFailed = true;
+        try {
+          exchange.bodyController?.error(new ClientGoneError());
+        } catch { /* already closed */ }
+      }
+    }
+    this.#settings.onClose(this);
+  }
+}
+
+/**
+ * The result of `read` if it settles within a few microtask turns (a stream whose data is
+ * already queued), else `undefined` (it waits for I/O: keep the promise and await it later).
+ */
+async function settledSoon<T>(read: Promise<T>): Promise<T | undefined> {
+  let result: T | undefined;
+  let settled = false;
+  read.then((value) => {
+    result = value;
+    settled = true;
+  }, () => {});
+  for (let turn = 0; turn < 4 && !settled; turn++) await null;
+  return result;
+}
+
+/** Largest body of unknown length buffered to give an HTTP/1.0 client a Content-Length. */
+const MEASURE_MAX_BYTES = 64 * 1024;
+
+/**
+ * `response` with a Content-Length when its body ends within {@linkcode MEASURE_MAX_BYTES};
+ * otherwise an equivalent response whose body replays what was read, then the rest.
+ */
+async function measured(response: Response): Promise<Response> {
+  const reader = response.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const init = {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        const whole = new Response(concat(...chunks), init);
+        whole.headers.set("content-length", String(total));
+        return whole;
+      }
+      chunks.push(value);
+      total += value.length;
+      if (total > MEASURE_MAX_BYTES) break;
+    }
+  } catch (error) {
+    return new Response(
+      new ReadableStream({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(chunk);
+          controller.error(error);
+        },
+      }),
+      init,
+    );
+  }
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+      },
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    }),
+    init,
+  );
+}
+
+/**
+ * The client left: the response body being written is cancelled first (the proxy then logs a
+ * 499, as with Deno.serve), then `request.signal` aborts.
+ */
+function clientGone(exchange: Exchange): void {
+  exchange.reader?.cancel(new ClientGoneError()).catch(() => {});
+  exchange.abort.abort();
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Target and authority from the request line (RFC 9112 §3.2): origin form as is, the asterisk
+ * form, an absolute-form `http(s)://authority/path` reduced to its path with its authority
+ * winning over Host, the authority form for CONNECT; `undefined` for any other target.
+ */
+function requestAddress(head: RequestHead): { target: string; authority: string } | undefined {
+  const target = head.target;
+  const first = target.charCodeAt(0);
+  if (first === 0x2f) return { target, authority: head.host ?? "" };
+  if (target === "*") {
+    return head.method === "OPTIONS" ? { target, authority: head.host ?? "" } : undefined;
+  }
+  if (head.method === "CONNECT") return { target: "", authority: target };
+  const lower = target.slice(0, 8).toLowerCase();
+  const schemeEnd = lower.startsWith("http://") ? 7 : lower.startsWith("https://") ? 8 : -1;
+  if (schemeEnd < 0) return undefined;
+  let end = schemeEnd;
+  while (end < target.length) {
+    const c = target.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break;
+    end++;
+  }
+  const authority = target.slice(schemeEnd, end);
+  if (authority === "" || authority.includes("@")) return undefined;
+  let path = target.slice(end);
+  if (path === "") path = "/";
+  else if (path.charCodeAt(0) === 0x3f) path = "/" + path;
+  return { target: path, authority };
+}
+
+/**
+ * The WHATWG `Request` the handler gets. `Request.url` is `http://<authority><target>` as
+ * `Deno.serve` builds it; an authority the URL parser refuses falls back to the listener's
+ * (the request checks refuse such a Host from `ctx.authority`).
+ */
+function buildRequest(
+  method: string,
+  authority: string,
+  target: string,
+  fields: [string, string][],
+  body: ReadableStream<Uint8Array> | null,
+  signal: AbortSignal,
+  fallbackAuthority: string,
+): Request | undefined {
+  const path = target === "*" ? "/*" : target === "" ? "/" : target;
+  const forbidden = FORBIDDEN_METHODS.has(method.toUpperCase());
+  // Fetch forbids these methods in `new Request`; Deno.serve hands them over all the same, and
+  // the request checks answer them (405, 501).
+  const placeholder = forbidden ? (body === null ? "GET" : "POST") : method;
+  const init: RequestInit = body === null
+    ? { method: placeholder, headers: fields, signal }
+    : { method: placeholder, headers: fields, signal, body, duplex: "half" } as RequestInit;
+  for (const origin of [authority, fallbackAuthority]) {
+    try {
+      const url = `http://${origin}${path}`;
+      return forbidden ? new ForbiddenMethodRequest(url, init, method) : new Request(url, init);
+    } catch {
+      // An authority the URL parser refuses: the listener's (requestChecks answers 400).
+    }
+  }
+  return undefined;
+}
+
+/** Methods `new Request` refuses (Fetch: forbidden methods). */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+/** A `Request` whose `method` is one Fetch forbids, as `Deno.serve` would hand it over. */
+class ForbiddenMethodRequest extends Request {
+  readonly #method: string;
+  constructor(url: string, init: RequestInit, method: string) {
+    super(url, init);
+    this.#method = method;
+  }
+  override get method(): string {
+    return this.#method;
+  }
+}

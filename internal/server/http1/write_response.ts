@@ -1,0 +1,134 @@
+/**
+ * Serialises a WHATWG `Response` onto an HTTP/1.1 connection: status line, headers, framing
+ * chosen by Sluice (Content-Length, chunked, or close-delimited for HTTP/1.0), `Date`.
+ *
+ * @module
+ */
+
+import { STATUS_TEXT } from "./status_text.ts";
+
+const encoder = new TextEncoder();
+
+let cachedDate = "";
+let cachedDateAt = 0;
+
+/** The IMF-fixdate for `Date` (RFC 9110 §6.6.1), recomputed at most once a second. */
+export function httpDate(): string {
+  const now = Date.now();
+  if (now - cachedDateAt >= 1000 || cachedDate === "") {
+    cachedDateAt = now - (now % 1000);
+    cachedDate = new Date(now).toUTCString();
+  }
+  return cachedDate;
+}
+
+/**
+ * Framing of the response body: `none` (HEAD, 1xx, 204, 304, no body), `length`
+ * (Content-Length), `chunked` (HTTP/1.1), `close` (until the connection closes: HTTP/1.0
+ * without a length).
+ */
+export type Framing = "none" | "length" | "chunked" | "close";
+
+/** A serialised response head and how its body is framed. */
+export interface ResponseHead {
+  /** Bytes of the status line and header fields, with the empty line. */
+  bytes: Uint8Array;
+  /** How the body is sent. */
+  framing: Framing;
+  /** The Content-Length, for `"length"`. */
+  length: number;
+  /** The connection closes after this response. */
+  close: boolean;
+}
+
+/** Hop-by-hop and framing fields Sluice writes itself (RFC 9110 §7.6.1, RFC 9112 §6). */
+function isOwnField(name: string): boolean {
+  switch (name) {
+    case "connection":
+    case "keep-alive":
+    case "transfer-encoding":
+    case "content-length":
+    case "proxy-connection":
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Builds the head for `response` to a request.
+ * @param response the handler's response.
+ * @param minor the request's HTTP minor version (0 or 1).
+ * @param head true for a HEAD request (no body is sent, Content-Length is kept).
+ * @param keepAlive whether the connection may stay open.
+ * @param knownLength the body's length when the caller measured it (no Content-Length field).
+ * @returns the head's bytes and the framing.
+ */
+export function responseHead(
+  response: Response,
+  minor: 0 | 1,
+  head: boolean,
+  keepAlive: boolean,
+  knownLength?: number,
+): ResponseHead {
+  const status = response.status;
+  const headers = response.headers;
+  let text = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? (response.statusText || "Unknown")}\r\n`;
+  let hasDate = false;
+  for (const [name, value] of headers) {
+    if (isOwnField(name)) continue;
+    if (name === "date") hasDate = true;
+    text += `${name}: ${value}\r\n`;
+  }
+  if (!hasDate) text += `date: ${httpDate()}\r\n`;
+  let framing: Framing;
+  let length = 0;
+  const noBody = status < 200 || status === 204 || status === 304;
+  const declared = knownLength === undefined ? headers.get("content-length") : String(knownLength);
+  if (noBody) {
+    framing = "none";
+  } else if (declared !== null && isDigits(declared)) {
+    length = Number(declared);
+    text += `content-length: ${declared}\r\n`;
+    framing = head ? "none" : "length";
+  } else if (response.body === null) {
+    text += "content-length: 0\r\n";
+    framing = "none";
+  } else if (head) {
+    framing = "none";
+  } else if (minor === 1) {
+    text += "transfer-encoding: chunked\r\n";
+    framing = "chunked";
+  } else {
+    framing = "close";
+    keepAlive = false;
+  }
+  if (!keepAlive) text += "connection: close\r\n";
+  else if (minor === 0) text += "connection: keep-alive\r\n";
+  text += "\r\n";
+  return { bytes: encoder.encode(text), framing, length, close: !keepAlive };
+}
+
+function isDigits(value: string): boolean {
+  if (value.length === 0 || value.length > 15) return false;
+  for (let i = 0; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return false;
+  }
+  return true;
+}
+
+/**
+ * A minimal response Sluice writes itself before a request reached the handler (a malformed
+ * head, a timeout, the connection cap); it always closes the connection.
+ * @param status the status code.
+ * @param reason a short plain-text body line.
+ * @returns the whole response's bytes.
+ */
+export function plainResponse(status: number, reason: string): Uint8Array {
+  const body = `${status} ${STATUS_TEXT[status] ?? ""}: ${reason}\n`;
+  return encoder.encode(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\ncontent-type: text/plain; ` +
+      `charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n` +
+      `date: ${httpDate()}\r\n\r\n${body}`,
+  );
+}
