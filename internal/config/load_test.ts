@@ -284,6 +284,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
     config: {
       host: "127.0.0.1",
       port: 9090,
+      listener: "http1",
       strategy: "round_robin",
       hashKey: { source: "header", name: "x-user-id" },
       sticky: {
@@ -303,7 +304,15 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
         healthyThreshold: 1,
         unhealthyThreshold: 4,
       },
-      timeouts: { backendMs: 10_000, connectMs: 2_000, idleMs: 15_000, shutdownMs: 60_000 },
+      timeouts: {
+        backendMs: 10_000,
+        connectMs: 2_000,
+        idleMs: 15_000,
+        shutdownMs: 60_000,
+        clientHeaderMs: 5_000,
+        clientBodyMs: 20_000,
+        clientIdleMs: 30_000,
+      },
       proxy: {
         transport: "http1",
         preserveHost: false,
@@ -330,6 +339,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
         rateBurst: 5,
         maxUrlBytes: 4_096,
         maxHeaderBytes: 16_384,
+        maxClientConnections: 500,
       },
       logging: { level: "debug", format: "pretty", accessLog: "stdout" },
       admin: {

@@ -48,6 +48,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
   const config = validateConfig({
     host: "127.0.0.1",
     port: 0,
+    listener: "http1",
     strategy: "consistent_hash",
     hash_key: "path",
     sticky: { cookie: "lb", secret: "sticky-secret-0123456789" },
@@ -63,7 +64,15 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       healthy_threshold: 1,
       unhealthy_threshold: 5,
     },
-    timeouts: { backend: "2s", connect: "750ms", idle: 0, shutdown: "0s" },
+    timeouts: {
+      backend: "2s",
+      connect: "750ms",
+      idle: 0,
+      shutdown: "0s",
+      client_header: "3s",
+      client_body: "4s",
+      client_idle: "5s",
+    },
     proxy: {
       transport: "http1",
       preserve_host: false,
@@ -90,6 +99,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       rate_burst: 1,
       max_url_length: 1,
       max_header_size: "1mb",
+      max_client_connections: 50,
     },
     logging: { level: "debug", format: "pretty" },
     admin: {
@@ -102,6 +112,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
   assert.deepEqual(config, {
     host: "127.0.0.1",
     port: 0,
+    listener: "http1",
     strategy: "consistent_hash",
     hashKey: { source: "path" },
     sticky: { cookie: "lb", secret: "sticky-secret-0123456789", secretGenerated: false },
@@ -117,7 +128,15 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       healthyThreshold: 1,
       unhealthyThreshold: 5,
     },
-    timeouts: { backendMs: 2_000, connectMs: 750, idleMs: 0, shutdownMs: 0 },
+    timeouts: {
+      backendMs: 2_000,
+      connectMs: 750,
+      idleMs: 0,
+      shutdownMs: 0,
+      clientHeaderMs: 3_000,
+      clientBodyMs: 4_000,
+      clientIdleMs: 5_000,
+    },
     proxy: {
       transport: "http1",
       preserveHost: false,
@@ -144,6 +163,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       rateBurst: 1,
       maxUrlBytes: 1,
       maxHeaderBytes: 1_048_576,
+      maxClientConnections: 50,
     },
     logging: { level: "debug", format: "pretty", accessLog: "stdout" },
     admin: {
@@ -738,6 +758,7 @@ Deno.test("validateConfig() defaults the resilience settings", () => {
     rateBurst: 1,
     maxUrlBytes: 8_192,
     maxHeaderBytes: 32_768,
+    maxClientConnections: 10_000,
   });
   const { rateBurst: _, ...limits } = config.limits;
   assert.deepEqual(limits, CONFIG_DEFAULTS.limits);

@@ -65,6 +65,13 @@ proxyTest(
         sluice.url,
         `GET ${sent} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
       );
+      if (variant.listener === "http1" && /[^\x21-\x7e]/.test(sent)) {
+        // The HTTP/1.1 listener refuses a target that is not visible ASCII (README: Client
+        // listeners, deliberately stricter than hyper).
+        assert.deepEqual(statuses, [400], sent);
+        assert.equal(up.requests.length, before, `${sent} reached the upstream`);
+        continue;
+      }
       assert.deepEqual(statuses, [200], sent);
       assert.equal(up.requests.length, before + 1, sent);
       assert.equal(up.requests.at(-1)!.target, expected, JSON.stringify(sent));

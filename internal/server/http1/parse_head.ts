@@ -227,8 +227,10 @@ export function parseHead(
   if (transferEncoding !== undefined) {
     if (minor === 0) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
     if (contentLengths > 0) return fail(400, "both Content-Length and Transfer-Encoding");
+    // Only `chunked` alone: any other coding or list is refused as framing this parser does
+    // not read one way only (RFC 9112 §6.3; hyper refuses them too).
     if (transferEncoding.toLowerCase() !== "chunked") {
-      return fail(501, "only the chunked transfer coding is supported");
+      return fail(400, "the transfer coding is not chunked alone");
     }
     bodyLength = -1;
   }
