@@ -271,6 +271,7 @@ export class App implements ControlPlane {
           headerTimeoutMs: config.timeouts.clientHeaderMs,
           bodyTimeoutMs: config.timeouts.clientBodyMs,
           idleTimeoutMs: config.timeouts.clientIdleMs,
+          tunnelTimeoutMs: config.timeouts.tunnelMs,
           maxConnections: config.limits.maxClientConnections,
           onAcceptError: this.#metrics.observeAcceptError,
         })

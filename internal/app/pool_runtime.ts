@@ -29,7 +29,14 @@ import type { SluiceMetrics } from "../metrics/mod.ts";
 import { compose, type Handler, sticky } from "../middleware/mod.ts";
 import type { UpstreamTlsOptions } from "../net/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
-import { ConnectionLimiter, createDirector, RetryBudget, type Transport } from "../proxy/mod.ts";
+import {
+  ConnectionLimiter,
+  createDirector,
+  createUpgradeHandler,
+  isUpgradeRequest,
+  RetryBudget,
+  type Transport,
+} from "../proxy/mod.ts";
 
 /** What every pool shares: the transport, metrics, the hard stop and the listener's settings. */
 export interface PoolRuntimeDeps {
@@ -310,7 +317,7 @@ export class PoolRuntime {
     const config = this.#config;
     const global = this.#global;
     const { limits, proxy } = config;
-    const director = createDirector({
+    const proxyDirector = createDirector({
       pool: this.pool,
       strategy: this.#strategy,
       transport: this.#deps.transport,
@@ -338,6 +345,18 @@ export class PoolRuntime {
       idleTimeoutMs: global.timeouts.idleMs,
       observe: this.#observe,
     });
+    const director = withUpgrades(
+      global,
+      proxyDirector,
+      createUpgradeHandler({
+        pool: this.pool,
+        strategy: this.#strategy,
+        transport: this.#deps.transport,
+        timeoutMs: global.timeouts.backendMs,
+        preserveHost: global.proxy.preserveHost,
+        shutdownSignal: this.#deps.shutdownSignal,
+      }),
+    );
     const stickiness = config.sticky;
     if (stickiness === undefined) return director;
     // Inside recover(): a request that got no upstream's response sets no cookie.
@@ -353,4 +372,16 @@ export class PoolRuntime {
   /** Outcomes of attempts go to the passive health tracker of the moment (reload replaces it). */
   readonly #observe = (upstream: Upstream, outcome: ObservedOutcome): void =>
     this.#passive.observe(upstream, outcome);
+}
+
+/**
+ * The pool's innermost handler: upgrade requests (WebSocket) to `upgrade` with the HTTP/1.1
+ * listener (the only one that can tunnel), everything else to the director.
+ */
+function withUpgrades(global: Config, director: Handler, upgrade: Handler): Handler {
+  if (global.listener !== "http1") return director;
+  return function upgradeOrDirector(ctx) {
+    const headers = ctx.request.headers;
+    return headers.has("upgrade") && isUpgradeRequest(headers) ? upgrade(ctx) : director(ctx);
+  };
 }

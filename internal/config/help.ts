@@ -70,6 +70,8 @@ const FILE_ONLY = [
   `  timeouts.client_body (${formatDuration(timeouts.clientBodyMs)}): longest wait for the ` +
   "next bytes of a request body,",
   "  else 408 (listener http1)",
+  `  timeouts.tunnel (${formatDuration(timeouts.tunnelMs)}): an idle WebSocket tunnel is ` +
+  "closed (listener http1)",
   `  proxy.preserve_host (${proxy.preserveHost}), proxy.retry_buffer ` +
   `(${kilobytes(proxy.retryBufferBytes)}): request body kept to resend it`,
   `  proxy.retry_budget_percent (${proxy.retryBudgetPercent}): retries in flight as a share ` +

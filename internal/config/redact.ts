@@ -56,6 +56,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
       client_header: formatDuration(timeouts.clientHeaderMs),
       client_body: formatDuration(timeouts.clientBodyMs),
       client_idle: formatDuration(timeouts.clientIdleMs),
+      tunnel: formatDuration(timeouts.tunnelMs),
     },
     proxy: {
       transport: proxy.transport,

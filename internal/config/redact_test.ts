@@ -31,6 +31,7 @@ const FULL: Config = validateConfig({
     client_header: "7s",
     client_body: "8s",
     client_idle: "9s",
+    tunnel: "30m",
   },
   proxy: {
     transport: "http1",
@@ -90,6 +91,7 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
       client_header: "7s",
       client_body: "8s",
       client_idle: "9s",
+      tunnel: "30m",
     },
     proxy: {
       transport: "http1",

@@ -435,6 +435,7 @@ const timeoutsShape = {
   client_header: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientHeaderMs),
   client_body: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientBodyMs),
   client_idle: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientIdleMs),
+  tunnel: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.tunnelMs),
 };
 
 const timeoutsSchema = z.strictObject(timeoutsShape, { error: objectError })
@@ -446,6 +447,7 @@ const timeoutsSchema = z.strictObject(timeoutsShape, { error: objectError })
     clientHeaderMs: timeouts.client_header,
     clientBodyMs: timeouts.client_body,
     clientIdleMs: timeouts.client_idle,
+    tunnelMs: timeouts.tunnel,
   }));
 
 const proxyShape = {

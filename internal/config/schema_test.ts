@@ -72,6 +72,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       client_header: "3s",
       client_body: "4s",
       client_idle: "5s",
+      tunnel: "10m",
     },
     proxy: {
       transport: "http1",
@@ -136,6 +137,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       clientHeaderMs: 3_000,
       clientBodyMs: 4_000,
       clientIdleMs: 5_000,
+      tunnelMs: 600_000,
     },
     proxy: {
       transport: "http1",

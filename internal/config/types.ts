@@ -118,6 +118,11 @@ export interface TimeoutsConfig {
    * `timeouts.client_idle`; nginx `keepalive_timeout`). `listener: http1` only. @default 60000
    */
   clientIdleMs: number;
+  /**
+   * An upgrade tunnel (WebSocket) with no bytes either way for this long is closed, ms (file
+   * key `timeouts.tunnel`; HAProxy `timeout tunnel`). `listener: http1` only. @default 3600000
+   */
+  tunnelMs: number;
 }
 
 /** Reverse-proxy behaviour. */

@@ -68,3 +68,10 @@ export {
 } from "./transport.ts";
 export { parseContentLength } from "./content_length.ts";
 export { applyHeaderRules } from "./header_rules.ts";
+export {
+  createUpgradeHandler,
+  isUpgradeRequest,
+  takeTunnel,
+  type TunnelEnd,
+  type UpgradeHandlerOptions,
+} from "./upgrade.ts";

@@ -30,6 +30,8 @@ export interface Http1ListenerOptions {
   maxConnections?: number;
   /** Largest request head, bytes (request line and fields): past it 414 or 431. @default 65536 */
   maxHeadBytes?: number;
+  /** An upgrade tunnel idle in both directions this long is closed, ms. @default 3600000 */
+  tunnelTimeoutMs?: number;
   /** Called each time accepting a connection failed (EMFILE…); must not throw. */
   onAcceptError?: (error: unknown) => void;
 }
@@ -59,6 +61,7 @@ export class Http1Listener implements Listener {
   readonly #sweep: ReturnType<typeof setInterval>;
   #now = performance.now();
   #refused = 0;
+  #tunnels = 0;
   #acceptErrors = 0;
   #lastAcceptLog = -Infinity;
   #shuttingDown = false;
@@ -91,6 +94,10 @@ export class Http1Listener implements Listener {
       bodyTimeoutMs,
       idleTimeoutMs,
       maxHeadBytes: options.maxHeadBytes ?? 64 * 1024,
+      tunnelTimeoutMs: options.tunnelTimeoutMs ?? 3_600_000,
+      onTunnel: (delta: 1 | -1) => {
+        this.#tunnels += delta;
+      },
       now: () => this.#now,
       onClose: (connection: Http1Connection) => {
         this.#connections.delete(connection);
@@ -122,7 +129,7 @@ export class Http1Listener implements Listener {
       connections: this.#connections.size,
       refused: this.#refused,
       acceptErrors: this.#acceptErrors,
-      tunnels: 0,
+      tunnels: this.#tunnels,
     };
   }
 

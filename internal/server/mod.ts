@@ -6,7 +6,7 @@
  */
 export type { Listener, ListenerStats } from "./listener.ts";
 export { Http1Listener, type Http1ListenerOptions } from "./http1_listener.ts";
-export { isUpgradeRequest, ServeListener, type ServeListenerOptions } from "./serve_listener.ts";
+export { ServeListener, type ServeListenerOptions } from "./serve_listener.ts";
 export {
   type ResilientServeOptions,
   type ResilientServer,

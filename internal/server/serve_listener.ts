@@ -8,6 +8,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { createContext, type Handler } from "../middleware/mod.ts";
+import { isUpgradeRequest } from "../proxy/mod.ts";
 import type { Listener, ListenerStats } from "./listener.ts";
 import { type ResilientServer, serveResiliently } from "./resilient_server.ts";
 
@@ -106,19 +107,4 @@ export class ServeListener implements Listener {
   stats(): ListenerStats {
     return { connections: 0, refused: 0, acceptErrors: this.#acceptErrors, tunnels: 0 };
   }
-}
-
-/**
- * Whether `Connection` lists the `upgrade` option (RFC 9110 §7.8: an `Upgrade` header only
- * counts when `Connection` names it).
- * @param headers the request's headers.
- * @returns true for an upgrade request.
- */
-export function isUpgradeRequest(headers: Headers): boolean {
-  const connection = headers.get("connection");
-  if (connection === null || !headers.has("upgrade")) return false;
-  for (const option of connection.split(",")) {
-    if (option.trim().toLowerCase() === "upgrade") return true;
-  }
-  return false;
 }

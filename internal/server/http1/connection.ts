@@ -10,7 +10,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { createContext, type Handler, type RequestContext } from "../../middleware/mod.ts";
-import { RequestTimeoutError } from "../../proxy/mod.ts";
+import { RequestTimeoutError, takeTunnel, type TunnelEnd } from "../../proxy/mod.ts";
 import { ChunkedDecoder } from "./chunked_decoder.ts";
 import { findHeadEnd, parseHead, type RequestHead } from "./parse_head.ts";
 import { plainResponse, responseHead } from "./write_response.ts";
@@ -18,7 +18,7 @@ import { plainResponse, responseHead } from "./write_response.ts";
 const logger = getLogger(["sluice", "server"]);
 
 /** What a connection is waiting for; the sweep acts on `deadline` by phase. */
-export type Phase = "busy" | "head" | "body" | "idle" | "linger";
+export type Phase = "busy" | "head" | "body" | "idle" | "linger" | "tunnel";
 
 /** Settings shared by every connection of a listener. */
 export interface ConnectionSettings {
@@ -34,6 +34,10 @@ export interface ConnectionSettings {
   idleTimeoutMs: number;
   /** Largest request head, bytes: past it 414 (request line) or 431 (fields). */
   maxHeadBytes: number;
+  /** An upgrade tunnel idle in both directions this long is closed, ms (0: never). */
+  tunnelTimeoutMs: number;
+  /** Called with +1 when a tunnel opens and -1 when it closes. */
+  onTunnel(delta: 1 | -1): void;
   /** `performance.now()` of the listener's last sweep: a cheap, coarse clock. */
   now(): number;
   /** Called once when the connection has closed. */
@@ -101,6 +105,7 @@ export class Http1Connection {
   #closed = false;
   #draining = false;
   #exchange: Exchange | undefined;
+  #tunnelSocket: Deno.Conn | undefined;
 
   /**
    * @param conn the accepted TCP connection (a `Deno.TlsConn` fits the same code).
@@ -161,7 +166,7 @@ export class Http1Connection {
     if (now < this.deadline || this.#closed) return;
     const phase = this.phase;
     this.deadline = Infinity;
-    if (phase === "idle" || phase === "linger") {
+    if (phase === "idle" || phase === "linger" || phase === "tunnel") {
       this.#close();
     } else if (phase === "head") {
       logger.debug("Client {client} did not send a request head within {ms}ms", {
@@ -324,7 +329,16 @@ export class Http1Connection {
       else if (exchange.remaining > MAX_DISCARD_BYTES || exchange.remaining < 0) keepAlive = false;
     }
     if (response.status === 101) {
-      // Upgrades are tunnelled by the upgrade path, never written as a plain response.
+      const tunnel = takeTunnel(response);
+      if (tunnel !== undefined && head.upgrade) {
+        this.#exchange = undefined;
+        completed.resolve();
+        await this.#tunnel(response, tunnel);
+        return false;
+      }
+      // A 101 that is not an accepted upgrade of this request is never passed on.
+      tunnel?.socket.close();
+      tunnel?.end({ bytes: 0, clientAborted: false });
       await response.body?.cancel().catch(() => {});
       response = new Response("502 Bad Gateway\n", { status: 502 });
       keepAlive = false;
@@ -616,9 +630,71 @@ export class Http1Connection {
     }
   }
 
+  /**
+   * Relays bytes both ways between the client and the upstream socket of an accepted upgrade,
+   * each direction awaiting its write before its next read (backpressure); an end of stream on
+   * one side half-closes the other; the sweep closes a tunnel idle for `tunnelTimeoutMs`
+   * (HAProxy `timeout tunnel`).
+   */
+  async #tunnel(response: Response, tunnel: TunnelEnd): Promise<void> {
+    const settings = this.#settings;
+    const upstream = tunnel.socket;
+    this.#tunnelSocket = upstream;
+    settings.onTunnel(1);
+    let toClient = 0;
+    const touch = () => {
+      if (!this.#closed) this.#setPhase("tunnel", settings.tunnelTimeoutMs);
+    };
+    try {
+      let text = "HTTP/1.1 101 Switching Protocols\r\n";
+      for (const [name, value] of response.headers) {
+        if (name === "connection" || name === "keep-alive" || name === "content-length") continue;
+        text += `${name}: ${value}\r\n`;
+      }
+      await this.#write(concat(encoder.encode(text + "connection: upgrade\r\n\r\n"), tunnel.head));
+      toClient += tunnel.head.length;
+      touch();
+      const clientToUpstream = (async () => {
+        for (;;) {
+          if (this.#end > this.#start) {
+            await writeAll(upstream, this.#buffer.subarray(this.#start, this.#end));
+            this.#start = this.#end = 0;
+            touch();
+          }
+          const n = await this.#fill();
+          if (n === null) break;
+        }
+        await upstream.closeWrite().catch(() => {});
+      })();
+      const upstreamToClient = (async () => {
+        const chunk = new Uint8Array(BODY_READ_BYTES);
+        for (;;) {
+          const n = await upstream.read(chunk);
+          if (n === null) break;
+          touch();
+          await this.#write(chunk.subarray(0, n));
+          toClient += n;
+        }
+        await this.#conn.closeWrite().catch(() => {});
+      })();
+      await Promise.all([clientToUpstream, upstreamToClient]);
+    } catch (error) {
+      logger.debug("Tunnel for {client} closed: {error}", { client: this.#remote, error });
+    } finally {
+      this.#close();
+      settings.onTunnel(-1);
+      tunnel.end({ bytes: toClient, clientAborted: false });
+    }
+  }
+
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#tunnelSocket) {
+      try {
+        this.#tunnelSocket.close();
+      } catch { /* already closed */ }
+    }
     this.phase = "busy";
     this.deadline = Infinity;
     try {
@@ -717,6 +793,12 @@ async function measured(response: Response): Promise<Response> {
 function clientGone(exchange: Exchange): void {
   exchange.reader?.cancel(new ClientGoneError()).catch(() => {});
   exchange.abort.abort();
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.length;) {
+    written += await conn.write(bytes.subarray(written));
+  }
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {

@@ -1,0 +1,219 @@
+/**
+ * End-to-end: WebSocket through Sluice with `--listener http1 --transport http1`: the upgrade is
+ * forwarded, the 101 relayed, and bytes tunnelled both ways (text, binary, 1 MiB messages,
+ * pings, close codes, an upstream dying mid-session, the tunnel idle timeout); tunnels show in
+ * the status while open. Other listener/transport pairs refuse upgrades with 501.
+ *
+ * @module
+ */
+
+import * as assert from "node:assert/strict";
+import { startSluice, within } from "./_fixtures.ts";
+import { rawRequest } from "./_raw_http.ts";
+
+const TUNNEL = ["--listener", "http1", "--transport", "http1"];
+
+/** A WebSocket echo upstream; `close:<code>` makes it close with that code. */
+function startWsUpstream(options: { idleTimeout?: number } = {}) {
+  const closedWith = Promise.withResolvers<number>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    if (request.headers.get("upgrade") !== "websocket") return new Response("plain");
+    const { socket, response } = Deno.upgradeWebSocket(request, options);
+    socket.onmessage = (event) => {
+      const match = typeof event.data === "string" ? /^close:(\d+)$/.exec(event.data) : null;
+      if (match) socket.close(Number(match[1]), "bye");
+      else socket.send(event.data);
+    };
+    socket.onclose = (event) => closedWith.resolve(event.code);
+    return response;
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    closedWith: closedWith.promise,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+function open(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url.replace("http://", "ws://") + "/ws");
+  ws.binaryType = "arraybuffer";
+  return new Promise((resolve, reject) => {
+    ws.onopen = () => resolve(ws);
+    ws.onerror = (event) => reject(new Error(`WebSocket error: ${(event as ErrorEvent).message}`));
+  });
+}
+
+function nextMessage(ws: WebSocket): Promise<string | ArrayBuffer> {
+  return new Promise((resolve) =>
+    ws.addEventListener("message", (e) => resolve(e.data), { once: true })
+  );
+}
+
+function closed(ws: WebSocket): Promise<CloseEvent> {
+  return new Promise((resolve) => ws.addEventListener("close", (e) => resolve(e), { once: true }));
+}
+
+Deno.test("websocket: text, binary and 1 MiB messages are echoed through the tunnel", async () => {
+  await using up = startWsUpstream();
+  await using sluice = await startSluice([...TUNNEL, "--backends", up.url]);
+  const ws = await within(open(sluice.url), 5_000, "the handshake");
+  const done = closed(ws);
+  try {
+    assert.equal(sluice.app.status().clients.tunnels, 1);
+    assert.ok(sluice.app.status().totals.inFlight >= 1, "a tunnel counts as in flight");
+    ws.send("hello");
+    assert.equal(await within(nextMessage(ws), 5_000, "text echo"), "hello");
+    ws.send(new Uint8Array([0, 1, 2, 255]));
+    assert.deepEqual(
+      new Uint8Array(await within(nextMessage(ws), 5_000, "binary echo") as ArrayBuffer),
+      new Uint8Array([0, 1, 2, 255]),
+    );
+    const big = new Uint8Array(1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
+    ws.send(big);
+    const echoed = new Uint8Array(
+      await within(nextMessage(ws), 10_000, "1 MiB echo") as ArrayBuffer,
+    );
+    assert.equal(echoed.length, big.length);
+    assert.ok(echoed.every((b, i) => b === big[i]), "1 MiB echoed byte for byte");
+  } finally {
+    ws.close(1000);
+  }
+  assert.equal((await within(done, 5_000, "close")).code, 1000);
+  assert.equal(await within(up.closedWith, 5_000, "the upstream's close"), 1000);
+});
+
+Deno.test("websocket: close codes pass both ways", async () => {
+  await using up = startWsUpstream();
+  await using sluice = await startSluice([...TUNNEL, "--backends", up.url]);
+  const first = await within(open(sluice.url), 5_000, "the handshake");
+  const firstClosed = closed(first);
+  first.send("close:4001");
+  const event = await within(firstClosed, 5_000, "the upstream's close");
+  assert.equal(event.code, 4001);
+  assert.equal(event.reason, "bye");
+
+  await using up2 = startWsUpstream();
+  await using sluice2 = await startSluice([...TUNNEL, "--backends", up2.url]);
+  const second = await within(open(sluice2.url), 5_000, "the handshake");
+  const secondClosed = closed(second);
+  second.close(4002, "client");
+  assert.equal(await within(up2.closedWith, 5_000, "the upstream seeing the close"), 4002);
+  await within(secondClosed, 5_000, "the client's close");
+});
+
+Deno.test("websocket: pings from the upstream are answered through the tunnel", async () => {
+  // The upstream pings every second and closes a connection whose pong does not come back.
+  await using up = startWsUpstream({ idleTimeout: 1 });
+  await using sluice = await startSluice([...TUNNEL, "--backends", up.url]);
+  const ws = await within(open(sluice.url), 5_000, "the handshake");
+  const done = closed(ws);
+  try {
+    // Three ping rounds with no message: the session must still echo afterwards.
+    let early: CloseEvent | undefined;
+    void done.then((event) => early = event);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(early, undefined, `closed during the pings: ${early?.code}`);
+    ws.send("still here");
+    assert.equal(await within(nextMessage(ws), 5_000, "echo after pings"), "still here");
+  } finally {
+    ws.close(1000);
+  }
+  await within(done, 5_000, "close");
+});
+
+Deno.test("websocket: an upstream dying mid-session closes the client's socket", async () => {
+  const upstream = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", new URL("./testdata/ws_echo.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    const reader = upstream.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n")) text += (await within(reader.read(), 15_000, "port")).value ?? "";
+    reader.releaseLock();
+    await using sluice = await startSluice([
+      ...TUNNEL,
+      "--backends",
+      `http://127.0.0.1:${text.trim()}`,
+    ]);
+    const ws = await within(open(sluice.url), 5_000, "the handshake");
+    const done = closed(ws);
+    ws.send("before");
+    assert.equal(await within(nextMessage(ws), 5_000, "echo"), "before");
+    upstream.kill("SIGKILL");
+    const event = await within(done, 5_000, "the client's socket closed");
+    assert.equal(event.wasClean, false, "no close handshake from a dead upstream");
+    // The tunnel ends once both directions have: the client's side closes just after.
+    await within(
+      (async () => {
+        while (sluice.app.status().clients.tunnels !== 0) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })(),
+      5_000,
+      "the tunnel count back to 0",
+    );
+  } finally {
+    try {
+      upstream.kill("SIGKILL");
+    } catch { /* already dead */ }
+    await upstream.status;
+    await upstream.stdout.cancel().catch(() => {});
+  }
+});
+
+Deno.test("websocket: an idle tunnel is closed at timeouts.tunnel", async () => {
+  await using up = startWsUpstream();
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  await using _file = { [Symbol.asyncDispose]: () => Deno.remove(file) };
+  await Deno.writeTextFile(
+    file,
+    `listener: http1\nproxy:\n  transport: http1\ntimeouts:\n  tunnel: 300ms\n` +
+      `backends:\n  - url: ${up.url}\n`,
+  );
+  await using sluice = await startSluice(["--config", file]);
+  const ws = await within(open(sluice.url), 5_000, "the handshake");
+  const event = await within(closed(ws), 5_000, "the idle tunnel closed");
+  assert.equal(event.wasClean, false);
+  assert.equal(sluice.app.status().clients.tunnels, 0);
+});
+
+Deno.test("websocket: without the HTTP/1.1 transport an upgrade gets 501 naming it", async () => {
+  await using up = startWsUpstream();
+  await using sluice = await startSluice([
+    "--listener",
+    "http1",
+    "--transport",
+    "fetch",
+    "--backends",
+    up.url,
+  ]);
+  const raw = await rawRequest(
+    sluice.url,
+    "GET /ws HTTP/1.1\r\nHost: lb\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n" +
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+  );
+  assert.equal(raw.status, 501);
+  assert.match(new TextDecoder().decode(raw.body), /--transport http1/);
+});
+
+Deno.test("websocket: an open tunnel is closed when the shutdown grace period ends", async () => {
+  await using up = startWsUpstream();
+  await using sluice = await startSluice([
+    ...TUNNEL,
+    "--backends",
+    up.url,
+    "--shutdown-timeout",
+    "300ms",
+  ]);
+  const ws = await within(open(sluice.url), 5_000, "the handshake");
+  const done = closed(ws);
+  ws.send("open");
+  assert.equal(await within(nextMessage(ws), 5_000, "echo"), "open");
+  const started = performance.now();
+  await within(sluice.stop(), 5_000, "stop() after the grace period");
+  assert.ok(performance.now() - started >= 300, "the tunnel was kept for the grace period");
+  await within(done, 5_000, "the client's socket closed");
+});
