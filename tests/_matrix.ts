@@ -16,7 +16,7 @@ export const TRANSPORTS = ["http1", "fetch"] as const;
 export const LISTENERS = ["serve", "http1"] as const;
 
 /** The default of each axis (as `main.ts --help` shows it). */
-const DEFAULT_TRANSPORT: typeof TRANSPORTS[number] = "fetch";
+const DEFAULT_TRANSPORT: typeof TRANSPORTS[number] = "http1";
 const DEFAULT_LISTENER: typeof LISTENERS[number] = "serve";
 
 /** One combination of the axes. */
