@@ -253,3 +253,16 @@ Deno.test("http1 listener: past --max-client-connections new connections get 503
   );
   assert.equal(after, 200);
 });
+
+Deno.test("http1 listener: a request after one with a large head on the same connection is read intact", async () => {
+  await using up = startUpstream("up", (request) => new Response(new URL(request.url).pathname));
+  await using sluice = await startSluice(["--backends", up.url, "--listener", "http1"]);
+  using conn = await connect(sluice.url);
+  // The first head outgrows the 4 KiB buffer; the next request comes once the answer is read.
+  await write(conn, `GET /large HTTP/1.1\r\nHost: lb\r\nX-Big: ${"b".repeat(6000)}\r\n\r\n`);
+  const [first] = await within(readResponses(conn, 1), 5_000, "the first answer");
+  assert.match(first!, /\r\n\r\n\/large$/);
+  await write(conn, "GET /after HTTP/1.1\r\nHost: lb\r\n\r\n");
+  const [second] = await within(readResponses(conn, 1), 5_000, "the second answer");
+  assert.match(second!, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n\/after$/);
+});

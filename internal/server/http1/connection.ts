@@ -228,7 +228,10 @@ export class Http1Connection {
     // Between requests: idle until the first byte, then the header timeout runs.
     if (this.#end > this.#start) this.#setPhase("head", settings.headerTimeoutMs);
     else if (this.phase !== "head") this.#setPhase("idle", settings.idleTimeoutMs);
-    if (this.#start === this.#end && this.#buffer.length > INITIAL_BUFFER) {
+    if (
+      this.#start === this.#end && this.#buffer.length > INITIAL_BUFFER &&
+      this.#reading === undefined
+    ) {
       this.#buffer = new Uint8Array(INITIAL_BUFFER);
       this.#start = this.#end = 0;
     }
@@ -492,7 +495,8 @@ export class Http1Connection {
     this.#setPhase("linger", LINGER_MS);
     let dropped = 0;
     while (!this.#closed && dropped < MAX_DISCARD_BYTES * 4) {
-      this.#start = this.#end = 0;
+      if (this.#reading === undefined) this.#start = this.#end = 0;
+      else this.#start = this.#end;
       const n = await this.#fill();
       if (n === null) return;
       dropped += n;
@@ -657,10 +661,13 @@ export class Http1Connection {
       const clientToUpstream = (async () => {
         for (;;) {
           if (this.#end > this.#start) {
-            await writeAll(upstream, this.#buffer.subarray(this.#start, this.#end));
-            this.#start = this.#end = 0;
+            const end = this.#end;
+            await writeAll(upstream, this.#buffer.subarray(this.#start, end));
+            this.#start = end;
             touch();
           }
+          // Offsets go back to 0 only with no read in flight into the buffer.
+          if (this.#start === this.#end && this.#reading === undefined) this.#start = this.#end = 0;
           const n = await this.#fill();
           if (n === null) break;
         }
