@@ -442,9 +442,23 @@ export class App implements ControlPlane {
     const previous = this.#config;
     const changed = (key: keyof Config) =>
       JSON.stringify(previous[key]) !== JSON.stringify(next[key]);
-    for (const key of ["host", "port"] as const) {
+    for (const key of ["host", "port", "listener"] as const) {
       if (previous[key] !== next[key]) outcome.restartRequired.push(key);
     }
+    // The listener reads its timeouts and connection cap when it starts.
+    const { timeouts: was, limits: wasLimits } = previous;
+    for (
+      const [key, changedNow] of [
+        ["timeouts.client_header", was.clientHeaderMs !== next.timeouts.clientHeaderMs],
+        ["timeouts.client_body", was.clientBodyMs !== next.timeouts.clientBodyMs],
+        ["timeouts.client_idle", was.clientIdleMs !== next.timeouts.clientIdleMs],
+        ["timeouts.tunnel", was.tunnelMs !== next.timeouts.tunnelMs],
+        [
+          "limits.max_client_connections",
+          wasLimits.maxClientConnections !== next.limits.maxClientConnections,
+        ],
+      ] as const
+    ) if (changedNow) outcome.restartRequired.push(key);
     if (changed("admin")) {
       outcome.restartRequired.push("admin");
     }
@@ -466,7 +480,13 @@ export class App implements ControlPlane {
       outcome.applied.push("logging settings applied");
     }
     outcome.applied = [...new Set(outcome.applied)];
-    this.#config = { ...next, host: previous.host, port: previous.port, admin: previous.admin };
+    this.#config = {
+      ...next,
+      host: previous.host,
+      port: previous.port,
+      listener: previous.listener,
+      admin: previous.admin,
+    };
     logger.info("Configuration reloaded from {file}: {applied}", {
       file,
       applied: outcome.applied.join("; ") || "no change",
