@@ -15,7 +15,7 @@ import {
   UpstreamResetError,
   UpstreamTimeoutError,
 } from "./errors.ts";
-import { rewriteResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
+import { stripHopByHop, upstreamRequestHeaders } from "./headers.ts";
 import { applyHeaderRules } from "./header_rules.ts";
 import { invalidResponseReason } from "./response_framing.ts";
 import { trackBody } from "./track_body.ts";
@@ -190,11 +190,6 @@ export async function forward(
   const headersAt = performance.now();
   upstream.stats.record(headersAt - sentAt, response.status >= 500);
   upstream.latency.observe(headersAt - sentAt, headersAt);
-  const init = {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  };
   let finished = false;
   const finish = (outcome: ResponseOutcome): ResponseOutcome => {
     if (finished) return outcome;
@@ -216,7 +211,9 @@ export async function forward(
       (error) => finish({ bytes: 0, clientAborted: true, error }),
     );
     ctx.responseDone = done;
-    const fast = withClientHeaders(new Response(response.body, init), ctx.requestId);
+    const fast = options.transport.clientReadyResponses
+      ? response
+      : forClient(response.body, response);
     discards.set(fast, () => {
       finish({ bytes: 0, clientAborted: false });
       if (ctx.responseDone === done) ctx.responseDone = undefined;
@@ -234,15 +231,25 @@ export async function forward(
       ? { idleTimeoutMs: options.idleTimeoutMs, upstream: upstream.name, deadlines }
       : {},
   );
-  const followed = withClientHeaders(new Response(tracked, init), ctx.requestId);
+  const followed = forClient(tracked, response);
   discards.set(followed, () => {
     if (ctx.responseDone === promise) ctx.responseDone = undefined;
   });
   return followed;
 }
 
-function withClientHeaders(response: Response, requestId: string): Response {
-  rewriteResponseHeaders(response.headers, requestId);
+/**
+ * The client's response: `body` with the upstream response's status and headers, hop-by-hop
+ * fields removed from its own copy of the headers. `X-Request-Id` is set by the request-id
+ * middleware, on every response.
+ */
+function forClient(body: ReadableStream<Uint8Array> | null, upstream: Response): Response {
+  const response = new Response(body, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers: upstream.headers,
+  });
+  stripHopByHop(response.headers);
   return response;
 }
 

@@ -47,6 +47,36 @@ export function stripHopByHop(headers: Headers): void {
   for (const name of HOP_BY_HOP_HEADERS) if (headers.has(name)) headers.delete(name);
 }
 
+/**
+ * Removes hop-by-hop fields from a header list (RFC 9110 §7.6.1), as {@linkcode stripHopByHop}
+ * does from `Headers`: the fixed set and every field named in `Connection` except
+ * {@linkcode END_TO_END_HEADERS}. One pass over the list when it has no `Connection` field, two
+ * when it has; no `Headers` lookups.
+ * @param list lower-case names (as the http1 response parser makes them); not modified.
+ * @returns `list` itself when nothing was removed, else a new list in the same order.
+ */
+export function withoutHopByHop(list: HeaderList): HeaderList {
+  let connection: string | undefined;
+  let found = false;
+  for (let i = 0; i < list.length; i++) {
+    const name = list[i]![0];
+    if (!HOP_BY_HOP_HEADERS.has(name)) continue;
+    found = true;
+    if (name === "connection") {
+      const value = list[i]![1];
+      connection = connection === undefined ? value : `${connection}, ${value}`;
+    }
+  }
+  if (!found) return list;
+  const named = connection === undefined ? undefined : connectionTokens(connection);
+  const out: HeaderList = [];
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i]!;
+    if (!HOP_BY_HOP_HEADERS.has(entry[0]) && named?.has(entry[0]) !== true) out.push(entry);
+  }
+  return out;
+}
+
 /** What {@linkcode upstreamRequestHeaders} needs besides the client's headers. */
 export interface ForwardingInfo {
   /** The socket peer's IP address, appended to X-Forwarded-For and Forwarded. */

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { rewriteResponseHeaders, stripHopByHop, upstreamRequestHeaders } from "./headers.ts";
+import {
+  rewriteResponseHeaders,
+  stripHopByHop,
+  upstreamRequestHeaders,
+  withoutHopByHop,
+} from "./headers.ts";
 
 const info = {
   clientAddress: "10.0.0.7",
@@ -23,6 +28,38 @@ Deno.test("headers: hop-by-hop headers and those named in Connection are removed
   });
   stripHopByHop(h);
   assert.deepEqual([...h.keys()], ["x-kept"]);
+});
+
+Deno.test("headers: withoutHopByHop removes what stripHopByHop removes, from a list", () => {
+  const list: [string, string][] = [
+    ["x-secret", "s"],
+    ["connection", "close, X-Secret"],
+    ["keep-alive", "timeout=5"],
+    ["x-kept", "k"],
+    ["connection", "x-other, content-length"],
+    ["x-other", "o"],
+    ["content-length", "1"],
+    ["proxy-connection", "keep-alive"],
+    ["te", "trailers"],
+    ["trailer", "x-checksum"],
+    ["transfer-encoding", "chunked"],
+    ["upgrade", "websocket"],
+    ["set-cookie", "a=1"],
+    ["set-cookie", "b=2"],
+  ];
+  const before = structuredClone(list);
+  assert.deepEqual(withoutHopByHop(list), [
+    ["x-kept", "k"],
+    ["content-length", "1"],
+    ["set-cookie", "a=1"],
+    ["set-cookie", "b=2"],
+  ]);
+  assert.deepEqual(list, before);
+  const h = new Headers(list);
+  stripHopByHop(h);
+  assert.deepEqual([...h], [...new Headers(withoutHopByHop(list))]);
+  const clean: [string, string][] = [["content-type", "text/plain"], ["x-a", "1"]];
+  assert.equal(withoutHopByHop(clean), clean);
 });
 
 Deno.test("headers: forwarding headers are set, X-Forwarded-For appended", () => {

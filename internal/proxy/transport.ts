@@ -76,6 +76,13 @@ export interface Transport {
    * which would make two.
    */
   readonly injectsTraceContext?: boolean;
+  /**
+   * True when every `Response` from `send` is built for that request alone, its headers
+   * editable and its hop-by-hop fields (RFC 9110 §7.6.1) already removed: the proxy then
+   * passes it on as it is instead of copying it into a new `Response` (Deno's fetch returns
+   * responses with immutable headers, so `FetchTransport` leaves this unset).
+   */
+  readonly clientReadyResponses?: boolean;
 }
 
 /** Options of {@linkcode FetchTransport}. */

@@ -6,6 +6,7 @@
 
 import { describeNetworkError } from "../../health/network_errors.ts";
 import { connectUpstream, type UpstreamTlsOptions } from "../../net/mod.ts";
+import { withoutHopByHop } from "../headers.ts";
 import type { Transport, UpstreamRequest, UpstreamUpgrade } from "../transport.ts";
 import { ContentLengthReader } from "./body_readers.ts";
 import { Http1Connection } from "./connection.ts";
@@ -81,7 +82,8 @@ const INLINE_BODY_BYTES = 16 * 1024;
  *   1xx interim responses are read and dropped (100 Continue, 103 Early Hints:
  *   `Deno.serve` cannot relay them); 101 is refused unless the request was an `upgrade`.
  *   Bodies with a Content-Length up to `wholeBodyMaxBytes` are read before resolving; others
- *   stream, one socket read per pull.
+ *   stream, one socket read per pull. Hop-by-hop fields (RFC 9110 §7.6.1) are removed from
+ *   every response but a 101 (`clientReadyResponses`).
  * - Connections return to the pool only after a complete response whose framing ended where it
  *   said, with the request body fully sent, keep-alive (HTTP/1.1 without `Connection: close`,
  *   or HTTP/1.0 with `keep-alive`) and nothing buffered beyond it; never after an abort or an
@@ -103,6 +105,8 @@ export class Http1Transport implements Transport {
   readonly #origins = new Map<string, Origin>();
   /** Connections busy with an exchange, closed by {@linkcode close}. */
   readonly #busy = new Set<Http1Connection>();
+  /** Each response is new, its headers editable, hop-by-hop fields removed. */
+  readonly clientReadyResponses = true;
 
   /** @param options timeouts and pool limits. */
   constructor(options: Http1TransportOptions = {}) {
@@ -258,14 +262,21 @@ export class Http1Transport implements Transport {
       throw this.#failure(error, request, state, reused);
     }
 
-    const init = { status: head.status, statusText: head.statusText, headers: head.headers };
     if (head.status === 101) {
+      const init = { status: 101, statusText: head.statusText, headers: head.headers };
       // The caller owns the socket now: out of the pool, not closed by close().
       signal.removeEventListener("abort", onAbort);
       this.#busy.delete(conn);
       const rest = conn.buf.slice(conn.start, conn.end);
       return { response: new Response(null, init), socket: conn.conn, head: rest };
     }
+    // Hop-by-hop fields go here, on the list, rather than from the Response's Headers later
+    // (clientReadyResponses).
+    const init = {
+      status: head.status,
+      statusText: head.statusText,
+      headers: withoutHopByHop(head.headers),
+    };
     const keepAlive = head.keepAlive && conn.requests < this.#maxRequests;
     const reader = bodyReaderFor(conn, head, method);
     if (reader === null) {
