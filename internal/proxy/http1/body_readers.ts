@@ -12,7 +12,8 @@ import { findHeadEnd, type HeadScan } from "./response_head.ts";
 /** Reads one response body from a connection, chunk by chunk. */
 export interface BodyReader {
   /**
-   * The next piece of the body (a copy, owned by the caller), or `null` after the last.
+   * The next piece of the body (owned by the caller: a copy of buffered bytes or an array of
+   * its own), or `null` after the last.
    * @throws {UpstreamClosedError} the connection ended before the body did.
    * @throws {MalformedResponseError} invalid chunked framing.
    */
@@ -25,6 +26,29 @@ export interface BodyReader {
 }
 
 const CLOSED_MID_BODY = { requestSent: true, responseStarted: true };
+
+/**
+ * Largest read of body bytes into a new array, bytes. Once the bytes read with the head are
+ * used up, each piece of a body is read straight into its own array (no copy out of the
+ * connection's buffer), as large as the body's rest up to this: four times the read buffer, so
+ * large bodies take a quarter of the reads.
+ */
+export const BODY_READ_BYTES = 64 * 1024;
+
+/**
+ * The next piece of body, at most `max` bytes: what is buffered (a copy), else one socket read
+ * into a new array.
+ */
+async function piece(
+  conn: Http1Connection,
+  max: number,
+  what: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (conn.buffered > 0) return take(conn, max);
+  const chunk = await conn.readFresh(Math.min(max, BODY_READ_BYTES));
+  if (chunk === null) throw new UpstreamClosedError(what, CLOSED_MID_BODY);
+  return chunk;
+}
 
 /** Copies the buffered bytes up to `max` out of the connection's buffer. */
 function take(conn: Http1Connection, max: number): Uint8Array<ArrayBuffer> {
@@ -62,8 +86,7 @@ export class ContentLengthReader implements BodyReader {
   /** @inheritdoc */
   async next(): Promise<Uint8Array<ArrayBuffer> | null> {
     if (this.#remaining === 0) return null;
-    if (this.#conn.buffered === 0) await fill(this.#conn, "inside a Content-Length body");
-    const chunk = take(this.#conn, this.#remaining);
+    const chunk = await piece(this.#conn, this.#remaining, "inside a Content-Length body");
     this.#remaining -= chunk.byteLength;
     return chunk;
   }
@@ -83,7 +106,15 @@ export class ContentLengthReader implements BodyReader {
     const body = new Uint8Array(length);
     let at = 0;
     while (at < length) {
-      if (conn.buffered === 0) await fill(conn, "inside a Content-Length body");
+      if (conn.buffered === 0) {
+        // Straight into the body, not through the connection's buffer.
+        const n = await conn.conn.read(body.subarray(at));
+        if (n === null) {
+          throw new UpstreamClosedError("inside a Content-Length body", CLOSED_MID_BODY);
+        }
+        at += n;
+        continue;
+      }
       const n = Math.min(conn.buffered, length - at);
       body.set(conn.buf.subarray(conn.start, conn.start + n), at);
       conn.start += n;
@@ -113,11 +144,10 @@ export class CloseDelimitedReader implements BodyReader {
   /** @inheritdoc */
   async next(): Promise<Uint8Array<ArrayBuffer> | null> {
     if (this.#done) return null;
-    if (this.#conn.buffered === 0 && await this.#conn.read() === null) {
-      this.#done = true;
-      return null;
-    }
-    return take(this.#conn, Infinity);
+    if (this.#conn.buffered > 0) return take(this.#conn, Infinity);
+    const chunk = await this.#conn.readFresh(BODY_READ_BYTES);
+    if (chunk === null) this.#done = true;
+    return chunk;
   }
 }
 
@@ -152,8 +182,7 @@ export class ChunkedReader implements BodyReader {
     const conn = this.#conn;
     while (!this.#done) {
       if (this.#remaining > 0) {
-        if (conn.buffered === 0) await fill(conn, "inside a chunked body");
-        const chunk = take(conn, this.#remaining);
+        const chunk = await piece(conn, this.#remaining, "inside a chunked body");
         this.#remaining -= chunk.byteLength;
         return chunk;
       }

@@ -8,6 +8,11 @@
 export const READ_BUFFER_BYTES = 16 * 1024;
 /** Largest size a read buffer grows to, bytes: the largest head it can hold. */
 export const MAX_READ_BUFFER_BYTES = 64 * 1024;
+/**
+ * Reads that fill less than this share of their fresh array are copied into a fitting one, so
+ * that a trickle of small reads does not hold a large array each.
+ */
+const FRESH_KEEP_RATIO = 4;
 
 /**
  * A TCP (or TLS) connection to an upstream and the bytes read from it but not consumed yet
@@ -81,6 +86,32 @@ export class Http1Connection {
       this.start = 0;
     }
     return this.conn.read(this.buf.subarray(this.end)).then((n) => this.#advance(n));
+  }
+
+  /**
+   * Reads the next bytes into a new array of at most `max` bytes, past the read buffer, when
+   * that buffer is empty: body bytes handed on without a copy out of the buffer. With bytes
+   * buffered, or the idle watch's read pending, takes those instead (a copy, as a body reader
+   * would).
+   * @param max largest number of bytes wanted, at least 1.
+   * @returns the bytes (owned by the caller), or `null` at end of stream.
+   * @throws what the socket throws (reset, closed).
+   */
+  async readFresh(max: number): Promise<Uint8Array<ArrayBuffer> | null> {
+    if (this.#pending === undefined && this.start === this.end) {
+      this.start = this.end = 0;
+      const fresh = new Uint8Array(max);
+      const n = await this.conn.read(fresh);
+      if (n === null) return null;
+      if (n === max) return fresh;
+      return n * FRESH_KEEP_RATIO < max ? fresh.slice(0, n) : fresh.subarray(0, n);
+    }
+    if (this.start === this.end && await this.read() === null) return null;
+    const n = Math.min(this.end - this.start, max);
+    const chunk = this.buf.slice(this.start, this.start + n);
+    this.start += n;
+    if (this.start === this.end) this.start = this.end = 0;
+    return chunk;
   }
 
   #advance(n: number | null): number | null {
