@@ -13,7 +13,7 @@ import type { RouteView, StatusView } from "../admin/views.ts";
 import type { Strategy } from "../balancer/mod.ts";
 import { DEFAULT_POOL, type OwnListener, redactConfig, resolveRouting } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
-import { createMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
+import { createMetrics, registerTlsMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
 import {
   accessLog,
   bodyLimit,
@@ -40,7 +40,8 @@ import {
   type RouteTable,
   type RoutingTable,
 } from "../router/mod.ts";
-import { Http1Listener, type Listener, ServeListener } from "../server/mod.ts";
+import { Http1Listener, type Listener, ServeListener, startHttpsRedirect } from "../server/mod.ts";
+import { X509Certificate } from "node:crypto";
 import { PoolRuntime } from "./pool_runtime.ts";
 import { VERSION } from "./version.ts";
 
@@ -130,6 +131,10 @@ export class App implements ControlPlane {
   #handler: Handler;
   #server: Listener | undefined;
   #admin: AdminServer | undefined;
+  /** The plain-HTTP listener of `tls.redirect_http_port`. */
+  #redirect: { shutdown(): Promise<void> } | undefined;
+  /** Expiry of the certificate the proxy listener serves, ms since the epoch. */
+  #certificateNotAfter: number | undefined;
   #shuttingDown = false;
   #reloading: Promise<void> = Promise.resolve();
   #rateLimiter: { rate: number; burst: number; limiter: RateLimiter } | undefined;
@@ -149,6 +154,7 @@ export class App implements ControlPlane {
       traffic: this.traffic,
       clientConnections: () => this.#server?.stats(),
     });
+    registerTlsMetrics(this.#metrics.registry, () => this.#certificateNotAfter);
     this.#transport = options.transport ?? createTransport(config);
     this.#probeTransport = createTransport(config, { pooled: false });
     const { pools, routes } = resolveRouting(config);
@@ -264,6 +270,7 @@ export class App implements ControlPlane {
     for (const runtime of this.#pools.values()) runtime.start();
     try {
       const handler: Handler = (ctx) => this.#handler(ctx);
+      const tls = listenerTls(config);
       this.#server = config.listener === "http1"
         ? new Http1Listener(handler, {
           hostname: config.host,
@@ -274,12 +281,23 @@ export class App implements ControlPlane {
           tunnelTimeoutMs: config.timeouts.tunnelMs,
           maxConnections: config.limits.maxClientConnections,
           onAcceptError: this.#metrics.observeAcceptError,
+          tls,
         })
         : new ServeListener(handler, {
           hostname: config.host,
           port: config.port,
           onAcceptError: this.#metrics.observeAcceptError,
+          tls,
         });
+      this.#certificateNotAfter = tls && certificateNotAfter(tls.cert);
+      const redirectPort = config.tls?.redirectHttpPort;
+      if (redirectPort !== undefined) {
+        this.#redirect = startHttpsRedirect({
+          hostname: config.host,
+          port: redirectPort,
+          httpsPort: this.#server.addr.port,
+        });
+      }
       if (config.admin.port !== 0) {
         this.#admin = startAdminServer(this, {
           hostname: config.admin.host,
@@ -292,14 +310,16 @@ export class App implements ControlPlane {
     } catch (error) {
       for (const runtime of this.#pools.values()) void runtime.stop();
       void this.#server?.shutdown();
+      void this.#redirect?.shutdown();
       this.#transport.close();
       this.#probeTransport.close();
       throw error;
     }
     const { hostname, port } = this.#server.addr;
     logger.info(
-      "Sluice listening on http://{address}:{port} ({count} upstream(s), {strategy}; {pools} pool(s), {routes} route(s))",
+      "Sluice listening on {scheme}://{address}:{port} ({count} upstream(s), {strategy}; {pools} pool(s), {routes} route(s))",
       {
+        scheme: config.tls ? "https" : "http",
         address: hostname,
         port,
         count: this.pool.size,
@@ -465,6 +485,7 @@ export class App implements ControlPlane {
     if (changed("upstreamTls")) {
       outcome.restartRequired.push("upstream_tls");
     }
+    this.#reloadTls(previous, next, outcome);
     await this.#reloadRouting(next, outcome);
     const trustChanged = changed("trustedProxies");
     if (trustChanged) {
@@ -493,6 +514,34 @@ export class App implements ControlPlane {
       restartRequired: outcome.restartRequired,
     });
     return outcome;
+  }
+
+  /**
+   * A new certificate and key (same files rewritten, or other files) are served to new
+   * connections at once; turning TLS on or off, or another redirect port, needs a restart.
+   * The pair was checked by `loadConfig`: a bad one refused the whole reload.
+   */
+  #reloadTls(previous: Config, next: Config, outcome: ReloadOutcome): void {
+    const [before, after] = [previous.tls, next.tls];
+    if ((before === undefined) !== (after === undefined)) {
+      outcome.restartRequired.push("tls");
+      return;
+    }
+    if (before === undefined || after === undefined) return;
+    if (before.redirectHttpPort !== after.redirectHttpPort) {
+      outcome.restartRequired.push("tls.redirect_http_port");
+    }
+    const tls = listenerTls(next);
+    const old = listenerTls(previous);
+    if (tls === undefined || (old?.cert === tls.cert && old?.key === tls.key)) return;
+    if (this.#server?.replaceCertificate === undefined) {
+      // The http1 listener (Deno.listenTls) cannot swap its certificate yet.
+      outcome.restartRequired.push("tls certificate (the http1 listener cannot swap it)");
+      return;
+    }
+    this.#server.replaceCertificate(tls);
+    this.#certificateNotAfter = certificateNotAfter(tls.cert);
+    outcome.applied.push(`TLS certificate reloaded from ${after.certFile}`);
   }
 
   /**
@@ -620,7 +669,8 @@ export class App implements ControlPlane {
     try {
       await this.#reloading;
       await Promise.all([...this.#pools.values()].map((runtime) => runtime.stop()));
-      const drained = server.shutdown().then(() => true);
+      const drained = Promise.all([server.shutdown(), this.#redirect?.shutdown()])
+        .then(() => true);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const expired = new Promise<false>((resolve) =>
         timer = setTimeout(() => resolve(false), graceMs)
@@ -662,3 +712,19 @@ export class App implements ControlPlane {
 const NO_POOL = new Pool();
 /** What `App.strategy` is without any pool. */
 const NO_STRATEGY: Strategy = { name: "none", select: () => undefined };
+
+/** The listener's certificate and key (PEM), `undefined` without TLS. */
+function listenerTls(config: Config): { cert: string; key: string } | undefined {
+  const pem = config.tls?.pem;
+  if (config.tls !== undefined && pem === undefined) {
+    throw new Error(
+      "tls is set but its files were not read (load the configuration with loadConfig)",
+    );
+  }
+  return pem;
+}
+
+/** `notAfter` of the first certificate of a PEM chain, ms since the epoch. */
+function certificateNotAfter(pem: string): number {
+  return new X509Certificate(pem).validToDate.getTime();
+}

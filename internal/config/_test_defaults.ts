@@ -73,6 +73,7 @@ export const DEFAULTS: Config = {
     keyFile: undefined,
     pem: undefined,
   },
+  tls: undefined,
 };
 
 /** The strategies, as the problem for an unknown `strategy` lists them. */

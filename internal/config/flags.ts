@@ -94,6 +94,27 @@ export const FLAGS = [
       "tunnels; serve: Deno.serve",
   },
   {
+    name: "tls-cert",
+    valueName: "FILE",
+    key: "tls.cert",
+    description: "certificate chain (PEM): the proxy speaks HTTPS (HTTP/2, HTTP/1.1)",
+    defaultText: "none (plain HTTP)",
+  },
+  {
+    name: "tls-key",
+    valueName: "FILE",
+    key: "tls.key",
+    description: "private key (PEM) of --tls-cert",
+    defaultText: "none",
+  },
+  {
+    name: "tls-redirect-http-port",
+    valueName: "N",
+    key: "tls.redirect_http_port",
+    description: "plain-HTTP port answering 308 to the https:// URL",
+    defaultText: "none",
+  },
+  {
     name: "backends",
     valueName: "URL[,URL...]",
     key: "backends",

@@ -18,6 +18,7 @@ import { HELP_TEXT } from "./help.ts";
 import { validateConfig } from "./schema.ts";
 import type { Config, LogFormat } from "./types.ts";
 import { readUpstreamTlsFiles } from "./upstream_tls.ts";
+import { readTlsFiles } from "./tls.ts";
 
 /** Options of `loadConfig`; the defaults use the real process, the others are for tests. */
 export interface LoadConfigOptions {
@@ -139,12 +140,17 @@ export async function loadConfig(
   }
   if (config !== undefined) {
     const tls = config.upstreamTls;
-    const read = await readUpstreamTlsFiles(
-      tls,
-      options.readTextFile ?? ((path) => Deno.readTextFile(path)),
-    );
+    const readFile = options.readTextFile ?? ((path: string) => Deno.readTextFile(path));
+    const read = await readUpstreamTlsFiles(tls, readFile);
     problems.push(...read.problems.map((p) => ({ ...p, path: sourceOf(p.path, overrides) })));
     config = { ...config, upstreamTls: { ...tls, pem: read.pem } };
+    if (config.tls !== undefined) {
+      const listener = await readTlsFiles(config.tls, readFile);
+      problems.push(
+        ...listener.problems.map((p) => ({ ...p, path: sourceOf(p.path, overrides) })),
+      );
+      config = { ...config, tls: { ...config.tls, pem: listener.pem } };
+    }
   }
   if (problems.length > 0 || config === undefined) throw new ConfigError(problems);
   return { kind: "config", config, sources: { file: configPath, overrides } };

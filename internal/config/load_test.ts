@@ -352,6 +352,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
       pools: [],
       routes: [],
       upstreamTls: DEFAULTS.upstreamTls,
+      tls: undefined,
     },
     sources: { file: `${TESTDATA}/sluice.yaml`, overrides: {} },
   });

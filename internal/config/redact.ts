@@ -97,6 +97,11 @@ export function redactConfig(config: Config): Record<string, unknown> {
     pools: Object.fromEntries(config.pools.map((pool) => [pool.name, redactPool(pool)])),
     routes: config.routes.map(showRoute),
     // File paths only: the key's contents never leave the process.
+    tls: config.tls === undefined ? null : {
+      cert: config.tls.certFile,
+      key: config.tls.keyFile,
+      redirect_http_port: config.tls.redirectHttpPort ?? null,
+    },
     upstream_tls: {
       ca: config.upstreamTls.caFile ?? null,
       server_name: config.upstreamTls.serverName ?? null,

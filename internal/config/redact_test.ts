@@ -125,6 +125,7 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
     admin: { host: "0.0.0.0", port: 9001, token: "[redacted]", allowed_hosts: ["lb.example"] },
     pools: {},
     routes: [],
+    tls: null,
     upstream_tls: {
       ca: "/etc/sluice/upstream-ca.pem",
       server_name: "api.internal",

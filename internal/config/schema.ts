@@ -40,6 +40,7 @@ import {
 } from "./own_address.ts";
 import { MATCH_KEYS, POOL_NAME, ROUTE_KEYS, routesSchema } from "./route_schema.ts";
 import { inheritPoolSettings, type POOL_LIMIT_KEYS, type POOL_PROXY_KEYS } from "./pool_inherit.ts";
+import { tlsSchema, tlsShape } from "./tls.ts";
 import {
   NO_UPSTREAM_TLS,
   upstreamTlsSchema,
@@ -684,6 +685,7 @@ function rootShape(defaultFormat: LogFormat) {
     pools: section(poolsSchema.default(() => [])),
     routes: section(routesSchema.default(() => [])),
     upstream_tls: section(upstreamTlsSchema.optional()),
+    tls: section(tlsSchema.optional()),
   };
 }
 
@@ -702,6 +704,7 @@ const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ["routes[]", ROUTE_KEYS],
   ["routes[].match", MATCH_KEYS],
   ["upstream_tls", Object.keys(upstreamTlsShape)],
+  ["tls", Object.keys(tlsShape)],
 ]);
 
 /** Options of `createConfigSchema`. */
@@ -784,6 +787,7 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       pools: file.pools,
       routes: file.routes,
       upstreamTls: file.upstream_tls ?? { ...NO_UPSTREAM_TLS },
+      tls: file.tls,
     }));
   // A pool's settings left out are the top-level ones (flags and environment included).
   return z.preprocess(inheritPoolSettings, root);

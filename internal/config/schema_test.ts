@@ -177,6 +177,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
     pools: [],
     routes: [],
     upstreamTls: DEFAULTS.upstreamTls,
+    tls: undefined,
   });
 });
 

@@ -293,6 +293,24 @@ export interface UpstreamTlsConfig {
   pem: UpstreamTlsPem | undefined;
 }
 
+/**
+ * TLS termination on the proxy listener (file section `tls`): HTTPS with HTTP/2 and HTTP/1.1
+ * by ALPN. PEM files; their contents are read by `loadConfig` into `pem`.
+ */
+export interface TlsConfig {
+  /** Certificate chain, leaf first, PEM (file key `cert`). */
+  certFile: string;
+  /** Private key of the certificate, PEM (file key `key`). */
+  keyFile: string;
+  /**
+   * A plain-HTTP port that answers every request with 308 to the same URL on HTTPS (file key
+   * `redirect_http_port`); `undefined` for none.
+   */
+  redirectHttpPort: number | undefined;
+  /** The files' contents, checked (the key matches); `undefined` from `validateConfig` alone. */
+  pem: { cert: string; key: string } | undefined;
+}
+
 /** PEM text of the `upstream_tls` files. */
 export interface UpstreamTlsPem {
   /** CA certificates, one PEM bundle. */
@@ -365,6 +383,8 @@ export interface Config {
   routes: RouteConfig[];
   /** TLS towards `https://` upstreams (file section `upstream_tls`). */
   upstreamTls: UpstreamTlsConfig;
+  /** TLS termination on the proxy listener (file section `tls`); `undefined`: plain HTTP. */
+  tls: TlsConfig | undefined;
 }
 
 /** The per-pool subset of `limits` (file keys as in `limits`). */

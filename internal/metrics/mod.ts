@@ -25,3 +25,4 @@ export {
   type SluiceMetricsOptions,
 } from "./sluice_metrics.ts";
 export { Traffic, type TrafficOptions, type TrafficTotals } from "./traffic.ts";
+export { registerTlsMetrics } from "./tls_metrics.ts";

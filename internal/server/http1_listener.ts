@@ -34,6 +34,11 @@ export interface Http1ListenerOptions {
   tunnelTimeoutMs?: number;
   /** Called each time accepting a connection failed (EMFILE…); must not throw. */
   onAcceptError?: (error: unknown) => void;
+  /**
+   * Certificate chain and key (PEM): HTTPS over `Deno.listenTls`, HTTP/1.1 only (ALPN
+   * `http/1.1`). @default plain HTTP
+   */
+  tls?: { cert: string; key: string } | undefined;
 }
 
 /** Wait after an accept failed for lack of file descriptors, first and longest, ms. */
@@ -53,7 +58,7 @@ const ACCEPT_LOG_INTERVAL_MS = 10_000;
  * `client_body_timeout`, `keepalive_timeout`; HAProxy `timeout http-request`, `maxconn`.
  */
 export class Http1Listener implements Listener {
-  readonly #listener: Deno.Listener<Deno.TcpConn, Deno.NetAddr>;
+  readonly #listener: Deno.Listener<Deno.TcpConn | Deno.TlsConn, Deno.NetAddr>;
   readonly #connections = new Set<Http1Connection>();
   readonly #finished = Promise.withResolvers<void>();
   readonly #maxConnections: number;
@@ -85,11 +90,21 @@ export class Http1Listener implements Listener {
     }
     this.#maxConnections = options.maxConnections ?? 10_000;
     this.#onAcceptError = options.onAcceptError;
-    this.#listener = Deno.listen({ hostname: options.hostname, port: options.port });
+    const tls = options.tls;
+    this.#listener = tls
+      ? Deno.listenTls({
+        hostname: options.hostname,
+        port: options.port,
+        cert: tls.cert,
+        key: tls.key,
+        alpnProtocols: ["http/1.1"],
+      })
+      : Deno.listen({ hostname: options.hostname, port: options.port });
     const fallbackAuthority = `localhost:${this.#listener.addr.port}`;
     const settings = {
       handler,
       fallbackAuthority,
+      protocol: tls ? "https" as const : "http" as const,
       headerTimeoutMs,
       bodyTimeoutMs,
       idleTimeoutMs,
@@ -169,7 +184,7 @@ export class Http1Listener implements Listener {
   async #acceptLoop(settings: ConstructorParameters<typeof Http1Connection>[1]): Promise<void> {
     let backoff: number = ACCEPT_BACKOFF_MS[0];
     for (;;) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.TcpConn | Deno.TlsConn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
@@ -200,7 +215,7 @@ export class Http1Listener implements Listener {
         continue;
       }
       try {
-        conn.setNoDelay(true);
+        if ("setNoDelay" in conn) conn.setNoDelay(true);
       } catch { /* closed already */ }
       const connection = new Http1Connection(conn, settings);
       this.#connections.add(connection);

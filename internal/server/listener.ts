@@ -40,4 +40,11 @@ export interface Listener {
    * Absent where the hard stop of the requests in flight ends their connections by itself.
    */
   closeAll?(): void;
+  /**
+   * Serves new TLS connections with another certificate, connections open keep theirs.
+   * Present on listeners that terminate TLS.
+   * @param tls certificate chain and key, PEM.
+   * @throws when the new listener cannot start; the old certificate is then kept.
+   */
+  replaceCertificate?(tls: { cert: string; key: string }): void;
 }

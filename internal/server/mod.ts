@@ -12,3 +12,4 @@ export {
   type ResilientServer,
   serveResiliently,
 } from "./resilient_server.ts";
+export { type HttpsRedirectOptions, startHttpsRedirect } from "./https_redirect.ts";

@@ -30,6 +30,12 @@ export interface ResilientServeOptions {
   maxAcceptBackoffMs?: number;
   /** Shortest time between two error logs of accept failures, ms. @default 10000 */
   acceptErrorLogIntervalMs?: number;
+  /**
+   * Certificate chain and key (PEM): HTTPS, with HTTP/2 and HTTP/1.1 by ALPN. The socket is
+   * then bound with `reusePort` (Linux), so that {@linkcode ResilientServer.replaceCertificate}
+   * can listen anew on the same port before the old listener closes. @default plain HTTP
+   */
+  tls?: { cert: string; key: string };
 }
 
 /** A running {@linkcode serveResiliently}. */
@@ -43,6 +49,14 @@ export interface ResilientServer {
   shutdown(): Promise<void>;
   /** Resolves once `shutdown` has completed. */
   readonly finished: Promise<void>;
+  /**
+   * Serves new connections with another certificate: a new `Deno.serve` listens on the same
+   * port (`reusePort`), then the old ones shut down gracefully (requests in flight finish,
+   * idle connections close). For a server started with `tls` only.
+   * @param tls the new certificate chain and key (PEM), already checked to match.
+   * @throws what `Deno.serve` throws; the old certificate is then still served.
+   */
+  replaceCertificate(tls: { cert: string; key: string }): void;
 }
 
 /**
@@ -82,12 +96,14 @@ class Resilient implements ResilientServer {
   #backoffMs = 0;
   #lastLogAt = -Infinity;
   #unlogged = 0;
+  #tls: { cert: string; key: string } | undefined;
 
   constructor(options: ResilientServeOptions, handler: Deno.ServeHandler<Deno.NetAddr>) {
     this.#handler = handler;
     this.#options = options;
     this.#maxBackoffMs = options.maxAcceptBackoffMs ?? 1000;
     this.#logIntervalMs = options.acceptErrorLogIntervalMs ?? 10_000;
+    this.#tls = options.tls;
     const server = this.#serve(options.port);
     this.addr = server.addr;
   }
@@ -106,13 +122,30 @@ class Resilient implements ResilientServer {
     })();
   }
 
+  replaceCertificate(tls: { cert: string; key: string }): void {
+    if (this.#tls === undefined) throw new Error(`the ${this.#options.name} server has no TLS`);
+    if (this.#stopping) return;
+    const old = [...this.#servers];
+    const previous = this.#tls;
+    this.#tls = tls;
+    try {
+      this.#serve(this.addr.port);
+    } catch (error) {
+      this.#tls = previous;
+      throw error;
+    }
+    for (const server of old) void server.shutdown().catch(() => {});
+  }
+
   #serve(port: number): Deno.HttpServer<Deno.NetAddr> {
     const onError = this.#options.onError;
+    const tls = this.#tls;
     const server = Deno.serve({
       hostname: this.#options.hostname,
       port,
       onListen() {},
       ...(onError ? { onError } : {}),
+      ...(tls ? { cert: tls.cert, key: tls.key, reusePort: true } : {}),
     }, this.#handler);
     this.#servers.add(server);
     server.finished.then(

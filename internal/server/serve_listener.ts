@@ -1,5 +1,6 @@
 /**
- * The proxy's listener on `Deno.serve` (hyper): HTTP/1.1 today, TLS with HTTP/2 later. It has no
+ * The proxy's listener on `Deno.serve` (hyper): HTTP/1.1, or with TLS HTTP/2 and HTTP/1.1 by
+ * ALPN. It has no
  * client header, body or idle timeout and no connection cap (denoland/deno#3515): see
  * `Http1Listener` for those.
  *
@@ -25,6 +26,8 @@ export interface ServeListenerOptions {
    * a back-off (see `serveResiliently`). Must not throw.
    */
   onAcceptError?: (error: unknown) => void;
+  /** Certificate chain and key (PEM): HTTPS with HTTP/2 and HTTP/1.1. @default plain HTTP */
+  tls?: { cert: string; key: string } | undefined;
 }
 
 const UPGRADE_REFUSED =
@@ -56,10 +59,12 @@ export class ServeListener implements Listener {
    */
   constructor(handler: Handler, options: ServeListenerOptions) {
     const onAcceptError = options.onAcceptError;
+    const protocol = options.tls ? "https" : "http";
     this.#server = serveResiliently({
       hostname: options.hostname,
       port: options.port,
       name: "proxy",
+      ...(options.tls ? { tls: options.tls } : {}),
       onAcceptError: (error) => {
         this.#acceptErrors++;
         onAcceptError?.(error);
@@ -81,6 +86,7 @@ export class ServeListener implements Listener {
       return handler(
         createContext(request, info.remoteAddr.hostname, {
           completed: info.completed,
+          protocol,
           // What Deno.serve puts in Request.url when a request has no Host header.
           fallbackAuthority: this.#fallbackAuthority ??= `localhost:${this.#server.addr.port}`,
         }),
@@ -101,6 +107,11 @@ export class ServeListener implements Listener {
   /** @inheritdoc */
   shutdown(): Promise<void> {
     return this.#server.shutdown();
+  }
+
+  /** @inheritdoc */
+  replaceCertificate(tls: { cert: string; key: string }): void {
+    this.#server.replaceCertificate(tls);
   }
 
   /** @inheritdoc */

@@ -26,6 +26,8 @@ export interface ConnectionSettings {
   handler: Handler;
   /** Authority used in `Request.url` when a request has no Host (`localhost:<port>`). */
   fallbackAuthority: string;
+  /** How clients reach the listener (`https` over `Deno.listenTls`). @default "http" */
+  protocol?: "http" | "https";
   /** Whole request head within this, ms (408). */
   headerTimeoutMs: number;
   /** Longest wait for the next bytes of a request body, ms (408). */
@@ -310,6 +312,7 @@ export class Http1Connection {
     completed.promise.catch(() => {});
     const ctx: RequestContext = createContext(request, this.#remote, {
       completed: completed.promise,
+      protocol: settings.protocol ?? "http",
       address,
     });
     if (exchange.bodyDone) this.#watchForClose(exchange);
