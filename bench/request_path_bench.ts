@@ -1,7 +1,7 @@
 /**
  * Per-request costs of the paths every proxied request takes besides the transport: the header
  * rewrite both ways, the request id, and the access log record (entry, LogTape, JSON line,
- * batched sink). Time per call comes from `deno bench`; bytes allocated per call are printed
+ * batched sink, or the line written straight to the sink). Time per call comes from `deno bench`; bytes allocated per call are printed
  * before the benchmarks run (method: `bench/_alloc.ts`).
  *
  * Run: `deno bench bench/request_path_bench.ts`
@@ -14,7 +14,12 @@ import { assertNotBlind, bytesPerAsyncCall, bytesPerCall, keep } from "./_alloc.
 import { getBatchedSink } from "../internal/app/batched_sink.ts";
 import { jsonLineFormatter } from "../internal/app/mod.ts";
 import { accessLog, createContext, requestId } from "../internal/middleware/mod.ts";
-import { rewriteResponseHeaders, upstreamRequestHeaders } from "../internal/proxy/mod.ts";
+import {
+  type HeaderList,
+  rewriteResponseHeaders,
+  upstreamRequestHeaders,
+  withoutHopByHop,
+} from "../internal/proxy/mod.ts";
 import { DeadlineSweep } from "../internal/proxy/deadline_sweep.ts";
 
 const browserHeaders = new Headers({
@@ -43,7 +48,13 @@ const upstreamHeaders = new Headers({
   "date": "Sat, 21 Nov 2026 20:00:00 GMT",
 });
 
+const upstreamList: HeaderList = [...upstreamHeaders];
+
 const requestHeaders = () => keep(upstreamRequestHeaders(browserHeaders, info));
+// What the http1 transport does instead (clientReadyResponses): strip the parsed list, build
+// the Response from it once.
+const responseFromList = () =>
+  keep(new Response(null, { headers: withoutHopByHop(upstreamList) }).headers);
 const responseHeaders = () =>
   rewriteResponseHeaders(new Response(null, { headers: upstreamHeaders }).headers, info.requestId);
 
@@ -56,7 +67,8 @@ const idMiddleware = requestId();
 const keptId = () => idMiddleware(createContext(withId, "10.1.2.3"), answerIt);
 const newId = () => idMiddleware(createContext(withoutId, "10.1.2.3"), answerIt);
 
-// The access log: LogTape configured as main.ts does it (JSON lines, batched), writing to nowhere.
+// The access log: LogTape configured as main.ts does it (JSON lines, batched), writing to nowhere;
+// or, as main.ts runs it with JSON lines, the middleware's own line into the same sink.
 const sink = getBatchedSink({
   formatter: jsonLineFormatter,
   out: { writeSync: (bytes) => bytes.length },
@@ -78,6 +90,12 @@ const logRecord = () => {
   ctx.requestId = info.requestId;
   return logMiddleware(ctx, () => Promise.resolve(sized));
 };
+const lineMiddleware = accessLog({ lines: () => sink.writeLine });
+const logLine = () => {
+  const ctx = createContext(logged, "10.1.2.3");
+  ctx.requestId = info.requestId;
+  return lineMiddleware(ctx, () => Promise.resolve(sized));
+};
 
 // The per-request header timeout (and per-chunk idle timeout): a timer, or the timer wheel.
 const noop = () => {};
@@ -95,11 +113,19 @@ const rows: [string, number][] = [
     "response headers: new Response + rewriteResponseHeaders",
     bytesPerCall(responseHeaders, chunks),
   ],
+  [
+    "response headers: withoutHopByHop + new Response (http1)",
+    bytesPerCall(responseFromList, chunks),
+  ],
   ["request id: client's kept (context + middleware)", await bytesPerAsyncCall(keptId, chunks)],
   ["request id: generated (context + middleware)", await bytesPerAsyncCall(newId, chunks)],
   [
     "access log record (context + middleware + JSON line)",
     await bytesPerAsyncCall(logRecord, chunks),
+  ],
+  [
+    "access log line (context + middleware + own JSON line)",
+    await bytesPerAsyncCall(logLine, chunks),
   ],
   ["timeout: setTimeout + clearTimeout", bytesPerCall(setAndClear, chunks)],
   ["timeout: DeadlineSweep add + cancel", bytesPerCall(addAndCancel, chunks)],
@@ -114,6 +140,9 @@ Deno.bench("request headers: upstreamRequestHeaders", { group: "headers" }, requ
 Deno.bench("response headers: new Response + rewriteResponseHeaders", {
   group: "headers",
 }, responseHeaders);
+Deno.bench("response headers: withoutHopByHop + new Response (http1)", {
+  group: "headers",
+}, responseFromList);
 Deno.bench("request id: client's kept (context + middleware)", { group: "id" }, async () => {
   await keptId();
 });
@@ -122,6 +151,9 @@ Deno.bench("request id: generated (context + middleware)", { group: "id" }, asyn
 });
 Deno.bench("access log record (context + middleware + JSON line)", { group: "log" }, async () => {
   await logRecord();
+});
+Deno.bench("access log line (context + middleware + own JSON line)", { group: "log" }, async () => {
+  await logLine();
 });
 Deno.bench("timeout: setTimeout + clearTimeout", { group: "timeout" }, setAndClear);
 Deno.bench("timeout: DeadlineSweep add + cancel", { group: "timeout" }, addAndCancel);

@@ -91,6 +91,11 @@ export interface AppOptions {
   reloadConfig?: () => Promise<{ config: Config; file: string | undefined }>;
   /** Applies a changed logging section on reload. @default logging is left as it is */
   reconfigureLogging?: (logging: Config["logging"]) => Promise<void>;
+  /**
+   * Where the access log writes its JSON lines itself (see `accessLogLines`), asked per entry.
+   * @default every entry goes through LogTape's `sluice.access` logger
+   */
+  accessLogLines?: () => ((line: string) => void) | undefined;
   /** Dashboard files served by the admin server. @default none */
   dashboardAssets?: ReadonlyMap<string, StaticAsset>;
 }
@@ -635,7 +640,9 @@ export class App implements ControlPlane {
         traceContext(),
         ...(trustedProxies.length > 0 ? [clientIp({ trustedProxies })] : []),
         metricsMiddleware({ metrics: this.#metrics, traffic: this.traffic }),
-        accessLog(),
+        accessLog(
+          this.#options.accessLogLines ? { lines: this.#options.accessLogLines } : {},
+        ),
         recover({
           retryAfterSeconds: Math.max(1, Math.ceil(config.health.intervalMs / 1000)),
           verbose: config.proxy.verboseErrors,

@@ -38,6 +38,12 @@ export interface BatchedSink extends Disposable {
   (record: LogRecord): void;
   /** Writes every buffered line now. */
   flush(): void;
+  /**
+   * Adds a line formatted elsewhere (the access log's own JSON lines) to the batch, as an
+   * info record's line would be added: no record made, no formatter called.
+   * @param line the line, `\n` included.
+   */
+  writeLine(line: string): void;
 }
 
 const encoder = new TextEncoder();
@@ -86,15 +92,19 @@ export function getBatchedSink(options: BatchedSinkOptions): BatchedSink {
       writeAll(err, encoder.encode(formatter(record)));
       return;
     }
-    buffer += formatter(record);
+    writeLine(formatter(record));
+  }) as BatchedSink;
+  const writeLine = (line: string): void => {
+    buffer += line;
     if (buffer.length >= bufferSize) flush();
     else if (timer === undefined) {
       const handle = setTimeout(onTimer, flushIntervalMs);
       Deno.unrefTimer(handle);
       timer = handle;
     }
-  }) as BatchedSink;
+  };
   sink.flush = flush;
+  sink.writeLine = writeLine;
   // The record is formatted before the call returns, so LogTape need not copy its properties
   // first (it does for other sinks: 6% of a record's cost). LogTape's own stream sink is marked
   // the same way, through this registered symbol.

@@ -15,7 +15,7 @@ import type { Config } from "../config/types.ts";
 import { getLogger } from "@logtape/logtape";
 import { DASHBOARD_ASSETS } from "../admin/dashboard/assets.ts";
 import { App, type AppOptions } from "./app.ts";
-import { configureLogging, flushLogs, reopenAccessLog } from "./logging.ts";
+import { accessLogLines, configureLogging, flushLogs, reopenAccessLog } from "./logging.ts";
 import { VERSION } from "./version.ts";
 
 const logger = getLogger(["sluice", "app"]);
@@ -69,7 +69,7 @@ export async function startFromArgs(args: string[], options: StartOptions): Prom
       if (again.kind !== "config") throw new Error(`unexpected ${again.kind} on reload`);
       return { config: again.config, file: again.sources.file };
     },
-    ...(logs ? { reconfigureLogging: configureLogging } : {}),
+    ...(logs ? { reconfigureLogging: configureLogging, accessLogLines } : {}),
   });
   app.start(options.signal);
   return { kind: "started", app, config };

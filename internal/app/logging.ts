@@ -86,6 +86,20 @@ function categoryName(category: readonly string[]): string {
 }
 
 let current: BatchedSink | undefined;
+/** Where the access log's JSON lines go without LogTape, see {@linkcode accessLogLines}. */
+let accessLines: ((line: string) => void) | undefined;
+
+/**
+ * The writer of the access log's pre-formatted JSON lines that {@linkcode configureLogging}
+ * set up: the batched sink the `sluice.access` records would reach (the access log file's, or
+ * standard output's). The access log middleware writes its lines there itself, skipping
+ * LogTape's record and formatter (the same line as {@linkcode jsonLineFormatter}'s).
+ * @returns the writer; `undefined` when the format is not JSON, the access log is off or below
+ *   the level, or logging was not configured here (LogTape's own loggers then decide).
+ */
+export function accessLogLines(): ((line: string) => void) | undefined {
+  return accessLines;
+}
 /** The access log's own sink and file, when `logging.access_log` is a path. */
 let accessFile: { sink: BatchedSink; file: LogFile } | undefined;
 
@@ -137,6 +151,10 @@ export async function configureLogging(config: LoggingConfig): Promise<void> {
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
     ],
   });
+  accessLines = config.format !== "json" || destination === "off" ||
+      (level !== "debug" && level !== "info")
+    ? undefined
+    : (nextFile?.sink ?? current).writeLine;
   if (previousFile) {
     previousFile.sink[Symbol.dispose]();
     previousFile.file[Symbol.dispose]();

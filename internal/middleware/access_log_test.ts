@@ -43,3 +43,59 @@ Deno.test("access log: braces in the path stay as sent in the message", async ()
   const raw = await logOne("http://lb.example/plain");
   assert.ok(raw.message.join("").startsWith("GET /plain 200 "));
 });
+
+Deno.test("access log: with a line writer, one JSON line each and no LogTape record", async () => {
+  const records: LogRecord[] = [];
+  await configure({
+    reset: true,
+    sinks: { capture: (record) => records.push(record) },
+    loggers: [
+      { category: ["sluice", "access"], lowestLevel: "info", sinks: ["capture"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+    ],
+  });
+  const lines: string[] = [];
+  let writer: ((line: string) => void) | undefined = (line) => lines.push(line);
+  try {
+    const middleware = accessLog({ lines: () => writer });
+    const ctx = createContext(new Request('http://lb.example/a"b?q={x}'), "10.1.2.3");
+    ctx.requestId = "id-2";
+    await middleware(ctx, () => Promise.resolve(new Response("hello\n")));
+    assert.equal(records.length, 0);
+    assert.equal(lines.length, 1);
+    assert.ok(lines[0]!.endsWith("}\n"));
+    const line = JSON.parse(lines[0]!);
+    assert.deepEqual(Object.keys(line), [
+      "time",
+      "level",
+      "logger",
+      "message",
+      "request_id",
+      "trace_id",
+      "client",
+      "method",
+      "path",
+      "status",
+      "route",
+      "pool",
+      "upstream",
+      "attempts",
+      "duration_ms",
+      "bytes_out",
+    ]);
+    assert.equal(line.logger, "sluice.access");
+    assert.equal(line.request_id, "id-2");
+    assert.equal(line.path, "/a%22b?q={x}");
+    assert.match(line.message, /^GET \/a%22b\?q=\{x\} 200 \d+(\.\d+)?ms via null$/);
+    // No writer (text format, reconfigured): back to the logger.
+    writer = undefined;
+    await middleware(
+      createContext(new Request("http://lb.example/"), "10.1.2.3"),
+      () => Promise.resolve(new Response("hello\n")),
+    );
+    assert.equal(lines.length, 1);
+    assert.equal(records.length, 1);
+  } finally {
+    await reset();
+  }
+});

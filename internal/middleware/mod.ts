@@ -5,7 +5,12 @@
  *
  * @module
  */
-export { accessLog, type AccessLogEntry, type AccessLogOptions } from "./access_log.ts";
+export {
+  accessLog,
+  type AccessLogEntry,
+  accessLogLine,
+  type AccessLogOptions,
+} from "./access_log.ts";
 export { bodyLimit, type BodyLimitOptions, limitBody, type LimitedBody } from "./body_limit.ts";
 export { clientIp, type ClientIpOptions, resolveClientIp } from "./client_ip.ts";
 export { compose } from "./compose.ts";

@@ -41,6 +41,7 @@ export {
   rewriteResponseHeaders,
   stripHopByHop,
   upstreamRequestHeaders,
+  withoutHopByHop,
 } from "./headers.ts";
 export {
   type AttemptFailure,
