@@ -7,7 +7,98 @@
  *
  * @module
  */
+// @ts-check
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 "use strict";
+
+/**
+ * The JSON shapes of `internal/admin/views.ts`, as the page reads them.
+ * @typedef {"up" | "down" | "unknown"} HealthState
+ * @typedef {"ready" | "draining" | "maintenance"} AdminState
+ * @typedef {{ ok: boolean, latencyMs: number, at: string, detail: string }} CheckView
+ * @typedef {{
+ *   id: string,
+ *   name: string,
+ *   url: string,
+ *   weight: number,
+ *   health: { state: HealthState, lastCheck: CheckView | null },
+ *   admin: AdminState,
+ *   ejectedUntil: string | null,
+ *   available: boolean,
+ *   inFlight: number,
+ *   requestsTotal: number,
+ *   failuresTotal: number,
+ *   rps: number,
+ *   p50Ms: number | null,
+ *   p99Ms: number | null,
+ *   errorRate: number,
+ *   pool?: string,
+ * }} UpstreamView An upstream; `pool` is added by the page.
+ * @typedef {{ upstreams: number, available: number, inFlight: number, rps: number }} PoolTotals
+ * @typedef {{ name: string, strategy: string, totals: PoolTotals, upstreams: UpstreamView[] }}
+ *   PoolView
+ * @typedef {{ name: string, strategy: string, totals: PoolTotals }} PoolSummary
+ * @typedef {{ name: string, match: string, target: string, pool: string | null, hits: number }}
+ *   RouteView
+ * @typedef {{
+ *   version: string,
+ *   startedAt: string,
+ *   uptimeSeconds: number,
+ *   strategy: string,
+ *   ready: boolean,
+ *   shuttingDown: boolean,
+ *   upstreams: { total: number, available: number },
+ *   totals: { requests: number, errors: number, inFlight: number, retries: number },
+ *   rps: number,
+ *   p99Ms: number | null,
+ * }} StatusView
+ * @typedef {{
+ *   status: StatusView,
+ *   upstreams: UpstreamView[],
+ *   pools?: PoolView[],
+ *   routes?: RouteView[],
+ *   at?: string,
+ * }} StreamData A `snapshot` or `stats` event.
+ * @typedef {{
+ *   type: string,
+ *   at: string,
+ *   upstream: UpstreamView,
+ *   from?: string | number,
+ *   to?: string | number,
+ * }} UpstreamEvent
+ * @typedef {{ t: number, rps: number, p99: number | null }} HistoryPoint
+ * @typedef {"connecting" | "live" | "reconnecting" | "stale" | "offline"} Connection
+ * @typedef {{ button: HTMLElement, nameSpan: HTMLElement, state: AdminState }} StateButton
+ * @typedef {{
+ *   row: HTMLElement,
+ *   id: string,
+ *   view: UpstreamView,
+ *   name: HTMLElement,
+ *   url: HTMLElement,
+ *   idText: HTMLElement,
+ *   health: HTMLElement,
+ *   check: HTMLElement,
+ *   checkAge: HTMLElement,
+ *   admin: HTMLElement,
+ *   serving: HTMLElement,
+ *   inFlight: HTMLElement,
+ *   rps: HTMLElement,
+ *   p50: HTMLElement,
+ *   p99: HTMLElement,
+ *   errorRate: HTMLElement,
+ *   errorCounts: HTMLElement,
+ *   weightInput: HTMLInputElement,
+ *   weightLabel: HTMLElement,
+ *   weightButton: HTMLElement,
+ *   weightButtonName: HTMLElement,
+ *   weightDirty: boolean,
+ *   group: HTMLElement,
+ *   stateButtons: StateButton[],
+ *   removeName: HTMLElement,
+ *   removeButton: HTMLElement,
+ * }} Row The elements of one upstream's row.
+ */
 
 // ---------------------------------------------------------------------------------------------
 // Constants and state
@@ -20,14 +111,33 @@ const LOG_CAP = 50;
 const STALE_MS = 5000;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
+/** @type {Record<HealthState, string>} */
 const HEALTH_LABEL = { up: "Up", down: "Down", unknown: "Unknown" };
+/** @type {Record<AdminState, string>} */
 const ADMIN_LABEL = { ready: "Ready", draining: "Draining", maintenance: "Maintenance" };
+/** @type {{ state: AdminState, label: string, done: string }[]} */
 const ADMIN_ACTIONS = [
   { state: "ready", label: "Ready", done: "ready: takes traffic" },
   { state: "draining", label: "Drain", done: "draining: no new requests, in-flight ones finish" },
   { state: "maintenance", label: "Maintenance", done: "in maintenance: takes no traffic" },
 ];
 
+/**
+ * @type {{
+ *   status: StatusView | null,
+ *   statusReceivedAt: number,
+ *   clockOffsetMs: number,
+ *   lastDataAt: number,
+ *   hasStreamData: boolean,
+ *   connection: Connection,
+ *   upstreams: Map<string, UpstreamView>,
+ *   pools: PoolSummary[],
+ *   poolRows: Map<string, HTMLElement>,
+ *   rows: Map<string, Row>,
+ *   removing: Set<string>,
+ *   history: HistoryPoint[],
+ * }}
+ */
 const state = {
   status: null,
   statusReceivedAt: 0, // local ms when the status arrived (uptime ticks on from there)
@@ -43,7 +153,31 @@ const state = {
   history: [], // { t, rps, p99 } per stats tick, server time
 };
 
-const byId = (id) => document.getElementById(id);
+/**
+ * The page's element with this id.
+ * @param {string} id
+ * @returns {HTMLElement}
+ * @throws {Error} when the page has none (a mismatch between the page and the script).
+ */
+function byId(id) {
+  const node = document.getElementById(id);
+  if (node === null) throw new Error("the page has no element #" + id);
+  return node;
+}
+
+/**
+ * The page's element with this id, of this type.
+ * @template {Element} T
+ * @param {string} id
+ * @param {{ new (): T, prototype: T }} type e.g. `HTMLInputElement`.
+ * @returns {T}
+ * @throws {Error} when the page has none, or another kind of element.
+ */
+function byIdAs(id, type) {
+  const node = document.getElementById(id);
+  if (!(node instanceof type)) throw new Error("#" + id + " is not a " + type.name);
+  return node;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Formatting
@@ -51,17 +185,21 @@ const byId = (id) => document.getElementById(id);
 
 const integerFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
+/** @param {number} n */
 function fmtInt(n) {
   return integerFormat.format(n);
 }
 
+/** @param {number | null | undefined} n requests per second */
 function fmtRps(n) {
+  if (n === null || n === undefined) return "—";
   if (n === 0) return "0";
   if (n < 10) return n.toFixed(2);
   if (n < 100) return n.toFixed(1);
   return fmtInt(Math.round(n));
 }
 
+/** @param {number | null | undefined} ms */
 function fmtMs(ms) {
   if (ms === null || ms === undefined) return "—";
   if (ms < 1) return ms.toFixed(2) + " ms";
@@ -70,12 +208,14 @@ function fmtMs(ms) {
   return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + " s";
 }
 
+/** @param {number} ratio 0–1 */
 function fmtPct(ratio) {
   if (ratio === 0) return "0%";
   if (ratio < 0.001) return "<0.1%";
   return (ratio * 100).toFixed(ratio < 0.1 ? 1 : 0) + "%";
 }
 
+/** @param {number} seconds */
 function fmtDuration(seconds) {
   const s = Math.max(0, Math.floor(seconds));
   const d = Math.floor(s / 86400);
@@ -87,6 +227,7 @@ function fmtDuration(seconds) {
   return s + "s";
 }
 
+/** @param {number} ms */
 function fmtAgo(ms) {
   if (ms < 1500) return "just now";
   const s = Math.round(ms / 1000);
@@ -96,9 +237,11 @@ function fmtAgo(ms) {
   return Math.floor(s / 86400) + " d ago";
 }
 
+/** @param {string} iso */
 function fmtClock(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
+  /** @param {number} n */
   const pad = (n) => String(n).padStart(2, "0");
   return pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds());
 }
@@ -111,37 +254,61 @@ function serverNow() {
 // DOM helpers
 // ---------------------------------------------------------------------------------------------
 
-/** Creates an element: attrs (class, text, data-*, aria-*, anything else) and children. */
+/**
+ * Creates an element: attrs (class, text, data-*, aria-*, anything else) and children.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, string | number | boolean | null | undefined>} [attrs]
+ * @param {...(Node | string | null | undefined)} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
+    if (key === "class") node.className = String(value);
+    else if (key === "text") node.textContent = String(value);
     else node.setAttribute(key, value === true ? "" : String(value));
   }
   for (const child of children) if (child !== null && child !== undefined) node.append(child);
   return node;
 }
 
+/**
+ * Creates an SVG element with attributes (`text` sets its text).
+ * @param {string} tag
+ * @param {Record<string, string | number>} attrs
+ * @returns {SVGElement}
+ */
 function svgEl(tag, attrs) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [key, value] of Object.entries(attrs || {})) {
-    if (key === "text") node.textContent = value;
+    if (key === "text") node.textContent = String(value);
     else node.setAttribute(key, String(value));
   }
   return node;
 }
 
-/** Sets text only when it changed, so screen readers and selections are not disturbed. */
+/**
+ * Sets text only when it changed, so screen readers and selections are not disturbed.
+ * @param {Node | null | undefined} node
+ * @param {string} text
+ */
 function setText(node, text) {
+  if (!node) return;
   if (node.textContent !== text) node.textContent = text;
 }
 
+/**
+ * @param {Element} node
+ * @param {string} name
+ * @param {string} value
+ */
 function setAttr(node, name, value) {
   if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }
 
+/** @param {string} text */
 function visuallyHidden(text) {
   return el("span", { class: "visually-hidden", text });
 }
@@ -150,8 +317,10 @@ function visuallyHidden(text) {
 // Messages (aria-live regions)
 // ---------------------------------------------------------------------------------------------
 
-let noticeTimer = 0;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let noticeTimer;
 
+/** @param {string} text */
 function notify(text) {
   const notice = byId("notice");
   clearTimeout(noticeTimer);
@@ -161,11 +330,17 @@ function notify(text) {
   }, 10000);
 }
 
+/**
+ * @param {string} what
+ * @param {unknown} error
+ */
 function showError(what, error) {
   const alert = byId("alert");
   const detail = error instanceof ApiError
     ? error.describe()
-    : String(error && error.message || error);
+    : error instanceof Error
+    ? error.message
+    : String(error);
   const dismiss = el("button", { type: "button", class: "btn btn-quiet", text: "Dismiss" });
   dismiss.addEventListener("click", () => {
     alert.replaceChildren();
@@ -184,6 +359,7 @@ function clearError() {
 // Admin token (asked for on a 401, kept in sessionStorage)
 // ---------------------------------------------------------------------------------------------
 
+/** @type {string | null} */
 let memoryToken = null; // used when sessionStorage is not available
 
 function getToken() {
@@ -194,6 +370,7 @@ function getToken() {
   }
 }
 
+/** @param {string | null} token */
 function setToken(token) {
   try {
     if (token === null) sessionStorage.removeItem(TOKEN_KEY);
@@ -204,34 +381,50 @@ function setToken(token) {
   byId("forget-token").hidden = token === null;
 }
 
-let tokenRequest = null; // { promise, resolve, returnFocus } while the dialog is open
+/**
+ * While the token dialog is open: its answer, and where the focus goes back to.
+ * @type {{
+ *   promise: Promise<string | null>,
+ *   resolve: (token: string | null) => void,
+ *   returnFocus: Element | null,
+ * } | null}
+ */
+let tokenRequest = null;
 
-/** Opens the token dialog; resolves with the token, or null when the user cancels. */
+/**
+ * Opens the token dialog; resolves with the token, or null when the user cancels.
+ * @param {string} reason
+ * @returns {Promise<string | null>}
+ */
 function askForToken(reason) {
   if (tokenRequest) return tokenRequest.promise;
-  const dialog = byId("token-dialog");
-  let resolve;
+  const dialog = byIdAs("token-dialog", HTMLDialogElement);
+  /** @type {(token: string | null) => void} */
+  let resolve = () => {};
+  /** @type {Promise<string | null>} */
   const promise = new Promise((r) => {
     resolve = r;
   });
   tokenRequest = { promise, resolve, returnFocus: document.activeElement };
   byId("token-reason").textContent = reason;
   byId("token-error").textContent = "";
-  const input = byId("token-input");
+  const input = byIdAs("token-input", HTMLInputElement);
   input.value = "";
   dialog.showModal();
   input.focus();
   return promise;
 }
 
+/** @param {string | null} token */
 function finishTokenRequest(token) {
   const request = tokenRequest;
   if (!request) return;
   tokenRequest = null;
-  const dialog = byId("token-dialog");
+  const dialog = byIdAs("token-dialog", HTMLDialogElement);
   if (dialog.open) dialog.close();
   if (token !== null) setToken(token);
-  if (request.returnFocus && request.returnFocus.isConnected) request.returnFocus.focus();
+  const back = request.returnFocus;
+  if (back instanceof HTMLElement && back.isConnected) back.focus();
   request.resolve(token);
 }
 
@@ -239,7 +432,7 @@ function setUpTokenDialog() {
   const dialog = byId("token-dialog");
   byId("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const token = byId("token-input").value.trim();
+    const token = byIdAs("token-input", HTMLInputElement).value.trim();
     if (token === "") {
       byId("token-error").textContent = "Enter the token, or cancel.";
       byId("token-input").focus();
@@ -262,7 +455,13 @@ function setUpTokenDialog() {
 // API client (RFC 9457 problem details on errors)
 // ---------------------------------------------------------------------------------------------
 
+/** A refusal of the admin API (RFC 9457 problem), or a failure to reach it (status 0). */
 class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status, 0 when there was no answer.
+   * @param {string} title
+   * @param {string} detail
+   */
   constructor(status, title, detail) {
     super(title + (detail ? ": " + detail : ""));
     this.name = "ApiError";
@@ -277,6 +476,10 @@ class ApiError extends Error {
   }
 }
 
+/**
+ * @param {Response} response
+ * @returns {Promise<ApiError>}
+ */
 async function readProblem(response) {
   const type = response.headers.get("content-type") || "";
   let title = response.statusText || "HTTP " + response.status;
@@ -298,9 +501,15 @@ async function readProblem(response) {
 /**
  * Sends one admin API request. On a 401 it asks for the token and tries again with it, until
  * the server accepts or the user cancels.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body] sent as JSON.
+ * @returns {Promise<any>} the JSON answer, `null` when there is none.
+ * @throws {ApiError} when the server refuses, or cannot be reached.
  */
 async function api(method, path, body) {
   for (;;) {
+    /** @type {Record<string, string>} */
     const headers = { accept: "application/json, application/problem+json" };
     // Every change says JSON, DELETE too: the admin server refuses other changes (CSRF guard).
     if (body !== undefined || method !== "GET") headers["content-type"] = "application/json";
@@ -311,11 +520,15 @@ async function api(method, path, body) {
       response = await fetch(path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
         cache: "no-store",
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      throw new ApiError(0, "Admin server unreachable", String(error && error.message || error));
+      throw new ApiError(
+        0,
+        "Admin server unreachable",
+        error instanceof Error ? error.message : String(error),
+      );
     }
     if (response.status === 401) {
       const problem = await readProblem(response);
@@ -337,6 +550,7 @@ async function api(method, path, body) {
 // Summary header
 // ---------------------------------------------------------------------------------------------
 
+/** @param {StatusView} status */
 function applyStatus(status) {
   state.status = status;
   state.statusReceivedAt = Date.now();
@@ -384,65 +598,87 @@ function renderUptime() {
 // Upstream rows
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * @param {string} key
+ * @param {string} label
+ */
 function cell(key, label) {
   return el("td", { class: "c-" + key, "data-label": label, role: "cell" });
 }
 
+/**
+ * @param {UpstreamView} view
+ * @returns {Row}
+ */
 function createRow(view) {
   const id = view.id;
-  const row = el("tr", { "data-id": id, role: "row" });
-  const rec = { row, id, view };
+  const weightId = "weight-" + id;
+  /** @type {Row} */
+  const rec = {
+    row: el("tr", { "data-id": id, role: "row" }),
+    id,
+    view,
+    name: el("span", { class: "u-name" }),
+    url: el("span", { class: "u-url" }),
+    idText: el("span", { class: "u-id" }),
+    health: el("span", { class: "badge" }),
+    check: el("span", { class: "sub" }),
+    checkAge: el("span", { class: "sub" }),
+    admin: el("span", { class: "badge" }),
+    serving: el("span", { class: "sub" }),
+    inFlight: cell("inflight", "In flight"),
+    rps: cell("rps", "Req/s"),
+    p50: cell("p50", "p50"),
+    p99: cell("p99", "p99"),
+    errorRate: el("span", { class: "err-rate" }),
+    errorCounts: el("span", { class: "sub" }),
+    weightInput: el("input", {
+      id: weightId,
+      type: "number",
+      min: "1",
+      step: "1",
+      inputmode: "numeric",
+      required: true,
+      class: "weight-input",
+    }),
+    weightLabel: el("label", { for: weightId, class: "visually-hidden" }),
+    weightButton: el("button", { type: "submit", class: "btn btn-small" }, "Apply"),
+    weightButtonName: visuallyHidden(""),
+    weightDirty: false,
+    group: el("div", { class: "seg", role: "group" }),
+    stateButtons: [],
+    removeName: visuallyHidden(""),
+    removeButton: el(
+      "button",
+      { type: "button", class: "btn btn-small btn-danger-quiet" },
+      "Remove",
+    ),
+  };
+  const row = rec.row;
 
   // Name, URL, id
-  rec.name = el("span", { class: "u-name" });
-  rec.url = el("span", { class: "u-url" });
-  rec.idText = el("span", { class: "u-id" });
   row.append(
     el("th", { scope: "row", role: "rowheader", class: "c-name" }, rec.name, rec.url, rec.idText),
   );
 
   // Health
-  rec.health = el("span", { class: "badge" });
-  rec.check = el("span", { class: "sub" });
-  rec.checkAge = el("span", { class: "sub" });
   const health = cell("health", "Health");
   health.append(rec.health, rec.check, rec.checkAge);
   row.append(health);
 
   // Admin state
-  rec.admin = el("span", { class: "badge" });
-  rec.serving = el("span", { class: "sub" });
   const admin = cell("state", "State");
   admin.append(rec.admin, rec.serving);
   row.append(admin);
 
   // Numbers
-  rec.inFlight = cell("inflight", "In flight");
-  rec.rps = cell("rps", "Req/s");
-  rec.p50 = cell("p50", "p50");
-  rec.p99 = cell("p99", "p99");
   for (const td of [rec.inFlight, rec.rps, rec.p50, rec.p99]) td.classList.add("num");
-  rec.errorRate = el("span", { class: "err-rate" });
-  rec.errorCounts = el("span", { class: "sub" });
   const errors = cell("errors", "Errors");
   errors.classList.add("num");
   errors.append(rec.errorRate, rec.errorCounts);
   row.append(rec.inFlight, rec.rps, rec.p50, rec.p99, errors);
 
   // Weight
-  const weightId = "weight-" + id;
-  rec.weightInput = el("input", {
-    id: weightId,
-    type: "number",
-    min: "1",
-    step: "1",
-    inputmode: "numeric",
-    required: true,
-    class: "weight-input",
-  });
-  rec.weightLabel = el("label", { for: weightId, class: "visually-hidden" });
-  rec.weightButton = el("button", { type: "submit", class: "btn btn-small" }, "Apply");
-  rec.weightButtonName = visuallyHidden("");
   rec.weightButton.append(rec.weightButtonName);
   const weightForm = el(
     "form",
@@ -469,8 +705,6 @@ function createRow(view) {
   row.append(weight);
 
   // Actions
-  rec.group = el("div", { class: "seg", role: "group" });
-  rec.stateButtons = [];
   for (const action of ADMIN_ACTIONS) {
     const nameSpan = visuallyHidden("");
     const button = el(
@@ -483,13 +717,7 @@ function createRow(view) {
     rec.group.append(button);
     rec.stateButtons.push({ button, nameSpan, state: action.state });
   }
-  rec.removeName = visuallyHidden("");
-  rec.removeButton = el(
-    "button",
-    { type: "button", class: "btn btn-small btn-danger-quiet" },
-    "Remove",
-    rec.removeName,
-  );
+  rec.removeButton.append(rec.removeName);
   rec.removeButton.addEventListener("click", () => confirmRemove(rec));
   const actions = cell("actions", "Actions");
   actions.append(el("div", { class: "actions" }, rec.group, rec.removeButton));
@@ -498,6 +726,10 @@ function createRow(view) {
   return rec;
 }
 
+/**
+ * @param {Row} rec
+ * @param {UpstreamView} view
+ */
 function updateRow(rec, view) {
   rec.view = view;
   const removing = state.removing.has(view.id);
@@ -545,6 +777,10 @@ function updateRow(rec, view) {
   setText(rec.removeName, " " + view.name);
 }
 
+/**
+ * @param {UpstreamView} view
+ * @param {boolean} removing
+ */
 function servingText(view, removing) {
   if (removing) return "leaves after draining";
   if (view.available) return "serving";
@@ -557,6 +793,7 @@ function servingText(view, removing) {
   return "not serving";
 }
 
+/** @param {Row} rec */
 function renderCheck(rec) {
   const check = rec.view.health.lastCheck;
   if (!check) {
@@ -575,7 +812,10 @@ function renderCheck(rec) {
   );
 }
 
-/** Adds or updates one upstream. */
+/**
+ * Adds or updates one upstream.
+ * @param {UpstreamView} view
+ */
 function applyUpstream(view) {
   state.upstreams.set(view.id, view);
   let rec = state.rows.get(view.id);
@@ -588,6 +828,7 @@ function applyUpstream(view) {
   renderCount();
 }
 
+/** @param {string} id */
 function removeUpstream(id) {
   const rec = state.rows.get(id);
   state.upstreams.delete(id);
@@ -604,12 +845,17 @@ function removeUpstream(id) {
  * Makes the table match the pools of a snapshot or stats event (or, from an older server, its
  * `upstreams` alone): upstreams grouped by pool, a header row with each pool's totals when there
  * is more than one pool, rows and focus kept in place.
+ * @param {StreamData} data
  */
 function syncPools(data) {
-  const pools = Array.isArray(data.pools)
-    ? data.pools
-    : [{ name: "default", strategy: "", totals: null, upstreams: data.upstreams }];
+  const pools = Array.isArray(data.pools) ? data.pools : [{
+    name: "default",
+    strategy: data.status.strategy,
+    totals: { upstreams: data.upstreams.length, available: 0, inFlight: 0, rps: 0 },
+    upstreams: data.upstreams,
+  }];
   state.pools = pools.map((p) => ({ name: p.name, strategy: p.strategy, totals: p.totals }));
+  /** @type {UpstreamView[]} */
   const list = [];
   for (const pool of pools) {
     for (const view of pool.upstreams) list.push(Object.assign(view, { pool: pool.name }));
@@ -625,10 +871,14 @@ function syncPools(data) {
     }
   }
   // The rows in order; reorder only when the order differs: moving a row drops the focus in it.
+  /** @type {HTMLElement[]} */
   const order = [];
   for (const pool of pools) {
     if (grouped) order.push(poolRow(pool));
-    for (const view of pool.upstreams) order.push(state.rows.get(view.id).row);
+    for (const view of pool.upstreams) {
+      const rec = state.rows.get(view.id);
+      if (rec) order.push(rec.row);
+    }
   }
   const body = byId("upstream-rows");
   let expected = body.firstElementChild;
@@ -640,7 +890,11 @@ function syncPools(data) {
   if (Array.isArray(data.routes)) renderRoutes(data.routes, pools.length);
 }
 
-/** The header row of a pool: name, strategy and totals. */
+/**
+ * The header row of a pool: name, strategy and totals.
+ * @param {PoolSummary} pool
+ * @returns {HTMLElement}
+ */
 function poolRow(pool) {
   let row = state.poolRows.get(pool.name);
   if (!row) {
@@ -658,7 +912,7 @@ function poolRow(pool) {
 
 /** The pools the add form may add to (shown when there is more than one). */
 function renderPoolChoice() {
-  const select = byId("add-pool");
+  const select = byIdAs("add-pool", HTMLSelectElement);
   const names = state.pools.map((p) => p.name);
   const current = [...select.options].map((o) => o.value);
   if (names.join("\n") !== current.join("\n")) {
@@ -669,7 +923,11 @@ function renderPoolChoice() {
   byId("add-pool-field").hidden = names.length < 2;
 }
 
-/** The route table: match → target, with hit counts; shown when there is more than a catch-all. */
+/**
+ * The route table: match → target, with hit counts; shown when there is more than a catch-all.
+ * @param {RouteView[]} routes
+ * @param {number} poolCount
+ */
 function renderRoutes(routes, poolCount) {
   const panel = byId("routes-panel");
   panel.hidden = routes.length < 2 && poolCount < 2;
@@ -698,12 +956,18 @@ function renderRoutes(routes, poolCount) {
   setText(byId("route-count"), routes.length + (routes.length === 1 ? " route" : " routes"));
 }
 
-/** The admin API path of an upstream: under its pool, `/api/upstreams` for `default`. */
+/**
+ * The admin API path of an upstream: under its pool, `/api/upstreams` for `default`.
+ * @param {UpstreamView} view
+ */
 function upstreamPath(view) {
   return poolPath(view.pool || "default") + "/" + encodeURIComponent(view.id);
 }
 
-/** The admin API path of a pool's upstreams. */
+/**
+ * The admin API path of a pool's upstreams.
+ * @param {string} pool
+ */
 function poolPath(pool) {
   return pool === "default"
     ? "/api/upstreams"
@@ -723,6 +987,10 @@ function renderCount() {
 // Actions
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * @param {Row} rec
+ * @param {AdminState} target
+ */
 async function setAdminState(rec, target) {
   const name = rec.view.name;
   const action = ADMIN_ACTIONS.find((a) => a.state === target);
@@ -731,7 +999,7 @@ async function setAdminState(rec, target) {
     const view = await api("PATCH", upstreamPath(rec.view), { state: target });
     if (view && state.rows.has(view.id)) applyUpstream(view);
     clearError();
-    notify(name + " is " + action.done + ".");
+    notify(name + " is " + (action ? action.done : target) + ".");
   } catch (error) {
     showError("Could not set " + name + " to " + target, error);
   } finally {
@@ -739,6 +1007,7 @@ async function setAdminState(rec, target) {
   }
 }
 
+/** @param {Row} rec */
 async function setWeight(rec) {
   const name = rec.view.name;
   const raw = rec.weightInput.value.trim();
@@ -762,8 +1031,10 @@ async function setWeight(rec) {
   }
 }
 
+/** @type {Row | null} */
 let removeTarget = null;
 
+/** @param {Row} rec */
 function confirmRemove(rec) {
   removeTarget = rec;
   const view = rec.view;
@@ -772,13 +1043,13 @@ function confirmRemove(rec) {
     (view.inFlight > 0 ? ", finishes the " + view.inFlight + " in flight," : "") +
     " then leaves the pool. To bring it back, add it again.";
   byId("remove-confirm").textContent = "Remove " + view.name;
-  const dialog = byId("remove-dialog");
+  const dialog = byIdAs("remove-dialog", HTMLDialogElement);
   dialog.showModal();
   byId("remove-cancel").focus(); // the safe choice has the focus
 }
 
 function setUpRemoveDialog() {
-  const dialog = byId("remove-dialog");
+  const dialog = byIdAs("remove-dialog", HTMLDialogElement);
   byId("remove-cancel").addEventListener("click", () => dialog.close());
   byId("remove-confirm").addEventListener("click", async () => {
     const rec = removeTarget;
@@ -803,19 +1074,20 @@ function setUpRemoveDialog() {
 }
 
 function setUpAddForm() {
-  const form = byId("add-form");
+  const form = byIdAs("add-form", HTMLFormElement);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!form.reportValidity()) return;
-    const body = { url: byId("add-url").value.trim() };
-    const name = byId("add-name").value.trim();
+    /** @type {{ url: string, name?: string, weight?: number }} */
+    const body = { url: byIdAs("add-url", HTMLInputElement).value.trim() };
+    const name = byIdAs("add-name", HTMLInputElement).value.trim();
     if (name !== "") body.name = name;
-    const weight = byId("add-weight").value.trim();
+    const weight = byIdAs("add-weight", HTMLInputElement).value.trim();
     if (weight !== "") body.weight = Number(weight);
     const submit = byId("add-submit");
     submit.setAttribute("aria-busy", "true");
     try {
-      const pool = byId("add-pool").value || "default";
+      const pool = byIdAs("add-pool", HTMLSelectElement).value || "default";
       const view = await api("POST", poolPath(pool), body);
       if (view) {
         view.pool = pool;
@@ -845,6 +1117,7 @@ function setUpAddForm() {
 
 const seenLogKeys = new Set(); // avoids a double "added" (from our POST and from the stream)
 
+/** @param {UpstreamEvent} event */
 function describeEvent(event) {
   const u = event.upstream;
   switch (event.type) {
@@ -868,6 +1141,10 @@ function describeEvent(event) {
   }
 }
 
+/**
+ * @param {UpstreamEvent} event
+ * @param {boolean} [local] added by this page (not from the stream)
+ */
 function addLogEntry(event, local) {
   const key = event.type === "added" ? "added:" + event.upstream.id : null;
   if (key !== null) {
@@ -893,7 +1170,7 @@ function addLogEntry(event, local) {
   );
   const log = byId("log");
   log.prepend(item);
-  while (log.children.length > LOG_CAP) log.lastElementChild.remove();
+  while (log.children.length > LOG_CAP) log.lastElementChild?.remove();
   byId("log-empty").hidden = true;
 }
 
@@ -901,6 +1178,20 @@ function addLogEntry(event, local) {
 // Charts (inline SVG drawn from the stats ticks)
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * @typedef {{
+ *   key: "rps" | "p99",
+ *   svg: string,
+ *   now: string,
+ *   summary: string,
+ *   unit: string,
+ *   title: string,
+ *   min: number,
+ *   format: (value: number | null | undefined) => string,
+ * }} Chart
+ */
+
+/** @type {Chart[]} */
 const CHARTS = [
   {
     key: "rps",
@@ -924,6 +1215,10 @@ const CHARTS = [
   },
 ];
 
+/**
+ * @param {string} at
+ * @param {StatusView} status
+ */
 function pushHistory(at, status) {
   const t = Date.parse(at);
   if (Number.isNaN(t)) return;
@@ -931,22 +1226,30 @@ function pushHistory(at, status) {
   if (last && t <= last.t) return;
   state.history.push({ t, rps: status.rps, p99: status.p99Ms });
   const cutoff = t - HISTORY_MS - 5000;
-  while (state.history.length > 0 && state.history[0].t < cutoff) state.history.shift();
+  while ((state.history[0]?.t ?? Infinity) < cutoff) state.history.shift();
 }
 
-/** Rounds a raw step up to 1, 2 or 5 times a power of ten. */
+/**
+ * Rounds a raw step up to 1, 2 or 5 times a power of ten.
+ * @param {number} raw
+ */
 function niceStep(raw) {
   const power = Math.pow(10, Math.floor(Math.log10(raw)));
   const f = raw / power;
   return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * power;
 }
 
+/**
+ * @param {number} value
+ * @param {number} step
+ */
 function tickLabel(value, step) {
   if (step >= 1) return fmtInt(value);
   const digits = Math.min(3, Math.ceil(-Math.log10(step)));
   return value.toFixed(digits);
 }
 
+/** @param {Chart} chart */
 function drawChart(chart) {
   const svg = byId(chart.svg);
   const width = Math.max(220, Math.round(svg.getBoundingClientRect().width || 480));
@@ -970,7 +1273,9 @@ function drawChart(chart) {
   }
   const step = niceStep(Math.max(max, chart.min) / 4);
   const top = step * Math.max(1, Math.ceil(Math.max(max, chart.min) / step));
+  /** @param {number} t server time, ms */
   const x = (t) => m.left + ((t - start) / HISTORY_MS) * plotW;
+  /** @param {number} v */
   const y = (v) => m.top + plotH - (v / top) * plotH;
 
   const nodes = [];
@@ -1042,8 +1347,11 @@ function drawChart(chart) {
   );
 
   // The line, broken into segments where ticks are missing
+  /** @type {[string, string][][]} */
   const segments = [];
+  /** @type {[string, string][] | null} */
   let segment = null;
+  /** @type {HistoryPoint | null} */
   let prev = null;
   for (const p of points) {
     const v = p[chart.key];
@@ -1052,7 +1360,7 @@ function drawChart(chart) {
       prev = null;
       continue;
     }
-    if (!segment || p.t - prev.t > GAP_MS) {
+    if (!segment || prev === null || p.t - prev.t > GAP_MS) {
       segment = [];
       segments.push(segment);
     }
@@ -1063,13 +1371,16 @@ function drawChart(chart) {
   let d = "";
   let area = "";
   for (const seg of segments) {
+    const first = seg[0];
+    const final = seg[seg.length - 1];
+    if (!first || !final) continue;
     d += "M" + seg.map((xy) => xy[0] + "," + xy[1]).join("L");
-    area += "M" + seg[0][0] + "," + baseY + "L" + seg.map((xy) => xy[0] + "," + xy[1]).join("L") +
-      "L" + seg[seg.length - 1][0] + "," + baseY + "Z";
+    area += "M" + first[0] + "," + baseY + "L" + seg.map((xy) => xy[0] + "," + xy[1]).join("L") +
+      "L" + final[0] + "," + baseY + "Z";
   }
   if (chart.key === "rps" && area !== "") nodes.push(svgEl("path", { class: "area", d: area }));
   if (d !== "") nodes.push(svgEl("path", { class: "line line-" + chart.key, d }));
-  const lastXY = segments.length > 0 ? segments[segments.length - 1].at(-1) : null;
+  const lastXY = segments.at(-1)?.at(-1);
   if (lastXY && prev === last) {
     nodes.push(
       svgEl("circle", { class: "dot dot-" + chart.key, cx: lastXY[0], cy: lastXY[1], r: 3 }),
@@ -1099,7 +1410,8 @@ function drawChart(chart) {
     byId(chart.summary),
     points.length === 0
       ? "No data yet."
-      : "Over the last " + Math.round((end - points[0].t) / 60000 * 10) / 10 + " minutes: now " +
+      : "Over the last " + Math.round((end - (points[0]?.t ?? end)) / 60000 * 10) / 10 +
+        " minutes: now " +
         chart.format(nowValue) +
         ", peak " + chart.format(peak) + (chart.key === "rps" ? " requests per second." : "."),
   );
@@ -1120,8 +1432,10 @@ function drawCharts() {
 // Event stream (EventSource reconnects by itself; a closed stream is retried with back-off)
 // ---------------------------------------------------------------------------------------------
 
+/** @type {EventSource | null} */
 let source = null;
-let retryTimer = 0;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let retryTimer;
 let retryDelayMs = 1000;
 let everConnected = false;
 
@@ -1133,6 +1447,7 @@ const CONNECTION_TEXT = {
   offline: "Disconnected — retrying",
 };
 
+/** @param {Connection} next */
 function setConnection(next) {
   if (state.connection === next) return;
   state.connection = next;
@@ -1141,9 +1456,13 @@ function setConnection(next) {
   byId("connection").dataset.state = next;
 }
 
+/**
+ * @param {Event} event a `MessageEvent` of the stream.
+ * @returns {any} the parsed JSON, `null` when it is not JSON.
+ */
 function parseData(event) {
   try {
-    return JSON.parse(event.data);
+    return event instanceof MessageEvent ? JSON.parse(event.data) : null;
   } catch {
     return null;
   }
@@ -1276,7 +1595,10 @@ function start() {
   drawCharts();
   if (typeof ResizeObserver === "function") {
     const observer = new ResizeObserver(() => drawCharts());
-    for (const chart of CHARTS) observer.observe(byId(chart.svg).parentElement);
+    for (const chart of CHARTS) {
+      const parent = byId(chart.svg).parentElement;
+      if (parent) observer.observe(parent);
+    }
   }
   setInterval(tick, 1000);
   connect();
