@@ -50,6 +50,7 @@
  *   shuttingDown: boolean,
  *   upstreams: { total: number, available: number },
  *   totals: { requests: number, errors: number, inFlight: number, retries: number },
+ *   clients?: { listener: string, connections: number, refused: number, tunnels: number },
  *   rps: number,
  *   p99Ms: number | null,
  * }} StatusView
