@@ -19,6 +19,7 @@ import {
   bodyLimit,
   clientIp,
   compose,
+  compress,
   type Handler,
   metrics as metricsMiddleware,
   rateLimit,
@@ -496,7 +497,8 @@ export class App implements ControlPlane {
     if (trustChanged) {
       outcome.applied.push(`trusted proxies: ${next.trustedProxies.join(", ") || "none"}`);
     }
-    if (trustChanged || changed("limits") || changed("health")) {
+    if (changed("compression")) outcome.applied.push("compression settings applied");
+    if (trustChanged || changed("limits") || changed("health") || changed("compression")) {
       // Requests in flight keep the chain they started with; new ones get the new one.
       this.#handler = this.#createHandler(next);
       outcome.applied.push("proxy settings applied to new requests");
@@ -656,6 +658,14 @@ export class App implements ControlPlane {
           rateLimit(this.#rateLimiterFor(limits)),
         ]),
         ...(limits.maxBodyBytes === 0 ? [] : [bodyLimit({ maxBytes: limits.maxBodyBytes })]),
+        // Innermost: upstream and route answers are compressed; Sluice's own errors are not.
+        ...(config.compression.enabled
+          ? [compress({
+            types: config.compression.types,
+            minSizeBytes: config.compression.minSizeBytes,
+            algorithms: config.compression.algorithms,
+          })]
+          : []),
       ],
       // The routing table is read once per request: a reload swaps it whole.
       createRouter(() => this.#routing),

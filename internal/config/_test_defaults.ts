@@ -74,6 +74,24 @@ export const DEFAULTS: Config = {
     pem: undefined,
   },
   tls: undefined,
+  compression: {
+    enabled: false,
+    types: [
+      "text/*",
+      "application/json",
+      "application/javascript",
+      "application/xml",
+      "application/xhtml+xml",
+      "application/rss+xml",
+      "application/atom+xml",
+      "application/ld+json",
+      "application/manifest+json",
+      "application/wasm",
+      "image/svg+xml",
+    ],
+    minSizeBytes: 1024,
+    algorithms: ["br", "gzip"],
+  },
 };
 
 /** The strategies, as the problem for an unknown `strategy` lists them. */

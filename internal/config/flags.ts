@@ -247,6 +247,13 @@ export const FLAGS = [
     defaultText: String(CONFIG_DEFAULTS.proxy.retryNonIdempotent),
   },
   {
+    name: "compression",
+    boolean: true,
+    key: "compression.enabled",
+    description: "compress responses for clients that accept br or gzip",
+    defaultText: "false",
+  },
+  {
     name: "verbose-errors",
     boolean: true,
     key: "proxy.verbose_errors",

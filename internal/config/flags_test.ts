@@ -239,6 +239,7 @@ Deno.test("parseFlags() reads an on/off flag alone as true, or with =VALUE as wr
   });
   assert.deepEqual(BOOLEAN_FLAGS.map((flag) => [flag.name, flag.key]), [
     ["retry-non-idempotent", "proxy.retry_non_idempotent"],
+    ["compression", "compression.enabled"],
     ["verbose-errors", "proxy.verbose_errors"],
   ]);
 });

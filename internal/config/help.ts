@@ -91,6 +91,8 @@ const FILE_ONLY = [
   "    with its own backends, strategy, hash_key, sticky, health, passive, limits, proxy",
   "  routes (one catch-all to default): host/path/method/header matches, first match wins,",
   "    to a pool, a redirect or a fixed response (see the README's Routing section)",
+  "  compression.types (text/*, JSON, JavaScript, XML, SVG, wasm), compression.min_size (1kb),",
+  "    compression.algorithms ([br, gzip]): what --compression compresses, and how",
 ].join("\n");
 
 /**

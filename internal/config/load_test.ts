@@ -353,6 +353,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
       routes: [],
       upstreamTls: DEFAULTS.upstreamTls,
       tls: undefined,
+      compression: DEFAULTS.compression,
     },
     sources: { file: `${TESTDATA}/sluice.yaml`, overrides: {} },
   });

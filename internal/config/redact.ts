@@ -102,6 +102,12 @@ export function redactConfig(config: Config): Record<string, unknown> {
       key: config.tls.keyFile,
       redirect_http_port: config.tls.redirectHttpPort ?? null,
     },
+    compression: {
+      enabled: config.compression.enabled,
+      types: [...config.compression.types],
+      min_size: config.compression.minSizeBytes,
+      algorithms: [...config.compression.algorithms],
+    },
     upstream_tls: {
       ca: config.upstreamTls.caFile ?? null,
       server_name: config.upstreamTls.serverName ?? null,

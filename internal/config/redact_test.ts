@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { redactConfig } from "./redact.ts";
 import { validateConfig } from "./schema.ts";
 import type { Config } from "./types.ts";
+import { DEFAULTS } from "./_test_defaults.ts";
 
 const TOKEN = "s3cret-admin-token-0123456789";
 const STICKY_SECRET = "s3cret-sticky-key-0123456789";
@@ -126,6 +127,12 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
     pools: {},
     routes: [],
     tls: null,
+    compression: {
+      enabled: false,
+      types: DEFAULTS.compression.types,
+      min_size: 1024,
+      algorithms: ["br", "gzip"],
+    },
     upstream_tls: {
       ca: "/etc/sluice/upstream-ca.pem",
       server_name: "api.internal",

@@ -41,6 +41,7 @@ import {
 import { MATCH_KEYS, POOL_NAME, ROUTE_KEYS, routesSchema } from "./route_schema.ts";
 import { inheritPoolSettings, type POOL_LIMIT_KEYS, type POOL_PROXY_KEYS } from "./pool_inherit.ts";
 import { tlsSchema, tlsShape } from "./tls.ts";
+import { compressionSchema, compressionShape } from "./compression.ts";
 import {
   NO_UPSTREAM_TLS,
   upstreamTlsSchema,
@@ -686,6 +687,7 @@ function rootShape(defaultFormat: LogFormat) {
     routes: section(routesSchema.default(() => [])),
     upstream_tls: section(upstreamTlsSchema.optional()),
     tls: section(tlsSchema.optional()),
+    compression: section(compressionSchema.prefault({})),
   };
 }
 
@@ -705,6 +707,7 @@ const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ["routes[].match", MATCH_KEYS],
   ["upstream_tls", Object.keys(upstreamTlsShape)],
   ["tls", Object.keys(tlsShape)],
+  ["compression", Object.keys(compressionShape)],
 ]);
 
 /** Options of `createConfigSchema`. */
@@ -788,6 +791,7 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       routes: file.routes,
       upstreamTls: file.upstream_tls ?? { ...NO_UPSTREAM_TLS },
       tls: file.tls,
+      compression: file.compression,
     }));
   // A pool's settings left out are the top-level ones (flags and environment included).
   return z.preprocess(inheritPoolSettings, root);

@@ -178,6 +178,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
     routes: [],
     upstreamTls: DEFAULTS.upstreamTls,
     tls: undefined,
+    compression: DEFAULTS.compression,
   });
 });
 

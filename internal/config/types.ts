@@ -311,6 +311,18 @@ export interface TlsConfig {
   pem: { cert: string; key: string } | undefined;
 }
 
+/** Compression of responses to clients (file section `compression`; Caddy `encode`). */
+export interface CompressionConfig {
+  /** Compress at all (file key `enabled`, `--compression`). @default false */
+  enabled: boolean;
+  /** Media types compressed, lower case; `text/*` matches a whole type. */
+  types: string[];
+  /** Bodies with a known length below this are not compressed, bytes (file key `min_size`). @default 1024 */
+  minSizeBytes: number;
+  /** Codings offered, preferred first: `br`, `gzip`. @default ["br", "gzip"] */
+  algorithms: ("br" | "gzip")[];
+}
+
 /** PEM text of the `upstream_tls` files. */
 export interface UpstreamTlsPem {
   /** CA certificates, one PEM bundle. */
@@ -385,6 +397,8 @@ export interface Config {
   upstreamTls: UpstreamTlsConfig;
   /** TLS termination on the proxy listener (file section `tls`); `undefined`: plain HTTP. */
   tls: TlsConfig | undefined;
+  /** Compression of responses to clients (file section `compression`). */
+  compression: CompressionConfig;
 }
 
 /** The per-pool subset of `limits` (file keys as in `limits`). */

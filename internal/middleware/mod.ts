@@ -15,6 +15,12 @@ export { bodyLimit, type BodyLimitOptions, limitBody, type LimitedBody } from ".
 export { clientIp, type ClientIpOptions, resolveClientIp } from "./client_ip.ts";
 export { compose } from "./compose.ts";
 export {
+  compress,
+  type CompressionAlgorithm,
+  type CompressOptions,
+  negotiateEncoding,
+} from "./compress.ts";
+export {
   createContext,
   type CreateContextOptions,
   type Handler,
