@@ -361,3 +361,28 @@ Deno.test("routing: a reload moves a route from one pool to another under load, 
   assert.ok((counts.get("old") ?? 0) > 0 && (counts.get("new") ?? 0) > 0);
   assert.equal((await fetchText(sluice.url + "/app/y")).text, "new");
 });
+
+proxyTest(
+  "routing: a dot segment cannot match one route and reach another path upstream",
+  async (variant) => {
+    await using up = startUpstream("web");
+    await using sluice = await startRouted({
+      pools: { web: { backends: [up.url] } },
+      routes: [
+        { name: "admin", match: { path_prefix: "/admin" }, respond: { status: 403, body: "no\n" } },
+        { name: "public", match: { path_prefix: "/public" }, pool: "web" },
+      ],
+    }, variant);
+    for (const target of ["/public/../admin", "/public/%2e%2e/admin", "/public/./x"]) {
+      const response = await getWithHost(sluice, "example.com", target);
+      // A listener that resolves dot segments itself (Deno.serve) routes the resolved path.
+      assert.ok(
+        response.status === 400 || (response.status === 403 && target.includes("admin")) ||
+          (response.status === 200 && target === "/public/./x" &&
+            up.seen.at(-1)?.target === "/public/x"),
+        `${target}: ${response.status} ${response.text}`,
+      );
+    }
+    assert.ok(!up.seen.some((seen) => seen.target.includes("admin")), "nothing reached /admin");
+  },
+);

@@ -10,6 +10,7 @@ export {
   type CompiledRoute,
   type CompiledRoutes,
   compileRoutes,
+  hasDotSegment,
   hasPathPrefix,
   type RouteInput,
   RouteTable,

@@ -97,12 +97,19 @@ class SegmentIndex {
 export class RouteTable {
   /** Every route, in file order. */
   readonly routes: readonly CompiledRoute[];
+  /**
+   * Whether some route looks at the path (`path`, or a `path_prefix` other than `/`): the router
+   * then refuses paths with dot segments, which would reach an upstream that resolves them
+   * under another route than the one that matched.
+   */
+  readonly matchesPaths: boolean;
   readonly #byHost: ReadonlyMap<string, SegmentIndex>;
   readonly #anyHost: SegmentIndex;
 
   /** @param routes compiled routes in file order (see {@linkcode compileRoutes}). */
   constructor(routes: readonly CompiledRoute[]) {
     this.routes = routes;
+    this.matchesPaths = routes.some((route) => route.segment !== undefined);
     const byHost = new Map<string, SegmentIndex>();
     for (const route of routes) {
       const host = route.exactHost;
@@ -175,6 +182,20 @@ export function hasPathPrefix(path: string, prefix: string): boolean {
   if (prefix === "/") return path.startsWith("/");
   return path.startsWith(prefix) &&
     (path.length === prefix.length || path.charCodeAt(prefix.length) === 0x2f);
+}
+
+/**
+ * Whether a raw path has a dot segment, `.` or `..`, also percent-encoded (`%2e`, `%2E`):
+ * `/a/../b`, `/a/.`, `/%2e%2e/b` (RFC 3986 §5.2.4 removes them, and upstreams do).
+ * @param path a request path as sent.
+ */
+export function hasDotSegment(path: string): boolean {
+  if (!path.includes(".") && !path.includes("%2")) return false;
+  for (const segment of path.split("/")) {
+    const plain = segment.replaceAll(/%2e/gi, ".");
+    if (plain === "." || plain === "..") return true;
+  }
+  return false;
 }
 
 function firstSegment(path: string | undefined): string | undefined {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { validateConfig } from "../config/mod.ts";
-import { compileRoutes, hasPathPrefix } from "./route_table.ts";
+import { compileRoutes, hasDotSegment, hasPathPrefix } from "./route_table.ts";
 import { redirectLocation, stripPrefix } from "./rewrite.ts";
 import { hostOf } from "./router.ts";
 
@@ -105,4 +105,20 @@ Deno.test("hostOf() drops the port and lower-cases", () => {
   assert.equal(hostOf("[::1]:8080"), "[::1]");
   assert.equal(hostOf("[::1]"), "[::1]");
   assert.equal(hostOf(""), "");
+});
+
+Deno.test("hasDotSegment() finds . and .. segments, percent-encoded too", () => {
+  for (const path of ["/a/../b", "/a/./b", "/..", "/a/.", "/%2e%2e/b", "/a/%2E/b", "/.%2e/x"]) {
+    assert.equal(hasDotSegment(path), true, path);
+  }
+  for (const path of ["/", "/a.b/c", "/...", "/a/..b", "/.well-known/x", "/a%2fb"]) {
+    assert.equal(hasDotSegment(path), false, path);
+  }
+});
+
+Deno.test("RouteTable.matchesPaths: only when a route looks at the path", () => {
+  assert.equal(table([{ name: "all", pool: "p" }]).table.matchesPaths, false);
+  assert.equal(table([{ match: { host: "a.example" }, pool: "p" }]).table.matchesPaths, false);
+  assert.equal(table([{ match: { path_prefix: "/" }, pool: "p" }]).table.matchesPaths, false);
+  assert.equal(table([{ match: { path_prefix: "/api" }, pool: "p" }]).table.matchesPaths, true);
 });

@@ -7,9 +7,9 @@
  */
 
 import type { Handler, RequestContext } from "../middleware/mod.ts";
-import { NoRouteError } from "../proxy/mod.ts";
+import { BadRequestError, NoRouteError } from "../proxy/mod.ts";
 import { applyResponseHeaderRules, redirectLocation, stripPrefix } from "./rewrite.ts";
-import type { CompiledRoute, RouteTable } from "./route_table.ts";
+import { type CompiledRoute, hasDotSegment, type RouteTable } from "./route_table.ts";
 
 /**
  * One immutable routing table: the routes and the handlers of the pools they name. A reload
@@ -47,7 +47,10 @@ export function hostOf(authority: string): string {
  *
  * The table is read once per request (`current()`), and the request's route and pool are set
  * on the context (`ctx.route`, `ctx.pool`) for the access log and metrics. A request that no
- * route matches fails with {@linkcode NoRouteError} (404 with the request id). A route with a
+ * route matches fails with {@linkcode NoRouteError} (404 with the request id); when routes look
+ * at the path, a path with a dot segment (`/a/../b`, `%2e%2e`) fails with
+ * {@linkcode BadRequestError} (400) rather than match one route and reach another path upstream.
+ * A route with a
  * pool strips its prefix (`ctx.upstreamTarget`), passes its request header rules to `forward()`
  * (applied after Sluice's forwarding headers) and applies its response header rules to the
  * pool's response.
@@ -60,9 +63,16 @@ export function createRouter(current: () => RoutingTable): Handler {
     const target = ctx.target;
     const q = target.indexOf("?");
     const host = hostOf(ctx.authority);
+    const path = q < 0 ? target : target.slice(0, q);
+    if (table.routes.matchesPaths && hasDotSegment(path)) {
+      // `/public/../admin` would match the route for /public and reach /admin upstream.
+      throw new BadRequestError(
+        "the path has a dot segment (. or ..), which Sluice does not resolve when it routes by path",
+      );
+    }
     const route = table.routes.match({
       host,
-      path: q < 0 ? target : target.slice(0, q),
+      path,
       method: ctx.request.method,
       headers: ctx.request.headers,
     });
