@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { PoolView, RouteView, UpstreamView } from "../internal/admin/views.ts";
-import { freePort, startSluice, startUpstream, type TestSluice } from "./_fixtures.ts";
+import { freePort, startSluice, startUpstream, type TestSluice, within } from "./_fixtures.ts";
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 
@@ -135,4 +135,38 @@ Deno.test("/readyz: ready when every pool a route uses has an available upstream
   const notReady = await api<string>(sluice, "/readyz");
   assert.equal(notReady.status, 503);
   assert.match(notReady.body, /not ready/);
+});
+
+Deno.test("admin events: a change in any pool is an upstream event naming its pool", async () => {
+  await using a = startUpstream("a");
+  await using b = startUpstream("b");
+  await using sluice = await startWithFile({
+    backends: [a.url],
+    pools: { api: { backends: [b.url] } },
+    routes: [{ name: "api", match: { path_prefix: "/api" }, pool: "api" }, { pool: "default" }],
+  });
+  const controller = new AbortController();
+  const response = await fetch(sluice.adminUrl + "/api/events", { signal: controller.signal });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const readUntil = async (pattern: RegExp) => {
+    while (!pattern.test(text)) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`the stream ended before ${pattern}: ${text}`);
+      text += value;
+    }
+  };
+  try {
+    await within(readUntil(/event: snapshot\ndata: .*"pools":\[/), 5_000, "the snapshot");
+    assert.match(text, /"routes":\[\{"name":"api"/);
+    sluice.app.pools.get("api")!.pool.setAdminState("api.u1", "draining");
+    await within(
+      readUntil(/event: upstream\ndata: \{"type":"admin","at":"[^"]+","pool":"api"/),
+      5_000,
+      "the api pool's event",
+    );
+  } finally {
+    controller.abort();
+    await reader.cancel().catch(() => {});
+  }
 });

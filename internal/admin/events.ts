@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { PoolEvent } from "../pool/mod.ts";
+import type { Pool, PoolEvent } from "../pool/mod.ts";
 import type { ControlPlane } from "./control_plane.ts";
 import {
   type PoolView,
@@ -32,7 +32,8 @@ export class EventHub {
   readonly #control: ControlPlane;
   readonly #tickMs: number;
   readonly #clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
-  readonly #unsubscribe: () => void;
+  /** The pools listened to, with their names; kept in step with `control.pools`. */
+  readonly #subscriptions = new Map<Pool, { name: string; off: () => void }>();
   #ticker: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -43,7 +44,27 @@ export class EventHub {
   constructor(control: ControlPlane, options: EventHubOptions = {}) {
     this.#control = control;
     this.#tickMs = options.tickMs ?? 1000;
-    this.#unsubscribe = control.pool.onChange((event) => this.#onPoolChange(event));
+    this.#syncSubscriptions();
+  }
+
+  /**
+   * Listens to every pool of the control plane (a reload may add or drop pools: checked on
+   * connect and at every tick), or to `control.pool` when it lists none.
+   */
+  #syncSubscriptions(): void {
+    const current = new Map<Pool, string>();
+    for (const handle of this.#control.pools.values()) current.set(handle.pool, handle.name);
+    if (current.size === 0) current.set(this.#control.pool, "default");
+    for (const [pool, subscription] of this.#subscriptions) {
+      if (current.get(pool) === subscription.name) continue;
+      subscription.off();
+      this.#subscriptions.delete(pool);
+    }
+    for (const [pool, name] of current) {
+      if (this.#subscriptions.has(pool)) continue;
+      const off = pool.onChange((event) => this.#onPoolChange(name, event));
+      this.#subscriptions.set(pool, { name, off });
+    }
   }
 
   /** Number of connected clients. */
@@ -66,6 +87,7 @@ export class EventHub {
           return;
         }
         this.#clients.add(controller);
+        this.#syncSubscriptions();
         controller.enqueue(encoder.encode("retry: 2000\n\n"));
         controller.enqueue(this.#frame("snapshot", {
           status: this.#control.status(),
@@ -88,7 +110,8 @@ export class EventHub {
   /** Ends every stream and stops listening to the pool (at shutdown). */
   close(): void {
     this.#closed = true;
-    this.#unsubscribe();
+    for (const subscription of this.#subscriptions.values()) subscription.off();
+    this.#subscriptions.clear();
     for (const client of [...this.#clients]) {
       this.#drop(client);
       try {
@@ -97,11 +120,12 @@ export class EventHub {
     }
   }
 
-  #onPoolChange(event: PoolEvent): void {
+  #onPoolChange(pool: string, event: PoolEvent): void {
     if (this.#clients.size === 0) return;
     const payload: UpstreamEvent = {
       type: event.type,
       at: new Date().toISOString(),
+      pool,
       upstream: upstreamView(event.upstream),
     };
     if ("from" in event) {
@@ -112,6 +136,7 @@ export class EventHub {
   }
 
   #tick(): void {
+    this.#syncSubscriptions();
     this.#broadcast(this.#frame("stats", {
       at: new Date().toISOString(),
       status: this.#control.status(),

@@ -144,6 +144,8 @@ export interface UpstreamEvent {
   type: "added" | "removed" | "health" | "admin" | "weight" | "ejection";
   /** When, ISO 8601. */
   at: string;
+  /** The upstream's pool. */
+  pool: string;
   upstream: UpstreamView;
   /** Previous value for health/admin/weight changes. */
   from?: string | number;

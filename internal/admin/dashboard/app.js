@@ -64,6 +64,7 @@
  * @typedef {{
  *   type: string,
  *   at: string,
+ *   pool?: string,
  *   upstream: UpstreamView,
  *   from?: string | number,
  *   to?: string | number,
@@ -1094,7 +1095,7 @@ function setUpAddForm() {
         view.pool = pool;
         applyUpstream(view);
         addLogEntry(
-          { type: "added", at: new Date(serverNow()).toISOString(), upstream: view },
+          { type: "added", at: new Date(serverNow()).toISOString(), pool, upstream: view },
           true,
         );
       }
@@ -1165,7 +1166,12 @@ function addLogEntry(event, local) {
     "li",
     { class: "log-item", "data-tone": tone },
     el("time", { datetime: event.at, text: fmtClock(event.at) }),
-    el("span", { class: "log-who", text: event.upstream.name }),
+    el("span", {
+      class: "log-who",
+      text: event.pool && event.pool !== "default"
+        ? event.pool + " / " + event.upstream.name
+        : event.upstream.name,
+    }),
     el("span", { class: "log-change", text: change }),
     detail ? el("span", { class: "log-detail", text: detail }) : null,
   );
@@ -1514,8 +1520,7 @@ function connect() {
     const data = parseData(event);
     if (!data || !data.upstream) return;
     received();
-    // Change events are the pool default's; other pools follow with the next stats tick.
-    data.upstream.pool = "default";
+    data.upstream.pool = typeof data.pool === "string" ? data.pool : "default";
     if (data.type === "removed") removeUpstream(data.upstream.id);
     else if (state.rows.has(data.upstream.id) || data.type === "added") {
       applyUpstream(data.upstream);
