@@ -21,7 +21,7 @@ import { invalidResponseReason } from "./response_framing.ts";
 import { trackBody } from "./track_body.ts";
 import { type DeadlineSweep, PROXY_DEADLINES } from "./deadline_sweep.ts";
 import { describeNetworkError, isConnectFailure, isConnectionLost } from "../health/mod.ts";
-import type { Transport, UpstreamRequest } from "./transport.ts";
+import { BODILESS_RESPONSES, type Transport, type UpstreamRequest } from "./transport.ts";
 
 /** Options of {@linkcode forward}. */
 export interface ForwardOptions {
@@ -201,11 +201,16 @@ export async function forward(
     return outcome;
   };
   const length = response.headers.get("content-length");
-  if (response.body === null || (length !== null && Number(length) <= NATIVE_PIPE_MAX_BYTES)) {
+  // A response of the transport's own is not asked for its body: the getter would make a stream
+  // of a byte body (see BODILESS_RESPONSES).
+  const bodiless = options.transport.clientReadyResponses
+    ? BODILESS_RESPONSES.has(response)
+    : response.body === null;
+  if (bodiless || (length !== null && Number(length) <= NATIVE_PIPE_MAX_BYTES)) {
     // Fast path: the fetch body goes to Deno.serve untouched, which pipes it natively (a JS
     // stream in between cost 60% of throughput). The server's `completed` tells when the
     // body was delivered, and Content-Length how much of it.
-    const bytes = response.body === null ? 0 : Number(length);
+    const bytes = bodiless ? 0 : Number(length);
     const done = ctx.completed.then(
       () => finish({ bytes, clientAborted: false }),
       (error) => finish({ bytes: 0, clientAborted: true, error }),
@@ -225,7 +230,8 @@ export async function forward(
   const { promise, resolve } = Promise.withResolvers<ResponseOutcome>();
   ctx.responseDone = promise;
   const tracked = trackBody(
-    response.body,
+    // Never null here but for a transport that left a bodiless response unmarked.
+    response.body ?? ReadableStream.from<Uint8Array>([]),
     (outcome) => resolve(finish(outcome)),
     options.idleTimeoutMs
       ? { idleTimeoutMs: options.idleTimeoutMs, upstream: upstream.name, deadlines }

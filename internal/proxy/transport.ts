@@ -85,6 +85,14 @@ export interface Transport {
   readonly clientReadyResponses?: boolean;
 }
 
+/**
+ * The responses without a body (HEAD, 204, 304, 205) of a transport with
+ * `clientReadyResponses`: the proxy asks here instead of reading `response.body`, whose getter
+ * turns a byte body into a stream that `Deno.serve` then pumps through JS instead of writing
+ * the bytes at once.
+ */
+export const BODILESS_RESPONSES: WeakSet<Response> = new WeakSet();
+
 /** Options of {@linkcode FetchTransport}. */
 export interface FetchTransportOptions {
   /** Allow a `Host` header different from the URL's (needed to preserve the client's). @default true */

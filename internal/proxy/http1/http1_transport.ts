@@ -7,7 +7,12 @@
 import { describeNetworkError } from "../../health/network_errors.ts";
 import { connectUpstream, type UpstreamTlsOptions } from "../../net/mod.ts";
 import { withoutHopByHop } from "../headers.ts";
-import type { Transport, UpstreamRequest, UpstreamUpgrade } from "../transport.ts";
+import {
+  BODILESS_RESPONSES,
+  type Transport,
+  type UpstreamRequest,
+  type UpstreamUpgrade,
+} from "../transport.ts";
 import { ContentLengthReader } from "./body_readers.ts";
 import { Http1Connection } from "./connection.ts";
 import { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
@@ -281,7 +286,7 @@ export class Http1Transport implements Transport {
     const reader = bodyReaderFor(conn, head, method);
     if (reader === null) {
       this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
-      return { response: new Response(null, init), socket: null, head: EMPTY };
+      return { response: bodiless(init), socket: null, head: EMPTY };
     }
     if (head.status === 205) {
       // 205 Reset Content has no content (RFC 9110 §15.3.6) but may frame an empty one
@@ -295,7 +300,7 @@ export class Http1Transport implements Transport {
         throw this.#failure(error, request, state, false);
       }
       this.#done(conn, signal, onAbort, keepAlive && reader.reusable && state.pumpDone);
-      return { response: new Response(null, init), socket: null, head: EMPTY };
+      return { response: bodiless(init), socket: null, head: EMPTY };
     }
     if (reader instanceof ContentLengthReader && head.contentLength <= this.#wholeBodyMax) {
       let bytes: Uint8Array<ArrayBuffer>;
@@ -460,4 +465,11 @@ function bodyLengthError(state: ExchangeState, conn: Http1Connection, how: strin
   state.sourceError = new RangeError(`request body is ${how} than its Content-Length`);
   conn.close();
   return state.sourceError as Error;
+}
+
+/** A response without a body, marked in {@linkcode BODILESS_RESPONSES}. */
+function bodiless(init: ResponseInit): Response {
+  const response = new Response(null, init);
+  BODILESS_RESPONSES.add(response);
+  return response;
 }
