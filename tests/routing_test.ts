@@ -351,6 +351,7 @@ Deno.test("routing: a reload moves a route from one pool to another under load, 
       `an answer from ${body}`,
     );
   await answered("old");
+  const before = sluice.app.pools.get("new")!.pool.list()[0]!;
   await sluice.file.write(config("new"));
   const outcome = await sluice.app.reload();
   assert.ok(outcome.applied.some((line) => line.startsWith("routes:")), outcome.applied.join("; "));
@@ -360,6 +361,10 @@ Deno.test("routing: a reload moves a route from one pool to another under load, 
   assert.deepEqual(failures, []);
   assert.ok((counts.get("old") ?? 0) > 0 && (counts.get("new") ?? 0) > 0);
   assert.equal((await fetchText(sluice.url + "/app/y")).text, "new");
+  // The pools were kept: the same upstream objects, with their health state and counters.
+  const after = sluice.app.pools.get("new")!.pool.list()[0]!;
+  assert.equal(after, before);
+  assert.ok(after.requestsTotal > 0);
 });
 
 proxyTest(
