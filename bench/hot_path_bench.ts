@@ -8,6 +8,7 @@
  */
 
 import { RoundRobinStrategy } from "../internal/balancer/mod.ts";
+import { invalidResponseReason } from "../internal/proxy/response_framing.ts";
 import { compose, createContext, type Middleware } from "../internal/middleware/mod.ts";
 import { Pool } from "../internal/pool/mod.ts";
 import {
@@ -64,6 +65,13 @@ Deno.bench("response headers: new Response + rewriteResponseHeaders in place", {
   group: "response",
 }, () => {
   rewriteResponseHeaders(new Response(null, { headers: upstreamHeaders }).headers, info.requestId);
+});
+
+const upstreamResponse = new Response(null, { headers: upstreamHeaders });
+Deno.bench("response check: invalidResponseReason (CL+TE, unsolicited 101)", {
+  group: "response",
+}, () => {
+  invalidResponseReason(upstreamResponse, false);
 });
 
 Deno.bench("pathAndQuery", () => {
