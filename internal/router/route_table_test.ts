@@ -122,3 +122,34 @@ Deno.test("RouteTable.matchesPaths: only when a route looks at the path", () => 
   assert.equal(table([{ match: { path_prefix: "/" }, pool: "p" }]).table.matchesPaths, false);
   assert.equal(table([{ match: { path_prefix: "/api" }, pool: "p" }]).table.matchesPaths, true);
 });
+
+Deno.test("RouteTable: a run of routes differing by one header value keeps first-match order", () => {
+  const tenants = Array.from({ length: 5 }, (_, i) => ({
+    name: `t${i}`,
+    match: { path_prefix: "/v2", methods: ["POST"], headers: { "X-Tenant": `t${i}` } },
+    pool: "p",
+  }));
+  const compiled = table([
+    { name: "early", match: { path: "/v2/special", headers: { "X-Tenant": "t3" } }, pool: "p" },
+    ...tenants,
+    {
+      name: "dup",
+      match: { path_prefix: "/v2", methods: ["POST"], headers: { "X-Tenant": "t1" } },
+      pool: "p",
+    },
+    { name: "rest", pool: "p" },
+  ]);
+  const post = (path: string, tenant?: string) =>
+    route(compiled, {
+      path,
+      method: "POST",
+      ...(tenant === undefined ? {} : { headers: { "x-tenant": tenant } }),
+    });
+  assert.equal(post("/v2/special", "t3"), "early");
+  assert.equal(post("/v2/orders", "t3"), "t3");
+  assert.equal(post("/v2/orders", "t1"), "t1", "the first of two routes for one value");
+  assert.equal(post("/v2/orders", "t9"), "rest");
+  assert.equal(post("/v2/orders"), "rest");
+  assert.equal(route(compiled, { path: "/v2/orders", headers: { "x-tenant": "t2" } }), "rest");
+  assert.equal(post("/v3", "t2"), "rest");
+});
