@@ -5,6 +5,7 @@
  * @module
  */
 
+import { getLogger } from "@logtape/logtape";
 import type { NewUpstream } from "../admin/control_plane.ts";
 import { createStrategy, type Strategy } from "../balancer/mod.ts";
 import {
@@ -16,6 +17,7 @@ import {
   type OwnListener,
   ownListenerMessage,
   ownListenerReached,
+  parseDiscoveryUrl,
   type PoolConfig,
 } from "../config/mod.ts";
 import {
@@ -25,6 +27,7 @@ import {
   PassiveHealthTracker,
   tcpProbe,
 } from "../health/mod.ts";
+import { createDnsLookup, DnsDiscovery } from "../discovery/mod.ts";
 import type { SluiceMetrics } from "../metrics/mod.ts";
 import { compose, type Handler, sticky } from "../middleware/mod.ts";
 import type { UpstreamTlsOptions } from "../net/mod.ts";
@@ -37,6 +40,8 @@ import {
   RetryBudget,
   type Transport,
 } from "../proxy/mod.ts";
+
+const logger = getLogger(["sluice", "discovery"]);
 
 /** What every pool shares: the transport, metrics, the hard stop and the listener's settings. */
 export interface PoolRuntimeDeps {
@@ -86,6 +91,8 @@ export class PoolRuntime {
   #started = false;
   /** Upstreams draining for removal (DELETE or a reload that dropped them). */
   readonly #removing = new Set<string>();
+  /** DNS sources (`dns://`, `dns+srv://` backends) by canonical URL, with the URLs they added. */
+  readonly #discoveries = new Map<string, { discovery: DnsDiscovery; owned: Set<string> }>();
 
   /**
    * @param config the pool's settings.
@@ -97,8 +104,9 @@ export class PoolRuntime {
     this.#config = config;
     this.#global = global;
     this.#deps = deps;
+    const fixed = config.backends.filter((b) => parseDiscoveryUrl(b.url) === undefined);
     this.pool = new Pool(
-      config.backends.map((b, i) => ({
+      fixed.map((b, i) => ({
         id: this.#idOf(i + 1),
         name: b.name,
         url: b.url,
@@ -106,7 +114,8 @@ export class PoolRuntime {
       })),
       { slowStartMs: config.limits.slowStartMs },
     );
-    this.#nextId = config.backends.length + 1;
+    this.#nextId = fixed.length + 1;
+    for (const backend of config.backends) this.#addDiscovery(backend);
     this.#strategy = createStrategy(config.strategy, { hashKey: config.hashKey });
     this.#checker = this.#createChecker(config.health);
     this.#passive = new PassiveHealthTracker(this.pool, config.passive);
@@ -135,13 +144,17 @@ export class PoolRuntime {
   start(): void {
     this.#started = true;
     this.#checker.start();
+    for (const { discovery } of this.#discoveries.values()) void discovery.start();
   }
 
   /** Stops health checks (active and passive). */
   async stop(): Promise<void> {
     this.#started = false;
     this.#passive.stop();
-    await this.#checker.stop();
+    await Promise.all([
+      this.#checker.stop(),
+      ...[...this.#discoveries.values()].map(({ discovery }) => discovery.stop()),
+    ]);
   }
 
   /** Stops health checks and the pool's timers (shutdown). */
@@ -267,8 +280,32 @@ export class PoolRuntime {
   }
 
   #reloadUpstreams(next: PoolConfig, changes: PoolChanges, applied: (line: string) => void) {
-    const wanted = new Map(next.backends.map((b) => [b.url, b]));
+    const sources = new Set(
+      next.backends.filter((b) => parseDiscoveryUrl(b.url) !== undefined).map((b) => b.url),
+    );
+    for (const [url, { discovery }] of this.#discoveries) {
+      if (sources.has(url)) continue;
+      // Its upstreams are not wanted any more: the loop below drains them.
+      void discovery.stop();
+      this.#discoveries.delete(url);
+      applied(`stopped DNS discovery ${url}`);
+    }
+    for (const backend of next.backends) {
+      if (sources.has(backend.url) && !this.#discoveries.has(backend.url)) {
+        const discovery = this.#addDiscovery(backend);
+        if (this.#started) void discovery?.start();
+        applied(`started DNS discovery ${backend.url}`);
+      }
+    }
+    const discovered = new Set<string>();
+    for (const { owned } of this.#discoveries.values()) {
+      for (const url of owned) discovered.add(url);
+    }
+    const wanted = new Map(
+      next.backends.filter((b) => !sources.has(b.url)).map((b) => [b.url, b]),
+    );
     for (const upstream of this.pool.list()) {
+      if (discovered.has(upstream.url) && !wanted.has(upstream.url)) continue;
       const backend = wanted.get(upstream.url);
       if (!backend) {
         if (!this.#removing.has(upstream.id) || upstream.admin !== "draining") {
@@ -294,6 +331,58 @@ export class PoolRuntime {
     for (const backend of wanted.values()) {
       this.addUpstream({ url: backend.url, name: backend.name, weight: backend.weight });
       applied(`added upstream ${backend.name}`);
+    }
+  }
+
+  /** Creates the discovery of a `dns://` or `dns+srv://` backend (not started); else nothing. */
+  #addDiscovery(backend: PoolConfig["backends"][number]): DnsDiscovery | undefined {
+    const source = parseDiscoveryUrl(backend.url);
+    if (source === undefined) return undefined;
+    const { minIntervalMs, maxIntervalMs, nameServer } = this.#global.discovery;
+    const owned = new Set<string>();
+    const discovery = new DnsDiscovery(source, {
+      minIntervalMs,
+      maxIntervalMs,
+      lookup: createDnsLookup(nameServer),
+      onChange: (urls) => this.#applyDiscovered(owned, urls, backend.weight),
+    });
+    this.#discoveries.set(source.url, { discovery, owned });
+    return discovery;
+  }
+
+  /**
+   * A DNS source's new set: new addresses join like upstreams added through the admin API
+   * (they take traffic after a first passing health check), addresses gone drain and leave.
+   * An address that is also a fixed backend, or another source's, is left to its owner.
+   */
+  #applyDiscovered(owned: Set<string>, urls: readonly string[], weight: number): void {
+    const next = new Set(urls);
+    for (const url of owned) {
+      if (next.has(url)) continue;
+      owned.delete(url);
+      const upstream = this.pool.list().find((u) => u.url === url);
+      if (upstream) this.removeUpstream(upstream.id);
+    }
+    for (const url of next) {
+      if (owned.has(url)) continue;
+      const upstream = this.pool.list().find((u) => u.url === url);
+      if (upstream !== undefined) {
+        // Back while it drained out after an earlier answer: keep it.
+        if (this.#removing.has(upstream.id)) {
+          this.pool.setAdminState(upstream.id, "ready");
+          owned.add(url);
+        }
+        continue;
+      }
+      try {
+        this.addUpstream({ url, weight });
+        owned.add(url);
+      } catch (error) {
+        logger.warn("Discovered upstream {url} refused: {error}", {
+          url,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
   }
 

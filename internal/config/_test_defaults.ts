@@ -92,6 +92,7 @@ export const DEFAULTS: Config = {
     minSizeBytes: 1024,
     algorithms: ["br", "gzip"],
   },
+  discovery: { minIntervalMs: 5_000, maxIntervalMs: 300_000, nameServer: undefined },
 };
 
 /** The strategies, as the problem for an unknown `strategy` lists them. */

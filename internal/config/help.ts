@@ -93,6 +93,8 @@ const FILE_ONLY = [
   "    to a pool, a redirect or a fixed response (see the README's Routing section)",
   "  compression.types (text/*, JSON, JavaScript, XML, SVG, wasm), compression.min_size (1kb),",
   "    compression.algorithms ([br, gzip]): what --compression compresses, and how",
+  "  discovery.min_interval (5s), discovery.max_interval (5m), discovery.name_server (the",
+  "    system's): DNS lookups of dns://name:port and dns+srv://_svc._tcp.name backends",
 ].join("\n");
 
 /**

@@ -354,6 +354,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
       upstreamTls: DEFAULTS.upstreamTls,
       tls: undefined,
       compression: DEFAULTS.compression,
+      discovery: DEFAULTS.discovery,
     },
     sources: { file: `${TESTDATA}/sluice.yaml`, overrides: {} },
   });

@@ -50,7 +50,12 @@ export { type ConfigSchemaOptions, validateConfig, type ValidateConfigOptions } 
 export type { EnvReader, PermissionQuery } from "./env.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
 export { parseSize } from "./size.ts";
-export { normalizeUpstreamUrl } from "./upstream_url.ts";
+export {
+  type DiscoverySource,
+  normalizeBackendUrl,
+  normalizeUpstreamUrl,
+  parseDiscoveryUrl,
+} from "./upstream_url.ts";
 export {
   localInterfaceAddresses,
   type OwnListener,

@@ -68,6 +68,8 @@ export function ownListenerReached(
   } catch {
     return undefined;
   }
+  // A DNS source (dns://, dns+srv://) names no address until it is resolved.
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return undefined;
   const port = parsed.port === "" ? (parsed.protocol === "https:" ? 443 : 80) : Number(parsed.port);
   const host = canonical(parsed.hostname);
   return listeners.find((listener) => {

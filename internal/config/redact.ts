@@ -108,6 +108,17 @@ export function redactConfig(config: Config): Record<string, unknown> {
       min_size: config.compression.minSizeBytes,
       algorithms: [...config.compression.algorithms],
     },
+    discovery: {
+      min_interval: formatDuration(config.discovery.minIntervalMs),
+      max_interval: formatDuration(config.discovery.maxIntervalMs),
+      name_server: config.discovery.nameServer === undefined
+        ? null
+        : `${
+          config.discovery.nameServer.ipAddr.includes(":")
+            ? `[${config.discovery.nameServer.ipAddr}]`
+            : config.discovery.nameServer.ipAddr
+        }:${config.discovery.nameServer.port}`,
+    },
     upstream_tls: {
       ca: config.upstreamTls.caFile ?? null,
       server_name: config.upstreamTls.serverName ?? null,

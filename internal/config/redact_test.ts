@@ -133,6 +133,7 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
       min_size: 1024,
       algorithms: ["br", "gzip"],
     },
+    discovery: { min_interval: "5s", max_interval: "5m", name_server: null },
     upstream_tls: {
       ca: "/etc/sluice/upstream-ca.pem",
       server_name: "api.internal",

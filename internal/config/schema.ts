@@ -31,7 +31,7 @@ import {
   TRANSPORT_NAMES,
   type UpstreamConfig,
 } from "./types.ts";
-import { normalizeUpstreamUrl } from "./upstream_url.ts";
+import { normalizeBackendUrl } from "./upstream_url.ts";
 import {
   localInterfaceAddresses,
   type OwnListener,
@@ -260,7 +260,7 @@ const healthPathSchema = text().superRefine((path, ctx) => {
 
 const upstreamUrlSchema = text().transform((value, ctx): string => {
   try {
-    return normalizeUpstreamUrl(value);
+    return normalizeBackendUrl(value);
   } catch (error) {
     ctx.addIssue({ code: "custom", message: (error as Error).message });
     return z.NEVER;
@@ -317,7 +317,7 @@ function urlOf(backend: unknown): string | undefined {
     : undefined;
   if (typeof raw !== "string") return undefined;
   try {
-    return normalizeUpstreamUrl(raw);
+    return normalizeBackendUrl(raw);
   } catch {
     return undefined;
   }
@@ -656,6 +656,44 @@ const accessLogSchema = text().superRefine((value, ctx) => {
   }
 });
 
+const discoveryShape = {
+  min_interval: duration({ allowZero: false }).default(5_000),
+  max_interval: duration({ allowZero: false }).default(300_000),
+  // null: as redactConfig writes an unset name server.
+  name_server: z.preprocess(
+    (value) => (value === null ? undefined : value),
+    text().transform((value, ctx): { ipAddr: string; port: number } => {
+      const match = /^\[?([0-9a-fA-F:.]+?)\]?(?::(\d{1,5}))?$/.exec(value.trim());
+      const port = match?.[2] === undefined ? 53 : Number(match[2]);
+      if (match === null || !(port >= 1 && port <= 65_535) || !/[.:]/.test(match[1]!)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${showValue(value)} is not an IP address with an optional port (10.0.0.2:53)`,
+        });
+        return z.NEVER;
+      }
+      return { ipAddr: match[1]!, port };
+    }).optional(),
+  ),
+};
+
+const discoverySchema = z.strictObject(discoveryShape, { error: objectError })
+  .superRefine((discovery, ctx) => {
+    if (discovery.max_interval < discovery.min_interval) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["max_interval"],
+        message: `${formatDuration(discovery.max_interval)} is shorter than ` +
+          `discovery.min_interval (${formatDuration(discovery.min_interval)})`,
+      });
+    }
+  }, { when: (payload) => hasNoIssueAt(payload, ["min_interval", "max_interval"]) })
+  .transform((discovery): Config["discovery"] => ({
+    minIntervalMs: discovery.min_interval,
+    maxIntervalMs: discovery.max_interval,
+    nameServer: discovery.name_server,
+  }));
+
 function loggingShape(defaultFormat: LogFormat) {
   return {
     level: oneOf(LOG_LEVELS).default(CONFIG_DEFAULTS.logging.level),
@@ -688,6 +726,7 @@ function rootShape(defaultFormat: LogFormat) {
     upstream_tls: section(upstreamTlsSchema.optional()),
     tls: section(tlsSchema.optional()),
     compression: section(compressionSchema.prefault({})),
+    discovery: section(discoverySchema.prefault({})),
   };
 }
 
@@ -708,6 +747,7 @@ const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ["upstream_tls", Object.keys(upstreamTlsShape)],
   ["tls", Object.keys(tlsShape)],
   ["compression", Object.keys(compressionShape)],
+  ["discovery", Object.keys(discoveryShape)],
 ]);
 
 /** Options of `createConfigSchema`. */
@@ -792,6 +832,7 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
       upstreamTls: file.upstream_tls ?? { ...NO_UPSTREAM_TLS },
       tls: file.tls,
       compression: file.compression,
+      discovery: file.discovery,
     }));
   // A pool's settings left out are the top-level ones (flags and environment included).
   return z.preprocess(inheritPoolSettings, root);

@@ -179,6 +179,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
     upstreamTls: DEFAULTS.upstreamTls,
     tls: undefined,
     compression: DEFAULTS.compression,
+    discovery: DEFAULTS.discovery,
   });
 });
 

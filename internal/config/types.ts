@@ -323,6 +323,21 @@ export interface CompressionConfig {
   algorithms: ("br" | "gzip")[];
 }
 
+/**
+ * DNS service discovery of `dns://` and `dns+srv://` backends (file section `discovery`).
+ */
+export interface DiscoveryConfig {
+  /** Shortest time between two lookups of a name, ms (file key `min_interval`). @default 5000 */
+  minIntervalMs: number;
+  /** Longest time between two lookups of a name, ms (file key `max_interval`). @default 300000 */
+  maxIntervalMs: number;
+  /**
+   * The DNS server asked, `{ ipAddr, port }` (file key `name_server`, `"10.0.0.2:53"`);
+   * `undefined` uses the system's resolver configuration.
+   */
+  nameServer: { ipAddr: string; port: number } | undefined;
+}
+
 /** PEM text of the `upstream_tls` files. */
 export interface UpstreamTlsPem {
   /** CA certificates, one PEM bundle. */
@@ -399,6 +414,8 @@ export interface Config {
   tls: TlsConfig | undefined;
   /** Compression of responses to clients (file section `compression`). */
   compression: CompressionConfig;
+  /** DNS service discovery of `dns://` and `dns+srv://` backends (file section `discovery`). */
+  discovery: DiscoveryConfig;
 }
 
 /** The per-pool subset of `limits` (file keys as in `limits`). */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { normalizeUpstreamUrl } from "./upstream_url.ts";
+import { normalizeBackendUrl, normalizeUpstreamUrl, parseDiscoveryUrl } from "./upstream_url.ts";
 
 Deno.test("normalizeUpstreamUrl() returns the origin without a trailing slash", () => {
   assert.equal(normalizeUpstreamUrl("http://localhost:9001"), "http://localhost:9001");
@@ -42,4 +42,32 @@ Deno.test("normalizeUpstreamUrl() rejects credentials without echoing the passwo
     return true;
   });
   assert.throws(() => normalizeUpstreamUrl("http://user@a:1"), /must not contain credentials/);
+});
+
+Deno.test("parseDiscoveryUrl() reads dns:// and dns+srv:// backends, strictly", () => {
+  assert.deepEqual(parseDiscoveryUrl("dns://API.Internal:8080"), {
+    kind: "a",
+    name: "api.internal",
+    port: 8080,
+    url: "dns://api.internal:8080",
+  });
+  assert.deepEqual(parseDiscoveryUrl("dns+srv://_http._tcp.api.internal/"), {
+    kind: "srv",
+    name: "_http._tcp.api.internal",
+    url: "dns+srv://_http._tcp.api.internal",
+  });
+  assert.equal(parseDiscoveryUrl("http://a:1"), undefined);
+  assert.equal(normalizeBackendUrl("HTTP://a:1/"), "http://a:1");
+  for (
+    const bad of [
+      "dns://api.internal",
+      "dns://api.internal:0",
+      "dns://api.internal:8080/path",
+      "dns+srv://_http._tcp.api.internal:80",
+      "dns://bad name:80",
+      "dns://user@api:80",
+    ]
+  ) {
+    assert.throws(() => parseDiscoveryUrl(bad), TypeError, bad);
+  }
 });
