@@ -7,7 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, startSluice, startUpstream, type TestSluice } from "./_fixtures.ts";
+import { freePort, startSluice, startUpstream, type TestSluice, within } from "./_fixtures.ts";
+import { spawnMain } from "./_process.ts";
 import { makeTestPki, type TestPki } from "./_tls.ts";
 
 function httpsUrl(sluice: TestSluice): string {
@@ -211,4 +212,46 @@ Deno.test("TLS termination with --listener http1: HTTPS over Deno.listenTls, HTT
   assert.equal(asked2.httpVersion, "1.1");
   assert.equal(await fetchTrusting(httpsUrl(sluice) + "/fetch", pki.ca), "over http1");
   for (const { headers } of upstream.seen) assert.equal(headers.get("x-forwarded-proto"), "https");
+});
+
+Deno.test("TLS termination: SIGHUP reloads the certificate in main.ts", async () => {
+  await using first = await makeTestPki();
+  await using second = await makeTestPki();
+  await using upstream = startUpstream("one");
+  const dir = await Deno.makeTempDir({ prefix: "sluice-tls-" });
+  try {
+    const certFile = `${dir}/cert.pem`;
+    const keyFile = `${dir}/key.pem`;
+    await install(first, certFile, keyFile);
+    const configFile = `${dir}/sluice.yaml`;
+    await Deno.writeTextFile(
+      configFile,
+      `backends: [${upstream.url}]\ntls:\n  cert: ${certFile}\n  key: ${keyFile}\n`,
+    );
+    await using proc = spawnMain([`--allow-net`, `--allow-read=${dir}`], [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--config",
+      configFile,
+      "--log-format",
+      "json",
+    ]);
+    const start = await proc.line((e) => e.logger === "sluice.app" && typeof e.port === "number");
+    assert.equal(start.scheme, "https");
+    const url = `https://127.0.0.1:${start.port}/`;
+    assert.equal(await fetchTrusting(url, first.ca), "one");
+    await install(second, certFile, keyFile);
+    proc.child.kill("SIGHUP");
+    await proc.line((e) =>
+      e.logger === "sluice.app" && String(e.message).startsWith("Configuration reloaded") &&
+      String(e.applied).includes("TLS certificate reloaded")
+    );
+    assert.equal(await fetchTrusting(url, second.ca), "one");
+    proc.child.kill("SIGTERM");
+    await within(proc.child.status, 10_000, "main.ts exiting");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
