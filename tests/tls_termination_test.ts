@@ -175,6 +175,9 @@ Deno.test("TLS termination: a reload serves a new certificate; a bad pair is ref
     const expiry = Number(line.split(" ")[1]);
     // The test certificates are valid for 2 days.
     assert.ok(expiry > Date.now() / 1000 + 86_400 && expiry < Date.now() / 1000 + 3 * 86_400);
+    // The same expiry in the status the dashboard shows.
+    const status = await (await fetch(sluice.adminUrl + "/api/status")).json();
+    assert.equal(Date.parse(status.tlsCertificateExpiresAt) / 1000, expiry);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -125,6 +125,11 @@ export interface StatusView {
     /** Upgrade tunnels (WebSocket) open now. */
     tunnels: number;
   };
+  /**
+   * Expiry (`notAfter`) of the certificate the proxy listener serves, ISO 8601; `null` without
+   * TLS.
+   */
+  tlsCertificateExpiresAt: string | null;
   /** All traffic over the last 10 s (rps) and 60 s (p99, ms). */
   rps: number;
   p99Ms: number | null;

@@ -387,6 +387,9 @@ export class App implements ControlPlane {
         refused: listenerStats?.refused ?? 0,
         tunnels: listenerStats?.tunnels ?? 0,
       },
+      tlsCertificateExpiresAt: this.#certificateNotAfter === undefined
+        ? null
+        : new Date(this.#certificateNotAfter).toISOString(),
       rps: recent.rps,
       p99Ms: recent.p99Ms,
     };

@@ -51,6 +51,7 @@
  *   upstreams: { total: number, available: number },
  *   totals: { requests: number, errors: number, inFlight: number, retries: number },
  *   clients?: { listener: string, connections: number, refused: number, tunnels: number },
+ *   tlsCertificateExpiresAt?: string | null,
  *   rps: number,
  *   p99Ms: number | null,
  * }} StatusView
@@ -585,6 +586,15 @@ function renderStatus() {
     setText(refused, listening ? fmtInt(s.clients.refused) : "n/a (serve)");
     setAttr(refused, "data-level", s.clients.refused > 0 ? "warn" : "ok");
     setText(byId("s-tunnels"), listening ? fmtInt(s.clients.tunnels) : "n/a (serve)");
+  }
+  const tls = byId("s-tls");
+  if (s.tlsCertificateExpiresAt) {
+    const days = Math.floor((Date.parse(s.tlsCertificateExpiresAt) - Date.now()) / 86_400_000);
+    setText(tls, s.tlsCertificateExpiresAt.slice(0, 10) + " (" + days + " d)");
+    setAttr(tls, "data-level", days < 14 ? "warn" : "ok");
+  } else {
+    setText(tls, "no TLS");
+    setAttr(tls, "data-level", "ok");
   }
   document.title = "Sluice · " + s.upstreams.available + "/" + s.upstreams.total + " available";
 }
