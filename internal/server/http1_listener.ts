@@ -7,6 +7,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { trace, type Tracer } from "@opentelemetry/api";
 import type { Handler } from "../middleware/mod.ts";
 import { Http1Connection } from "./http1/connection.ts";
 import { plainResponse } from "./http1/write_response.ts";
@@ -110,6 +111,7 @@ export class Http1Listener implements Listener {
       idleTimeoutMs,
       maxHeadBytes: options.maxHeadBytes ?? 64 * 1024,
       tunnelTimeoutMs: options.tunnelTimeoutMs ?? 3_600_000,
+      tracer: platformTracer(),
       onTunnel: (delta: 1 | -1) => {
         this.#tunnels += delta;
       },
@@ -239,4 +241,15 @@ async function refuse(conn: Deno.Conn): Promise<void> {
 /** EMFILE/ENFILE: the process or the system is out of file descriptors. */
 function isOutOfDescriptors(error: unknown): boolean {
   return error instanceof Error && /os error 2[34]\b|too many open files/i.test(error.message);
+}
+
+/**
+ * The tracer for server spans when Deno's OpenTelemetry records spans (`OTEL_DENO=true`), else
+ * `undefined` (no span work per request).
+ */
+function platformTracer(): Tracer | undefined {
+  const tracer = trace.getTracer("sluice");
+  // Never ended, so never exported: it only asks whether spans are recorded at all.
+  const recording = tracer.startSpan("sluice.listener.probe").isRecording();
+  return recording ? tracer : undefined;
 }

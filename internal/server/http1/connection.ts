@@ -9,6 +9,13 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import {
+  context,
+  propagation,
+  SpanKind,
+  type TextMapGetter,
+  type Tracer,
+} from "@opentelemetry/api";
 import { createContext, type Handler, type RequestContext } from "../../middleware/mod.ts";
 import { RequestTimeoutError, takeTunnel, type TunnelEnd } from "../../proxy/mod.ts";
 import { ChunkedDecoder } from "./chunked_decoder.ts";
@@ -40,6 +47,11 @@ export interface ConnectionSettings {
   tunnelTimeoutMs: number;
   /** Called with +1 when a tunnel opens and -1 when it closes. */
   onTunnel(delta: 1 | -1): void;
+  /**
+   * With Deno's OpenTelemetry on (`OTEL_DENO=true`), the tracer of the server span opened per
+   * request, as `Deno.serve` opens one; `undefined` when telemetry is off.
+   */
+  tracer: Tracer | undefined;
   /** `performance.now()` of the listener's last sweep: a cheap, coarse clock. */
   now(): number;
   /** Called once when the connection has closed. */
@@ -319,7 +331,9 @@ export class Http1Connection {
 
     let response: Response;
     try {
-      response = await settings.handler(ctx);
+      response = await (settings.tracer === undefined
+        ? settings.handler(ctx)
+        : traced(settings.tracer, settings.handler, ctx));
     } catch (error) {
       logger.error("Unhandled error in the request handler: {error}", { error });
       response = new Response("500 Internal Server Error\n", {
@@ -793,6 +807,35 @@ async function measured(response: Response): Promise<Response> {
       },
     }),
     init,
+  );
+}
+
+const HEADERS_GETTER: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+};
+
+/**
+ * Runs the handler inside a server span, a child of the client's `traceparent`, ended when the
+ * response has been delivered: what `Deno.serve` does with OpenTelemetry on, so that the trace
+ * context middleware and Deno's instrumented fetch see the same active span.
+ */
+function traced(tracer: Tracer, handler: Handler, ctx: RequestContext): Promise<Response> {
+  const request = ctx.request;
+  const parent = propagation.extract(context.active(), request.headers, HEADERS_GETTER);
+  return tracer.startActiveSpan(
+    request.method,
+    { kind: SpanKind.SERVER, attributes: { "http.request.method": request.method } },
+    parent,
+    (span) =>
+      handler(ctx).then((response) => {
+        span.setAttribute("http.response.status_code", response.status);
+        ctx.completed.finally(() => span.end()).catch(() => {});
+        return response;
+      }, (error) => {
+        span.end();
+        throw error;
+      }),
   );
 }
 
