@@ -17,7 +17,7 @@ export const LISTENERS = ["serve", "http1"] as const;
 
 /** The default of each axis (as `main.ts --help` shows it). */
 const DEFAULT_TRANSPORT: typeof TRANSPORTS[number] = "http1";
-const DEFAULT_LISTENER: typeof LISTENERS[number] = "serve";
+const DEFAULT_LISTENER: typeof LISTENERS[number] = "http1";
 
 /** One combination of the axes. */
 export interface Variant {

@@ -47,7 +47,10 @@ async function fetchTrusting(url: string, ca: string): Promise<string> {
 Deno.test("TLS termination: HTTP/2 and HTTP/1.1 by ALPN, X-Forwarded-Proto https", async () => {
   await using pki = await makeTestPki();
   await using upstream = startUpstream("secure upstream");
+  // HTTP/2 is the Deno.serve listener's (the HTTP/1.1 listener's TLS is tested below).
   await using sluice = await startSluice([
+    "--listener",
+    "serve",
     "--backends",
     upstream.url,
     "--tls-cert",
@@ -134,7 +137,8 @@ Deno.test("TLS termination: a reload serves a new certificate; a bad pair is ref
     const configFile = `${dir}/sluice.yaml`;
     await Deno.writeTextFile(
       configFile,
-      `backends: [${upstream.url}]\ntls:\n  cert: ${certFile}\n  key: ${keyFile}\n`,
+      // Replacing the certificate in place is the Deno.serve listener's.
+      `listener: serve\nbackends: [${upstream.url}]\ntls:\n  cert: ${certFile}\n  key: ${keyFile}\n`,
     );
     await using sluice = await startSluice([
       "--config",
@@ -229,7 +233,8 @@ Deno.test("TLS termination: SIGHUP reloads the certificate in main.ts", async ()
     const configFile = `${dir}/sluice.yaml`;
     await Deno.writeTextFile(
       configFile,
-      `backends: [${upstream.url}]\ntls:\n  cert: ${certFile}\n  key: ${keyFile}\n`,
+      // Replacing the certificate in place is the Deno.serve listener's.
+      `listener: serve\nbackends: [${upstream.url}]\ntls:\n  cert: ${certFile}\n  key: ${keyFile}\n`,
     );
     await using proc = spawnMain([`--allow-net`, `--allow-read=${dir}`], [
       "--host",

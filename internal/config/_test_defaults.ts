@@ -11,7 +11,7 @@ import type { Config } from "./types.ts";
 export const DEFAULTS: Config = {
   host: "0.0.0.0",
   port: 8080,
-  listener: "serve",
+  listener: "http1",
   strategy: "round_robin",
   hashKey: { source: "ip" },
   sticky: undefined,

@@ -23,7 +23,7 @@ export interface ConfigDefaults {
   readonly host: string;
   /** Listen port, 8080. */
   readonly port: number;
-  /** Client listener, `serve`. */
+  /** Client listener, `http1`. */
   readonly listener: ListenerName;
   /** Load-balancing strategy, `round_robin`. */
   readonly strategy: StrategyName;
@@ -60,7 +60,7 @@ export interface ConfigDefaults {
 export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
   host: "0.0.0.0",
   port: 8080,
-  listener: "serve",
+  listener: "http1",
   strategy: "round_robin",
   hashKey: Object.freeze({ source: "ip" }),
   health: Object.freeze({

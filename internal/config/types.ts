@@ -370,7 +370,7 @@ export interface Config {
   host: string;
   /** TCP port the proxy listens on, 0 picks a free one. @default 8080 */
   port: number;
-  /** The client listener (file key `listener`). @default "serve" */
+  /** The client listener (file key `listener`). @default "http1" */
   listener: ListenerName;
   /** Upstreams to balance across; may be empty (every request then gets 503). */
   backends: UpstreamConfig[];
