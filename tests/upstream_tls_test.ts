@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, get, startSluice, waitForPool, within } from "./_fixtures.ts";
+import { freePort, get, startSluice, startUpstream, waitForPool, within } from "./_fixtures.ts";
 import { proxyTest } from "./_matrix.ts";
 import { makeTestPki, type TestPki } from "./_tls.ts";
 import type { TestSluice } from "./_fixtures.ts";
@@ -179,5 +179,57 @@ proxyTest("a client certificate reaches an upstream that requires one (mTLS)", a
   {
     await using sluice = await startSluice(v, args);
     assert.equal((await get(sluice.url + "/")).status, 502);
+  }
+});
+
+Deno.test("upstream_tls per pool: a pool's own CA reaches its https upstream, the others keep theirs", async () => {
+  await using pki = await makeTestPki();
+  await using secure = startTlsUpstream(pki, "secure pool");
+  await using plain = startUpstream("plain pool");
+  const dir = await Deno.makeTempDir({ prefix: "sluice-pool-tls-" });
+  try {
+    const file = `${dir}/sluice.yaml`;
+    await Deno.writeTextFile(
+      file,
+      [
+        `backends: [${plain.url}]`,
+        "pools:",
+        "  secure:",
+        `    backends: [${secure.url}]`,
+        `    upstream_tls: { ca: ${pki.caFile} }`,
+        "  strict:",
+        `    backends: [${secure.url}]`,
+        "routes:",
+        "  - { match: { path_prefix: /secure }, pool: secure }",
+        "  - { match: { path_prefix: /strict }, pool: strict }",
+        "  - { pool: default }",
+      ].join("\n"),
+    );
+    await using sluice = await startSluice(["--config", file, "--retries", "0"]);
+    assert.equal((await get(sluice.url + "/secure")).text, "secure pool");
+    assert.equal((await get(sluice.url + "/")).text, "plain pool");
+    // The same upstream in a pool without the CA: its TLS health check fails, no upstream.
+    const strict = sluice.app.pools.get("strict")!.pool;
+    // The pool's own change events (waitForPool follows the pool default).
+    await within(
+      new Promise<void>((resolve) => {
+        const done = () => strict.list()[0]?.health === "down";
+        if (done()) return resolve();
+        const off = strict.onChange(() => {
+          if (done()) {
+            off();
+            resolve();
+          }
+        });
+      }),
+      5_000,
+      "the strict pool's upstream down",
+    );
+    assert.match(strict.list()[0]?.lastCheck?.detail ?? "", /certificate|UnknownIssuer/i);
+    assert.equal((await get(sluice.url + "/strict")).status, 503);
+    const secured = sluice.app.pools.get("secure")!.pool.list()[0];
+    assert.notEqual(secured?.health, "down");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

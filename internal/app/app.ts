@@ -56,8 +56,11 @@ const logger = getLogger(["sluice", "app"]);
  *   connection, as a new client would.
  * @returns a new transport; close it when done.
  */
-export function createTransport(config: Config, options: { pooled?: boolean } = {}): Transport {
-  const tls = upstreamTlsOptions(config);
+export function createTransport(
+  config: Config,
+  options: { pooled?: boolean; tls?: UpstreamTlsOptions } = {},
+): Transport {
+  const tls = options.tls ?? upstreamTlsOptions(config);
   const pooled = options.pooled ?? true;
   return config.proxy.transport === "http1"
     ? new Http1Transport({
@@ -178,6 +181,10 @@ export class App implements ControlPlane {
       transport: this.#transport,
       probeTransport: this.#probeTransport,
       upstreamTls: upstreamTlsOptions(this.#config),
+      createTransports: (tls: UpstreamTlsOptions) => ({
+        transport: createTransport(this.#config, { tls }),
+        probeTransport: createTransport(this.#config, { tls, pooled: false }),
+      }),
       metrics: this.#metrics,
       shutdownSignal: this.#hardStop.signal,
       ownListeners: () => this.#ownListeners(),

@@ -51,6 +51,13 @@ export interface PoolRuntimeDeps {
   probeTransport: Transport;
   /** TLS settings of `https://` upstreams, for the TCP check's handshake. */
   upstreamTls: UpstreamTlsOptions;
+  /**
+   * Makes a pool's own transports when its `upstream_tls` differs from the top level's.
+   * @default none: every pool uses `transport` and `probeTransport`
+   */
+  createTransports?: (
+    tls: UpstreamTlsOptions,
+  ) => { transport: Transport; probeTransport: Transport };
   /** Metrics (health check results). */
   metrics: SluiceMetrics;
   /** Aborted when the shutdown grace period ends. */
@@ -93,6 +100,10 @@ export class PoolRuntime {
   readonly #removing = new Set<string>();
   /** DNS sources (`dns://`, `dns+srv://` backends) by canonical URL, with the URLs they added. */
   readonly #discoveries = new Map<string, { discovery: DnsDiscovery; owned: Set<string> }>();
+  /** The pool's own transports and TLS settings, when its `upstream_tls` is its own. */
+  readonly #own:
+    | { transport: Transport; probeTransport: Transport; upstreamTls: UpstreamTlsOptions }
+    | undefined;
 
   /**
    * @param config the pool's settings.
@@ -104,6 +115,10 @@ export class PoolRuntime {
     this.#config = config;
     this.#global = global;
     this.#deps = deps;
+    const tls = poolTlsOptions(config);
+    if (deps.createTransports && JSON.stringify(tls) !== JSON.stringify(deps.upstreamTls)) {
+      this.#own = { ...deps.createTransports(tls), upstreamTls: tls };
+    }
     const fixed = config.backends.filter((b) => parseDiscoveryUrl(b.url) === undefined);
     this.pool = new Pool(
       fixed.map((b, i) => ({
@@ -161,6 +176,8 @@ export class PoolRuntime {
   async close(): Promise<void> {
     await this.stop();
     this.pool.close();
+    this.#own?.transport.close();
+    this.#own?.probeTransport.close();
   }
 
   /**
@@ -227,6 +244,9 @@ export class PoolRuntime {
     const changed = (key: keyof PoolConfig) =>
       JSON.stringify(previous[key]) !== JSON.stringify(next[key]);
     this.#config = next;
+    if (JSON.stringify(previous.upstreamTls) !== JSON.stringify(next.upstreamTls)) {
+      changes.restartRequired.push(`pools.${this.name}.upstream_tls`);
+    }
     this.#reloadUpstreams(next, changes, applied);
     if (changed("health")) {
       await this.#checker.stop();
@@ -387,7 +407,8 @@ export class PoolRuntime {
   }
 
   #createChecker(health: PoolConfig["health"]): ActiveHealthChecker {
-    const { metrics, probeTransport, upstreamTls } = this.#deps;
+    const metrics = this.#deps.metrics;
+    const { probeTransport, upstreamTls } = this.#own ?? this.#deps;
     return new ActiveHealthChecker(this.pool, {
       probe: health.path === undefined
         ? tcpProbe(upstreamTls)
@@ -409,7 +430,7 @@ export class PoolRuntime {
     const proxyDirector = createDirector({
       pool: this.pool,
       strategy: this.#strategy,
-      transport: this.#deps.transport,
+      transport: (this.#own ?? this.#deps).transport,
       timeoutMs: global.timeouts.backendMs,
       preserveHost: global.proxy.preserveHost,
       shutdownSignal: this.#deps.shutdownSignal,
@@ -440,7 +461,7 @@ export class PoolRuntime {
       createUpgradeHandler({
         pool: this.pool,
         strategy: this.#strategy,
-        transport: this.#deps.transport,
+        transport: (this.#own ?? this.#deps).transport,
         timeoutMs: global.timeouts.backendMs,
         preserveHost: global.proxy.preserveHost,
         shutdownSignal: this.#deps.shutdownSignal,
@@ -473,4 +494,10 @@ function withUpgrades(global: Config, director: Handler, upgrade: Handler): Hand
     const headers = ctx.request.headers;
     return headers.has("upgrade") && isUpgradeRequest(headers) ? upgrade(ctx) : director(ctx);
   };
+}
+
+/** A pool's `upstream_tls` as the transports take it (PEM text read by `loadConfig`). */
+function poolTlsOptions(config: PoolConfig): UpstreamTlsOptions {
+  const { serverName, pem } = config.upstreamTls;
+  return { ca: pem?.ca, serverName, cert: pem?.cert, key: pem?.key };
 }

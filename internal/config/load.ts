@@ -144,6 +144,20 @@ export async function loadConfig(
     const read = await readUpstreamTlsFiles(tls, readFile);
     problems.push(...read.problems.map((p) => ({ ...p, path: sourceOf(p.path, overrides) })));
     config = { ...config, upstreamTls: { ...tls, pem: read.pem } };
+    const top = config.upstreamTls;
+    const sameFiles = (a: typeof top, b: typeof top) =>
+      a.caFile === b.caFile && a.certFile === b.certFile && a.keyFile === b.keyFile;
+    const pools = [];
+    for (const pool of config.pools) {
+      if (sameFiles(pool.upstreamTls, top)) {
+        pools.push({ ...pool, upstreamTls: { ...pool.upstreamTls, pem: top.pem } });
+        continue;
+      }
+      const own = await readUpstreamTlsFiles(pool.upstreamTls, readFile);
+      problems.push(...own.problems.map((p) => ({ ...p, path: `pools.${pool.name}.${p.path}` })));
+      pools.push({ ...pool, upstreamTls: { ...pool.upstreamTls, pem: own.pem } });
+    }
+    config = { ...config, pools };
     if (config.tls !== undefined) {
       const listener = await readTlsFiles(config.tls, readFile);
       problems.push(

@@ -33,6 +33,7 @@ const SECTIONS: ReadonlyMap<string, readonly string[] | undefined> = new Map<
   ["passive", undefined],
   ["limits", POOL_LIMIT_KEYS],
   ["proxy", POOL_PROXY_KEYS],
+  ["upstream_tls", undefined],
 ]);
 /** Top-level settings a pool inherits whole. */
 const SETTINGS = ["strategy", "hash_key"] as const;
@@ -43,8 +44,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The file shape with every pool completed from the top-level settings: `strategy`,
- * `hash_key`, and key by key `sticky`, `health`, `passive`, `limits` (its per-pool keys) and
- * `proxy` (its per-pool keys). A pool's own keys win. Anything not an object is returned as is
+ * `hash_key`, and key by key `sticky`, `health`, `passive`, `limits` (its per-pool keys),
+ * `proxy` (its per-pool keys) and `upstream_tls`. A pool's own keys win. Anything not an object is returned as is
  * (validation reports it).
  * @param file the merged file shape (flags and environment included).
  * @returns a new object when there are pools to complete, else `file`.

@@ -137,6 +137,13 @@ function redactSticky(sticky: Config["sticky"]): Record<string, unknown> | null 
 function redactPool(pool: PoolConfig): Record<string, unknown> {
   const { health, passive, limits, proxy } = pool;
   return {
+    // File paths only, as at the top level.
+    upstream_tls: {
+      ca: pool.upstreamTls.caFile ?? null,
+      server_name: pool.upstreamTls.serverName ?? null,
+      cert: pool.upstreamTls.certFile ?? null,
+      key: pool.upstreamTls.keyFile ?? null,
+    },
     backends: pool.backends.map(({ url, name, weight }) => ({ url, name, weight })),
     strategy: pool.strategy,
     hash_key: formatHashKey(pool.hashKey),

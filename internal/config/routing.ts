@@ -54,6 +54,7 @@ export function defaultPool(config: Readonly<Config>): PoolConfig {
       queueTimeoutMs: config.limits.queueTimeoutMs,
       slowStartMs: config.limits.slowStartMs,
     },
+    upstreamTls: config.upstreamTls,
     proxy: {
       retries: config.proxy.retries,
       retryNonIdempotent: config.proxy.retryNonIdempotent,

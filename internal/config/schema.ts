@@ -622,6 +622,7 @@ const poolShape = {
   passive: section(passiveSchema.prefault({})),
   limits: section(poolLimitsSchema.prefault({})),
   proxy: section(poolProxySchema.prefault({})),
+  upstream_tls: section(upstreamTlsSchema.optional()),
 };
 
 const poolsSchema = z.record(
@@ -640,6 +641,7 @@ const poolsSchema = z.record(
       passive: pool.passive,
       limits: pool.limits,
       proxy: pool.proxy,
+      upstreamTls: pool.upstream_tls ?? { ...NO_UPSTREAM_TLS },
     };
   })
 );
@@ -790,17 +792,26 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}): z.ZodType
     // Names are checked whatever else is wrong, so every problem shows in one run.
     .superRefine((file, ctx) => checkRouting(file, ctx), { when: () => true })
     .superRefine((file, ctx) => {
-      if (file.upstream_tls === undefined) return;
-      const problem = upstreamTlsTransportProblem(file.upstream_tls, file.proxy.transport);
-      if (problem === undefined) return;
-      ctx.addIssue({
-        code: "custom",
-        path: ["upstream_tls", "server_name"],
-        params: { [ACROSS_SETTINGS]: true },
-        message: problem,
-      });
+      const check = (tls: Config["upstreamTls"] | undefined, path: string[]) => {
+        if (tls === undefined) return;
+        const problem = upstreamTlsTransportProblem(tls, file.proxy.transport);
+        if (problem === undefined) return;
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "upstream_tls", "server_name"],
+          params: { [ACROSS_SETTINGS]: true },
+          message: problem,
+        });
+      };
+      check(file.upstream_tls, []);
+      // A pool's server_name inherited from the top level was reported there.
+      for (const pool of file.pools) {
+        if (pool.upstreamTls.serverName !== file.upstream_tls?.serverName) {
+          check(pool.upstreamTls, ["pools", pool.name]);
+        }
+      }
     }, {
-      when: (payload) => isValidAt(payload, [["upstream_tls"], ["proxy", "transport"]]),
+      when: (payload) => isValidAt(payload, [["upstream_tls"], ["proxy", "transport"], ["pools"]]),
     })
     .transform((file): Config => ({
       host: file.host,

@@ -453,6 +453,8 @@ export interface PoolConfig {
   limits: PoolLimitsConfig;
   /** Retries and retry budget of this pool. */
   proxy: PoolProxyConfig;
+  /** TLS towards this pool's `https://` upstreams (inherited key by key from the top level). */
+  upstreamTls: UpstreamTlsConfig;
 }
 
 /** Header edits of a route: `set` replaces (or adds) a header, `remove` deletes it. */
