@@ -88,7 +88,8 @@ const FILE_ONLY = [
   `  limits.max_url_length (${kilobytes(limits.maxUrlBytes)}), limits.max_header_size ` +
   `(${kilobytes(limits.maxHeaderBytes)})`,
   "  pools (none: the backends above are the pool default): named pools of upstreams, each",
-  "    with its own backends, strategy, hash_key, sticky, health, passive, limits, proxy",
+  "    with its own backends, strategy, hash_key, sticky, health, passive, limits, proxy,",
+  "    upstream_tls",
   "  routes (one catch-all to default): host/path/method/header matches, first match wins,",
   "    to a pool, a redirect or a fixed response (see the README's Routing section)",
   "  compression.types (text/*, JSON, JavaScript, XML, SVG, wasm), compression.min_size (1kb),",
