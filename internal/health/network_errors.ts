@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ConnectFailedError, UpstreamClosedError } from "../proxy/http1/errors.ts";
+import { ConnectFailedError, UpstreamClosedError } from "../net/mod.ts";
 
 /**
  * Whether a transport error means the connection never opened, so the request was not sent

@@ -8,6 +8,7 @@
  */
 export { type Cidr, CidrSet, formatCidr, parseCidr } from "./cidr.ts";
 export { formatIp, type IpFamily, parseIp, readIp } from "./ip.ts";
+export { ConnectFailedError, UpstreamClosedError } from "./upstream_errors.ts";
 export {
   connectUpstream,
   type UpstreamAddress,

@@ -6,7 +6,8 @@
  */
 
 import type { Http1Connection } from "./connection.ts";
-import { MalformedResponseError, UpstreamClosedError } from "./errors.ts";
+import { UpstreamClosedError } from "../../net/mod.ts";
+import { MalformedResponseError } from "./errors.ts";
 import { findHeadEnd, type HeadScan } from "./response_head.ts";
 
 /** Reads one response body from a connection, chunk by chunk. */

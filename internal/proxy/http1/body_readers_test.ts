@@ -5,7 +5,8 @@ import {
   CloseDelimitedReader,
   ContentLengthReader,
 } from "./body_readers.ts";
-import { MalformedResponseError, UpstreamClosedError } from "./errors.ts";
+import { UpstreamClosedError } from "../../net/mod.ts";
+import { MalformedResponseError } from "./errors.ts";
 import { scriptedConnection } from "./_test_connection.ts";
 
 const text = (bytes: Uint8Array) => String.fromCharCode(...bytes);

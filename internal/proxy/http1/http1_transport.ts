@@ -5,7 +5,12 @@
  */
 
 import { describeNetworkError } from "../../health/network_errors.ts";
-import { connectUpstream, type UpstreamTlsOptions } from "../../net/mod.ts";
+import {
+  ConnectFailedError,
+  connectUpstream,
+  UpstreamClosedError,
+  type UpstreamTlsOptions,
+} from "../../net/mod.ts";
 import { withoutHopByHop } from "../headers.ts";
 import {
   BODILESS_RESPONSES,
@@ -16,7 +21,7 @@ import {
 import { ContentLengthReader } from "./body_readers.ts";
 import { Http1Connection } from "./connection.ts";
 import { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
-import { ConnectFailedError, MalformedResponseError, UpstreamClosedError } from "./errors.ts";
+import { MalformedResponseError } from "./errors.ts";
 import { encodeLatin1, type RequestFraming, serializeRequestHead } from "./request_head.ts";
 import type { ResponseHead } from "./response_head.ts";
 import { bodyReaderFor, readResponseHead } from "./response_reader.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describeNetworkError, isConnectFailure } from "../../health/network_errors.ts";
 import type { UpstreamRequest } from "../transport.ts";
-import { ConnectFailedError, MalformedResponseError, UpstreamClosedError } from "./errors.ts";
+import { ConnectFailedError, UpstreamClosedError } from "../../net/mod.ts";
+import { MalformedResponseError } from "./errors.ts";
 import { Http1Transport, type Http1TransportOptions } from "./http1_transport.ts";
 import { type RawConn, rawUpstream } from "./_test_server.ts";
 

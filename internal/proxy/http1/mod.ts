@@ -5,7 +5,8 @@
  * @module
  */
 export { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
-export { ConnectFailedError, MalformedResponseError, UpstreamClosedError } from "./errors.ts";
+export { ConnectFailedError, UpstreamClosedError } from "../../net/mod.ts";
+export { MalformedResponseError } from "./errors.ts";
 export {
   type ConnectTarget,
   Http1Transport,

@@ -12,7 +12,8 @@ import {
   ContentLengthReader,
 } from "./body_readers.ts";
 import type { Http1Connection } from "./connection.ts";
-import { MalformedResponseError, UpstreamClosedError } from "./errors.ts";
+import { UpstreamClosedError } from "../../net/mod.ts";
+import { MalformedResponseError } from "./errors.ts";
 import {
   findHeadEnd,
   type HeadScan,
