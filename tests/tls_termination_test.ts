@@ -125,67 +125,70 @@ async function install(pki: TestPki, certFile: string, keyFile: string): Promise
   await Deno.writeTextFile(keyFile, pki.serverKey);
 }
 
-Deno.test("TLS termination: a reload serves a new certificate; a bad pair is refused with 422", async () => {
-  await using first = await makeTestPki();
-  await using second = await makeTestPki();
-  await using upstream = startUpstream("one");
-  const dir = await Deno.makeTempDir({ prefix: "sluice-tls-" });
-  try {
-    const certFile = `${dir}/cert.pem`;
-    const keyFile = `${dir}/key.pem`;
-    await install(first, certFile, keyFile);
-    const configFile = `${dir}/sluice.yaml`;
-    await Deno.writeTextFile(
-      configFile,
-      // Replacing the certificate in place is the Deno.serve listener's.
-      `listener: serve\nbackends: [${upstream.url}]\ntls:\n  cert: ${certFile}\n  key: ${keyFile}\n`,
-    );
-    await using sluice = await startSluice([
-      "--config",
-      configFile,
-      "--admin-port",
-      String(freePort()),
-    ]);
-    const url = httpsUrl(sluice) + "/";
-    assert.equal(await fetchTrusting(url, first.ca), "one");
-    assert.match(await fetchTrusting(url, second.ca), /^error: .*certificate/i);
-    const reload = () =>
-      fetch(sluice.adminUrl + "/api/config/reload", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-      });
+for (const listener of ["serve", "http1"]) {
+  Deno.test(`TLS termination: a reload serves a new certificate; a bad pair is refused with 422 [listener ${listener}]`, async () => {
+    await using first = await makeTestPki();
+    await using second = await makeTestPki();
+    await using upstream = startUpstream("one");
+    const dir = await Deno.makeTempDir({ prefix: "sluice-tls-" });
+    try {
+      const certFile = `${dir}/cert.pem`;
+      const keyFile = `${dir}/key.pem`;
+      await install(first, certFile, keyFile);
+      const configFile = `${dir}/sluice.yaml`;
+      await Deno.writeTextFile(
+        configFile,
+        `listener: ${listener}\nbackends: [${upstream.url}]\ntls:\n  cert: ${certFile}\n  key: ${keyFile}\n`,
+      );
+      await using sluice = await startSluice([
+        "--config",
+        configFile,
+        "--admin-port",
+        String(freePort()),
+      ]);
+      const url = httpsUrl(sluice) + "/";
+      assert.equal(await fetchTrusting(url, first.ca), "one");
+      assert.match(await fetchTrusting(url, second.ca), /^error: .*certificate/i);
+      const reload = () =>
+        fetch(sluice.adminUrl + "/api/config/reload", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+        });
 
-    await install(second, certFile, keyFile);
-    const applied = await reload();
-    const outcome = await applied.json();
-    assert.equal(applied.status, 200, JSON.stringify(outcome));
-    assert.ok(outcome.applied.some((line: string) => line.startsWith("TLS certificate reloaded")));
-    assert.equal(await fetchTrusting(url, second.ca), "one");
-    assert.match(await fetchTrusting(url, first.ca), /^error: .*certificate/i);
+      await install(second, certFile, keyFile);
+      const applied = await reload();
+      const outcome = await applied.json();
+      assert.equal(applied.status, 200, JSON.stringify(outcome));
+      assert.ok(
+        outcome.applied.some((line: string) => line.startsWith("TLS certificate reloaded")),
+      );
+      assert.equal(await fetchTrusting(url, second.ca), "one");
+      assert.match(await fetchTrusting(url, first.ca), /^error: .*certificate/i);
 
-    // A mismatched pair: the whole reload is refused, the second certificate still served.
-    await Deno.writeTextFile(keyFile, first.serverKey);
-    const refused = await reload();
-    const problem = await refused.json();
-    assert.equal(refused.status, 422);
-    assert.match(JSON.stringify(problem), /does not belong to the certificate/);
-    assert.equal(await fetchTrusting(url, second.ca), "one");
+      // A mismatched pair: the whole reload is refused, the second certificate still served.
+      await Deno.writeTextFile(keyFile, first.serverKey);
+      const refused = await reload();
+      const problem = await refused.json();
+      assert.equal(refused.status, 422);
+      assert.match(JSON.stringify(problem), /does not belong to the certificate/);
+      assert.equal(await fetchTrusting(url, second.ca), "one");
 
-    const metrics = await (await fetch(sluice.adminUrl + "/metrics")).text();
-    const line = metrics.split("\n").find((l) =>
-      l.startsWith("sluice_tls_certificate_expiry_seconds ")
-    );
-    assert.ok(line, "the expiry gauge is exported");
-    const expiry = Number(line.split(" ")[1]);
-    // The test certificates are valid for 2 days.
-    assert.ok(expiry > Date.now() / 1000 + 86_400 && expiry < Date.now() / 1000 + 3 * 86_400);
-    // The same expiry in the status the dashboard shows.
-    const status = await (await fetch(sluice.adminUrl + "/api/status")).json();
-    assert.equal(Date.parse(status.tlsCertificateExpiresAt) / 1000, expiry);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+      const metrics = await (await fetch(sluice.adminUrl + "/metrics")).text();
+      const line = metrics.split("\n").find((l) =>
+        l.startsWith("sluice_tls_certificate_expiry_seconds ")
+      );
+      assert.ok(line, "the expiry gauge is exported");
+      const expiry = Number(line.split(" ")[1]);
+      // The test certificates are valid for 2 days.
+      assert.ok(expiry > Date.now() / 1000 + 86_400 && expiry < Date.now() / 1000 + 3 * 86_400);
+      // The same expiry in the status the dashboard shows.
+      const status = await (await fetch(sluice.adminUrl + "/api/status")).json();
+      assert.equal(Date.parse(status.tlsCertificateExpiresAt) / 1000, expiry);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
 
 Deno.test("TLS termination: a certificate without its key stops start-up", async () => {
   await using pki = await makeTestPki();

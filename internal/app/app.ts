@@ -552,8 +552,8 @@ export class App implements ControlPlane {
     const old = listenerTls(previous);
     if (tls === undefined || (old?.cert === tls.cert && old?.key === tls.key)) return;
     if (this.#server?.replaceCertificate === undefined) {
-      // The http1 listener (Deno.listenTls) cannot swap its certificate yet.
-      outcome.restartRequired.push("tls certificate (the http1 listener cannot swap it)");
+      // A listener that cannot swap its certificate (both of Sluice's can).
+      outcome.restartRequired.push("tls certificate (this listener cannot swap it)");
       return;
     }
     this.#server.replaceCertificate(tls);

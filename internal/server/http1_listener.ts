@@ -59,7 +59,10 @@ const ACCEPT_LOG_INTERVAL_MS = 10_000;
  * `client_body_timeout`, `keepalive_timeout`; HAProxy `timeout http-request`, `maxconn`.
  */
 export class Http1Listener implements Listener {
-  readonly #listener: Deno.Listener<Deno.TcpConn | Deno.TlsConn, Deno.NetAddr>;
+  #listener: Deno.Listener<Deno.TcpConn | Deno.TlsConn, Deno.NetAddr>;
+  /** What {@linkcode replaceCertificate} needs to listen again (TLS only). */
+  #relisten: ((tls: { cert: string; key: string }) => Deno.TlsListener) | undefined;
+  #settings: ConstructorParameters<typeof Http1Connection>[1];
   readonly #connections = new Set<Http1Connection>();
   readonly #finished = Promise.withResolvers<void>();
   readonly #maxConnections: number;
@@ -92,15 +95,21 @@ export class Http1Listener implements Listener {
     this.#maxConnections = options.maxConnections ?? 10_000;
     this.#onAcceptError = options.onAcceptError;
     const tls = options.tls;
-    this.#listener = tls
-      ? Deno.listenTls({
+    // With TLS the socket is bound with reusePort, so that replaceCertificate() can listen anew
+    // on the same port before closing this one (unstable net API, enabled in deno.json).
+    const listenTls = (pair: { cert: string; key: string }, port: number) =>
+      Deno.listenTls({
         hostname: options.hostname,
-        port: options.port,
-        cert: tls.cert,
-        key: tls.key,
+        port,
+        cert: pair.cert,
+        key: pair.key,
         alpnProtocols: ["http/1.1"],
-      })
+        reusePort: true,
+      });
+    this.#listener = tls
+      ? listenTls(tls, options.port)
       : Deno.listen({ hostname: options.hostname, port: options.port });
+    if (tls) this.#relisten = (pair) => listenTls(pair, this.#listener.addr.port);
     const fallbackAuthority = `localhost:${this.#listener.addr.port}`;
     const settings = {
       handler,
@@ -127,7 +136,29 @@ export class Http1Listener implements Listener {
     );
     const tick = Math.min(1000, Math.max(10, Math.floor(shortest / 10)));
     this.#sweep = setInterval(() => this.#expire(), tick);
-    this.#acceptDone = this.#acceptLoop(settings);
+    this.#settings = settings;
+    this.#acceptDone = this.#acceptLoop(settings, this.#listener);
+  }
+
+  /**
+   * Serves new connections with another certificate: a new `Deno.listenTls` on the same port
+   * (`reusePort`) takes over accepting, then the old listener closes; connections open keep
+   * theirs.
+   * @param tls the new certificate chain and key (PEM), already checked to match.
+   * @throws {Error} when the listener has no TLS; what `Deno.listenTls` throws (the old
+   *   certificate is then still served).
+   */
+  replaceCertificate(tls: { cert: string; key: string }): void {
+    if (this.#relisten === undefined) throw new Error("the http1 listener has no TLS");
+    if (this.#shuttingDown) return;
+    const next = this.#relisten(tls);
+    const old = this.#listener;
+    this.#listener = next;
+    const loops = [this.#acceptDone, this.#acceptLoop(this.#settings, next)];
+    this.#acceptDone = Promise.all(loops).then(() => {});
+    try {
+      old.close();
+    } catch { /* already closed */ }
   }
 
   /** @inheritdoc */
@@ -183,12 +214,15 @@ export class Http1Listener implements Listener {
     }
   }
 
-  async #acceptLoop(settings: ConstructorParameters<typeof Http1Connection>[1]): Promise<void> {
+  async #acceptLoop(
+    settings: ConstructorParameters<typeof Http1Connection>[1],
+    listener: Deno.Listener<Deno.TcpConn | Deno.TlsConn, Deno.NetAddr>,
+  ): Promise<void> {
     let backoff: number = ACCEPT_BACKOFF_MS[0];
     for (;;) {
       let conn: Deno.TcpConn | Deno.TlsConn;
       try {
-        conn = await this.#listener.accept();
+        conn = await listener.accept();
       } catch (error) {
         if (this.#shuttingDown || error instanceof Deno.errors.BadResource) return;
         if (!isOutOfDescriptors(error)) {
