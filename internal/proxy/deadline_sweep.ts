@@ -16,6 +16,9 @@ interface Entry extends Deadline {
   readonly bucket: number;
 }
 
+/** Default sweep period of {@linkcode DeadlineSweep}, ms: a deadline fires up to this late. */
+export const DEFAULT_SWEEP_TICK_MS = 25;
+
 /** Options of {@linkcode DeadlineSweep}. */
 export interface DeadlineSweepOptions {
   /** Sweep period, ms: deadlines fire between their time and one tick after it. @default 25 */
@@ -43,7 +46,7 @@ export class DeadlineSweep {
 
   /** @param options tick and clock. */
   constructor(options: DeadlineSweepOptions = {}) {
-    this.#tickMs = options.tickMs ?? 25;
+    this.#tickMs = options.tickMs ?? DEFAULT_SWEEP_TICK_MS;
     this.#now = options.now ?? (() => performance.now());
   }
 
