@@ -34,6 +34,112 @@ function startWsUpstream(options: { idleTimeout?: number } = {}) {
   };
 }
 
+const OPCODE_TEXT = 0x1;
+const OPCODE_PING = 0x9;
+const OPCODE_PONG = 0xa;
+const OPCODE_CLOSE = 0x8;
+
+/** One WebSocket frame as the hand-written upstream reads it (unfragmented, text payload). */
+interface Frame {
+  opcode: number;
+  payload: string;
+}
+
+/** The upstream side of one hand-accepted WebSocket session. */
+interface Session {
+  /** Sends one unmasked frame (server to client, RFC 6455 §5.1). */
+  send(opcode: number, payload: string): Promise<void>;
+  /** The next frame from the client, unmasked; payloads up to 125 bytes. */
+  read(): Promise<Frame>;
+}
+
+/**
+ * An upstream that accepts a WebSocket handshake by hand (RFC 6455 §4.2.2) and hands the
+ * session to the test, which sends pings and sees the pongs; other requests get a 200.
+ */
+function startPingingUpstream() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const session = Promise.withResolvers<Session>();
+  const conns = new Set<Deno.Conn>();
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      conns.add(conn);
+      void serve(conn).catch(() => conn.close());
+    }
+  })();
+  async function serve(conn: Deno.Conn): Promise<void> {
+    let buffered = new Uint8Array(0);
+    const more = async () => {
+      const chunk = new Uint8Array(16 * 1024);
+      const n = await conn.read(chunk);
+      if (n === null) throw new Error("the client closed the connection");
+      const next = new Uint8Array(buffered.length + n);
+      next.set(buffered);
+      next.set(chunk.subarray(0, n), buffered.length);
+      buffered = next;
+    };
+    let end: number;
+    while ((end = new TextDecoder().decode(buffered).indexOf("\r\n\r\n")) < 0) await more();
+    const head = new TextDecoder().decode(buffered.subarray(0, end));
+    buffered = buffered.slice(end + 4);
+    const key = /^sec-websocket-key: *(.+)$/im.exec(head)?.[1]?.trim();
+    if (key === undefined) {
+      await conn.write(new TextEncoder().encode(
+        "HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nplain",
+      ));
+      conn.close();
+      conns.delete(conn);
+      return;
+    }
+    const digest = await crypto.subtle.digest(
+      "SHA-1",
+      new TextEncoder().encode(key + "258EAFA5-E914-47DA-95CA-C5AB0DC65B11"),
+    );
+    const accept = btoa(String.fromCharCode(...new Uint8Array(digest)));
+    await conn.write(new TextEncoder().encode(
+      "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n" +
+        `sec-websocket-accept: ${accept}\r\n\r\n`,
+    ));
+    session.resolve({
+      async send(opcode, payload) {
+        const bytes = new TextEncoder().encode(payload);
+        await conn.write(new Uint8Array([0x80 | opcode, bytes.length, ...bytes]));
+      },
+      async read() {
+        while (buffered.length < 2) await more();
+        const length = buffered[1]! & 0x7f;
+        assert.ok(buffered[1]! & 0x80, "client frames are masked");
+        assert.ok(length <= 125, "a short frame");
+        while (buffered.length < 6 + length) await more();
+        const mask = buffered.subarray(2, 6);
+        const payload = buffered.slice(6, 6 + length).map((b, i) => b ^ mask[i % 4]!);
+        const frame = { opcode: buffered[0]! & 0x0f, payload: new TextDecoder().decode(payload) };
+        buffered = buffered.slice(6 + length);
+        // A close is answered with a close (RFC 6455 §5.5.1), then the connection ends.
+        if (frame.opcode === OPCODE_CLOSE) {
+          await conn.write(new Uint8Array([0x80 | OPCODE_CLOSE, 0]));
+          conn.close();
+          conns.delete(conn);
+        }
+        return frame;
+      },
+    });
+  }
+  return {
+    url: `http://127.0.0.1:${listener.addr.port}`,
+    session: session.promise,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      }
+      await accepting.catch(() => {});
+    },
+  };
+}
+
 function open(url: string): Promise<WebSocket> {
   const ws = new WebSocket(url.replace("http://", "ws://") + "/ws");
   ws.binaryType = "arraybuffer";
@@ -103,22 +209,33 @@ Deno.test("websocket: close codes pass both ways", async () => {
 });
 
 Deno.test("websocket: pings from the upstream are answered through the tunnel", async () => {
-  // The upstream pings every second and closes a connection whose pong does not come back.
-  await using up = startWsUpstream({ idleTimeout: 1 });
+  // The upstream speaks WebSocket by hand so that it sees each pong (RFC 6455 §5.5.3) arrive.
+  await using up = startPingingUpstream();
   await using sluice = await startSluice([...TUNNEL, "--backends", up.url]);
   const ws = await within(open(sluice.url), 5_000, "the handshake");
   const done = closed(ws);
+  const session = await within(up.session, 5_000, "the upstream's handshake");
   try {
-    // Three ping rounds with no message: the session must still echo afterwards.
     let early: CloseEvent | undefined;
     void done.then((event) => early = event);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Three ping rounds with no message: each pong comes back, then the session still echoes.
+    for (let round = 1; round <= 3; round++) {
+      const payload = `ping ${round}`;
+      await session.send(OPCODE_PING, payload);
+      const pong = await within(session.read(), 5_000, `the pong of round ${round}`);
+      assert.deepEqual(pong, { opcode: OPCODE_PONG, payload });
+    }
     assert.equal(early, undefined, `closed during the pings: ${early?.code}`);
     ws.send("still here");
+    const message = await within(session.read(), 5_000, "the message after the pings");
+    assert.deepEqual(message, { opcode: OPCODE_TEXT, payload: "still here" });
+    await session.send(OPCODE_TEXT, "still here");
     assert.equal(await within(nextMessage(ws), 5_000, "echo after pings"), "still here");
   } finally {
     ws.close(1000);
   }
+  const closing = await within(session.read(), 5_000, "the client's close frame");
+  assert.equal(closing.opcode, OPCODE_CLOSE);
   await within(done, 5_000, "close");
 });
 
