@@ -41,11 +41,11 @@ Deno.bench("build a Response and serialise its head", { group: "response" }, () 
     status: 200,
     headers: { "content-type": "text/plain", "content-length": "12" },
   });
-  responseHead(response, 1, false, true);
+  responseHead(response, 1, false, true, undefined, true);
 });
 
 Deno.bench("serialise the head of an existing Response", { group: "response" }, () => {
-  responseHead(RESPONSE, 1, false, true);
+  responseHead(RESPONSE, 1, false, true, undefined, true);
 });
 
 const RESPONSE = new Response("hello world\n", {

@@ -7,6 +7,8 @@
  */
 
 import * as assert from "node:assert/strict";
+import { BODILESS_RESPONSES, BYTE_BODIES } from "../internal/proxy/mod.ts";
+import { Http1Listener } from "../internal/server/mod.ts";
 import { get, startSluice, startUpstream, within } from "./_fixtures.ts";
 
 const encoder = new TextEncoder();
@@ -265,4 +267,59 @@ Deno.test("http1 listener: a request after one with a large head on the same con
   await write(conn, "GET /after HTTP/1.1\r\nHost: lb\r\n\r\n");
   const [second] = await within(readResponses(conn, 1), 5_000, "the second answer");
   assert.match(second!, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n\/after$/);
+});
+
+/** `response` with a `body` getter that counts its calls in `reads.count`. */
+function countingBody(response: Response, reads: { count: number }): Response {
+  const body = Object.getOwnPropertyDescriptor(Response.prototype, "body")!.get!;
+  Object.defineProperty(response, "body", {
+    get() {
+      reads.count++;
+      return body.call(this);
+    },
+  });
+  return response;
+}
+
+Deno.test("http1 listener: a transport's byte-body and bodiless responses are written without the body getter", async () => {
+  const reads = { count: 0 };
+  const listener = new Http1Listener(async (ctx) => {
+    await null;
+    const init = { headers: { "content-type": "text/plain", "content-length": "6" } };
+    if (ctx.request.method === "HEAD") {
+      const response = countingBody(new Response(null, init), reads);
+      BODILESS_RESPONSES.add(response);
+      return response;
+    }
+    const bytes = encoder.encode("hello\n");
+    const response = countingBody(new Response(bytes, init), reads);
+    BYTE_BODIES.set(response, bytes);
+    return response;
+  }, { hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = listener.addr.port;
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await write(conn, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+      const [got] = await within(readResponses(conn, 1), 5_000, "the GET response");
+      assert.match(got!, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.match(got!, /\r\ncontent-length: 6\r\n/);
+      assert.ok(got!.endsWith("\r\n\r\nhello\n"), got);
+    } finally {
+      conn.close();
+    }
+    const second = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await write(second, "HEAD /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      const head = await within(readUntilClosed(second), 5_000, "the HEAD response");
+      assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.match(head, /\r\ncontent-length: 6\r\n/);
+      assert.ok(head.endsWith("\r\n\r\n"), head);
+    } finally {
+      second.close();
+    }
+    assert.equal(reads.count, 0, "the body getter was called");
+  } finally {
+    await listener.shutdown();
+  }
 });

@@ -61,6 +61,8 @@ export {
   UpstreamClosedError,
 } from "./http1/mod.ts";
 export {
+  BODILESS_RESPONSES,
+  BYTE_BODIES,
   FetchTransport,
   type FetchTransportOptions,
   type Transport,

@@ -93,6 +93,14 @@ export interface Transport {
  */
 export const BODILESS_RESPONSES: WeakSet<Response> = new WeakSet();
 
+/**
+ * The bytes of the responses with a whole byte body (`new Response(bytes)`) of a transport with
+ * `clientReadyResponses`, the exact bytes the response was built from: a listener that writes
+ * bodies itself (the HTTP/1.1 listener) takes them from here instead of reading
+ * `response.body`, whose getter would turn them into a stream read chunk by chunk.
+ */
+export const BYTE_BODIES: WeakMap<Response, Uint8Array> = new WeakMap();
+
 /** Options of {@linkcode FetchTransport}. */
 export interface FetchTransportOptions {
   /** Allow a `Host` header different from the URL's (needed to preserve the client's). @default true */

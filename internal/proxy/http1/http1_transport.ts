@@ -14,6 +14,7 @@ import {
 import { withoutHopByHop } from "../headers.ts";
 import {
   BODILESS_RESPONSES,
+  BYTE_BODIES,
   type Transport,
   type UpstreamRequest,
   type UpstreamUpgrade,
@@ -316,7 +317,9 @@ export class Http1Transport implements Transport {
         throw this.#failure(error, request, state, false);
       }
       this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
-      return { response: new Response(bytes, init), socket: null, head: EMPTY };
+      const response = new Response(bytes, init);
+      BYTE_BODIES.set(response, bytes);
+      return { response, socket: null, head: EMPTY };
     }
 
     let finished = false;

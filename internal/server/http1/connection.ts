@@ -17,7 +17,13 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import { createContext, type Handler, type RequestContext } from "../../middleware/mod.ts";
-import { RequestTimeoutError, takeTunnel, type TunnelEnd } from "../../proxy/mod.ts";
+import {
+  BODILESS_RESPONSES,
+  BYTE_BODIES,
+  RequestTimeoutError,
+  takeTunnel,
+  type TunnelEnd,
+} from "../../proxy/mod.ts";
 import { ChunkedDecoder } from "./chunked_decoder.ts";
 import { findHeadEnd, parseHead, type RequestHead } from "./parse_head.ts";
 import { plainResponse, responseHead } from "./write_response.ts";
@@ -546,6 +552,27 @@ export class Http1Connection {
     keepAlive: boolean,
   ): Promise<boolean> {
     const head = exchange.head;
+    // A transport's bodiless or byte-body response is written without the body getter, which
+    // would make a stream of the bytes (see BODILESS_RESPONSES, BYTE_BODIES).
+    const isHead = head.method === "HEAD";
+    const bytes = BYTE_BODIES.get(response);
+    if (bytes !== undefined || BODILESS_RESPONSES.has(response)) {
+      const length = bytes === undefined ? undefined : bytes.length;
+      const out = responseHead(
+        response,
+        head.minor,
+        isHead,
+        keepAlive,
+        length,
+        length !== undefined,
+      );
+      try {
+        await this.#write(out.framing === "length" && bytes ? concat(out.bytes, bytes) : out.bytes);
+        return true;
+      } catch {
+        return false;
+      }
+    }
     if (
       head.minor === 0 && keepAlive && response.body !== null && head.method !== "HEAD" &&
       !response.headers.has("content-length") && response.status >= 200 &&
@@ -581,7 +608,14 @@ export class Http1Connection {
         ready.push(result.value);
       }
     }
-    const out = responseHead(response, head.minor, head.method === "HEAD", keepAlive, knownLength);
+    const out = responseHead(
+      response,
+      head.minor,
+      head.method === "HEAD",
+      keepAlive,
+      knownLength,
+      body !== null,
+    );
     if (out.framing === "none" || body === null || (ended && ready.length === 0)) {
       if (reader) await reader.cancel().catch(() => {});
       else if (body !== null) await body.cancel().catch(() => {});

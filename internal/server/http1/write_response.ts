@@ -61,6 +61,8 @@ function isOwnField(name: string): boolean {
  * @param head true for a HEAD request (no body is sent, Content-Length is kept).
  * @param keepAlive whether the connection may stay open.
  * @param knownLength the body's length when the caller measured it (no Content-Length field).
+ * @param hasBody whether the response has a body (`response.body !== null`), told by the caller
+ *   so that this never calls the body getter, which makes a stream of a byte body.
  * @returns the head's bytes and the framing.
  */
 export function responseHead(
@@ -68,7 +70,8 @@ export function responseHead(
   minor: 0 | 1,
   head: boolean,
   keepAlive: boolean,
-  knownLength?: number,
+  knownLength: number | undefined,
+  hasBody: boolean,
 ): ResponseHead {
   const status = response.status;
   const headers = response.headers;
@@ -90,7 +93,7 @@ export function responseHead(
     length = Number(declared);
     text += `content-length: ${declared}\r\n`;
     framing = head ? "none" : "length";
-  } else if (response.body === null) {
+  } else if (!hasBody) {
     text += "content-length: 0\r\n";
     framing = "none";
   } else if (head) {
