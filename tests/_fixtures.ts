@@ -64,6 +64,12 @@ export function startUpstream(
   };
 }
 
+/** Options of {@linkcode startSluice} with plain arguments. */
+export interface StartSluiceOptions {
+  /** Receives each access log line (JSON, with its `\n`) when its request has ended. */
+  accessLogLines?: (line: string) => void;
+}
+
 /** A Sluice started in this process for a test. */
 export interface TestSluice extends AsyncDisposable {
   readonly app: App;
@@ -93,20 +99,26 @@ export function freePort(): number {
  * Called as `startSluice(variant, args)` (a proxy-path test from `tests/_matrix.ts`), the
  * variant's arguments come first.
  * @param args command-line arguments, e.g. `["--backends", up.url]`.
+ * @param options `accessLogLines`: receives each access log line (JSON, with its `\n`) as the
+ *   request ends, an event a test can wait on.
  */
-export function startSluice(args: string[]): Promise<TestSluice>;
+export function startSluice(args: string[], options?: StartSluiceOptions): Promise<TestSluice>;
 export function startSluice(variant: Variant, args: string[]): Promise<TestSluice>;
 export async function startSluice(
   first: string[] | Variant,
-  rest: string[] = [],
+  second: string[] | StartSluiceOptions = [],
 ): Promise<TestSluice> {
+  const rest = Array.isArray(second) ? second : [];
+  const options = Array.isArray(second) ? {} : second;
   const args = Array.isArray(first) ? first : [...first.args, ...rest];
+  const lines = options.accessLogLines;
   const controller = new AbortController();
   const admin = args.some((arg) => arg.startsWith("--admin-port")) ? [] : ["--admin-port", "0"];
   const result = await startFromArgs(["--host", "127.0.0.1", "--port", "0", ...admin, ...args], {
     signal: controller.signal,
     configureLogging: false,
     load: { env: () => undefined },
+    ...(lines ? { accessLogLines: () => lines } : {}),
   });
   if (result.kind !== "started") throw new Error(`expected a start, got ${result.kind}`);
   const app = result.app;

@@ -250,11 +250,17 @@ Deno.test("websocket: an upstream dying mid-session closes the client's socket",
     let text = "";
     while (!text.includes("\n")) text += (await within(reader.read(), 15_000, "port")).value ?? "";
     reader.releaseLock();
+    // The tunnel's access log line is written once the tunnel has ended and left the count.
+    const tunnelLogged = Promise.withResolvers<void>();
     await using sluice = await startSluice([
       ...TUNNEL,
       "--backends",
       `http://127.0.0.1:${text.trim()}`,
-    ]);
+    ], {
+      accessLogLines: (line) => {
+        if (JSON.parse(line).path === "/ws") tunnelLogged.resolve();
+      },
+    });
     const ws = await within(open(sluice.url), 5_000, "the handshake");
     const done = closed(ws);
     ws.send("before");
@@ -263,15 +269,8 @@ Deno.test("websocket: an upstream dying mid-session closes the client's socket",
     const event = await within(done, 5_000, "the client's socket closed");
     assert.equal(event.wasClean, false, "no close handshake from a dead upstream");
     // The tunnel ends once both directions have: the client's side closes just after.
-    await within(
-      (async () => {
-        while (sluice.app.status().clients.tunnels !== 0) {
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-      })(),
-      5_000,
-      "the tunnel count back to 0",
-    );
+    await within(tunnelLogged.promise, 5_000, "the tunnel's end in the access log");
+    assert.equal(sluice.app.status().clients.tunnels, 0, "the tunnel count back to 0");
   } finally {
     try {
       upstream.kill("SIGKILL");

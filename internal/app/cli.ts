@@ -70,6 +70,8 @@ export async function startFromArgs(args: string[], options: StartOptions): Prom
       return { config: again.config, file: again.sources.file };
     },
     ...(logs ? { reconfigureLogging: configureLogging, accessLogLines } : {}),
+    // A caller's own line writer (tests) wins over the configured sink.
+    ...(options.accessLogLines ? { accessLogLines: options.accessLogLines } : {}),
   });
   app.start(options.signal);
   return { kind: "started", app, config };
