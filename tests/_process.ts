@@ -12,12 +12,14 @@ const ROOT = new URL("..", import.meta.url).pathname;
 export interface Spawned extends AsyncDisposable {
   child: Deno.ChildProcess;
   /**
-   * Resolves with the first JSON line in {@linkcode Spawned.lines} matching `predicate`; rejects
-   * after `timeoutMs` (default 10s) or once the output has closed without one.
+   * Resolves with the first JSON line in {@linkcode Spawned.lines} matching `predicate`, looking
+   * from index `from` on (default 0: every line so far, then new ones); rejects after
+   * `timeoutMs` (default 10s) or once the output has closed without one.
    */
   line(
     predicate: (entry: Record<string, unknown>) => boolean,
     timeoutMs?: number,
+    from?: number,
   ): Promise<Record<string, unknown>>;
   /**
    * Every line read so far: stdout only, or stdout and stderr in arrival order with
@@ -105,9 +107,13 @@ export function spawnMain(
   const stdout = pump(child.stdout);
   const stderr = stderrLines ? pump(child.stderr) : new Response(child.stderr).text();
   const closed = stderrLines ? "output" : "stdout";
-  const line = (predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 10_000) =>
+  const line = (
+    predicate: (entry: Record<string, unknown>) => boolean,
+    timeoutMs = 10_000,
+    from = 0,
+  ) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
-      let seen = 0;
+      let seen = from;
       const check = () => {
         for (; seen < lines.length; seen++) {
           let entry: Record<string, unknown>;
