@@ -8,6 +8,7 @@
 
 import { Http1Listener } from "../internal/server/mod.ts";
 import { createContext } from "../internal/middleware/mod.ts";
+import { writeAll } from "./_bytes.ts";
 
 /** What the echo saw of one request. */
 export interface Echo {
@@ -99,9 +100,7 @@ export async function exchange(port: number, pieces: Uint8Array[]): Promise<Uint
     try {
       for (const [i, piece] of [...pieces, SENTINEL].entries()) {
         if (i > 0) await new Promise((resolve) => setTimeout(resolve, 0));
-        for (let written = 0; written < piece.length;) {
-          written += await conn.write(piece.subarray(written));
-        }
+        await writeAll(conn, piece);
       }
     } catch {
       // The server closed early (a refusal): read what it said.

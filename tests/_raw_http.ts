@@ -5,6 +5,8 @@
  * @module
  */
 
+import { concat, writeAll } from "./_bytes.ts";
+
 /** A response as read from the socket. */
 export interface RawResponse {
   status: number;
@@ -16,7 +18,6 @@ export interface RawResponse {
   body: Uint8Array;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -29,10 +30,7 @@ const decoder = new TextDecoder();
 export async function rawRequest(url: string, head: string): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   using conn = await Deno.connect({ hostname, port: Number(port) });
-  const bytes = encoder.encode(head);
-  for (let written = 0; written < bytes.length;) {
-    written += await conn.write(bytes.subarray(written));
-  }
+  await writeAll(conn, head);
   const chunks: Uint8Array[] = [];
   const buffer = new Uint8Array(64 * 1024);
   for (let n; (n = await conn.read(buffer)) !== null;) chunks.push(buffer.slice(0, n));
@@ -64,16 +62,6 @@ export function rawGet(url: string, path: string, extraHeaders = ""): Promise<Ra
     url,
     `GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n${extraHeaders}Connection: close\r\n\r\n`,
   );
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function indexOfCrlf(bytes: Uint8Array, from: number): number {

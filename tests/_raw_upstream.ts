@@ -7,8 +7,9 @@
  * @module
  */
 
+import { writeAll } from "./_bytes.ts";
+
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 /** A running {@linkcode startRawUpstream}. */
 export interface RawUpstream extends AsyncDisposable {
@@ -54,10 +55,7 @@ export function startRawUpstream(answer: (head: string) => string): RawUpstream 
           pending = pending.slice(end + 4);
           carried.push(heads.length);
           heads.push(head);
-          const bytes = encoder.encode(answer(head));
-          for (let written = 0; written < bytes.length;) {
-            written += await conn.write(bytes.subarray(written));
-          }
+          await writeAll(conn, answer(head));
         }
       }
     } catch {

@@ -5,7 +5,7 @@
  * @module
  */
 
-const encoder = new TextEncoder();
+import { concat, writeAll } from "./_bytes.ts";
 
 /** One request as it arrived on the wire. */
 export interface RecordedRequest {
@@ -197,30 +197,13 @@ async function serve(
         framing,
         body,
       });
-      await write(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     }
   } finally {
     try {
       conn.close();
     } catch { /* closed by close() */ }
   }
-}
-
-async function write(conn: Deno.Conn, text: string): Promise<void> {
-  const bytes = encoder.encode(text);
-  for (let written = 0; written < bytes.length;) {
-    written += await conn.write(bytes.subarray(written));
-  }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function indexOfCrlf(bytes: Uint8Array, from: number): number {

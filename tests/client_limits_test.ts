@@ -13,6 +13,7 @@ import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { get, startSluice, startUpstream, within } from "./_fixtures.ts";
 import { proxyTest } from "./_matrix.ts";
 import { rawRequest } from "./_raw_http.ts";
+import { writeAll } from "./_bytes.ts";
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 
@@ -78,11 +79,8 @@ function bodyReadingUpstream() {
 async function headOfAnswer(url: string, head: string): Promise<string> {
   const { hostname, port } = new URL(url);
   using conn = await Deno.connect({ hostname, port: Number(port) });
-  const bytes = new TextEncoder().encode(head);
   try {
-    for (let written = 0; written < bytes.length;) {
-      written += await conn.write(bytes.subarray(written));
-    }
+    await writeAll(conn, head);
   } catch (error) {
     if (
       !(error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe)

@@ -10,6 +10,7 @@ import * as assert from "node:assert/strict";
 import { BODILESS_RESPONSES, BYTE_BODIES } from "../internal/proxy/mod.ts";
 import { Http1Listener } from "../internal/server/mod.ts";
 import { get, startSluice, startUpstream, within } from "./_fixtures.ts";
+import { writeAll } from "./_bytes.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -55,18 +56,11 @@ function connect(url: string): Promise<Deno.TcpConn> {
   return Deno.connect({ hostname, port: Number(port) });
 }
 
-async function write(conn: Deno.Conn, text: string): Promise<void> {
-  const bytes = encoder.encode(text);
-  for (let written = 0; written < bytes.length;) {
-    written += await conn.write(bytes.subarray(written));
-  }
-}
-
 Deno.test("http1 listener: pipelined requests are answered in order on one connection", async () => {
   await using up = startUpstream("up", (request) => new Response(new URL(request.url).pathname));
   await using sluice = await startSluice(["--backends", up.url, "--listener", "http1"]);
   using conn = await connect(sluice.url);
-  await write(
+  await writeAll(
     conn,
     "GET /one HTTP/1.1\r\nHost: lb\r\n\r\n" +
       "POST /two HTTP/1.1\r\nHost: lb\r\nContent-Length: 3\r\n\r\nabc" +
@@ -85,14 +79,14 @@ Deno.test("http1 listener: Expect: 100-continue gets 100 before the body is sent
   await using up = startUpstream("up", async (request) => new Response(await request.text()));
   await using sluice = await startSluice(["--backends", up.url, "--listener", "http1"]);
   using conn = await connect(sluice.url);
-  await write(
+  await writeAll(
     conn,
     "PUT /up HTTP/1.1\r\nHost: lb\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
   );
   const buffer = new Uint8Array(1024);
   const n = await within(conn.read(buffer), 5_000, "100 Continue");
   assert.equal(decoder.decode(buffer.subarray(0, n!)), "HTTP/1.1 100 Continue\r\n\r\n");
-  await write(conn, "hello");
+  await writeAll(conn, "hello");
   const [response] = await within(readResponses(conn, 1), 5_000, "the final response");
   assert.match(response!, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello$/);
 });
@@ -101,11 +95,11 @@ Deno.test("http1 listener: HTTP/1.0 keeps the connection only with Connection: k
   await using up = startUpstream("up", () => new Response("ten"));
   await using sluice = await startSluice(["--backends", up.url, "--listener", "http1"]);
   using kept = await connect(sluice.url);
-  await write(kept, "GET /a HTTP/1.0\r\nHost: lb\r\nConnection: keep-alive\r\n\r\n");
+  await writeAll(kept, "GET /a HTTP/1.0\r\nHost: lb\r\nConnection: keep-alive\r\n\r\n");
   const [first] = await within(readResponses(kept, 1), 5_000, "first answer");
   assert.match(first!, /connection: keep-alive\r\n/i);
   assert.match(first!, /content-length: 3\r\n/i);
-  await write(kept, "GET /b HTTP/1.0\r\nHost: lb\r\n\r\n");
+  await writeAll(kept, "GET /b HTTP/1.0\r\nHost: lb\r\n\r\n");
   const rest = await within(readUntilClosed(kept), 5_000, "second answer, then close");
   assert.match(rest, /^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: close\r\n(?:[\s\S]*\r\n)?\r\nten$/i);
 });
@@ -121,7 +115,7 @@ Deno.test("http1 listener: an idle keep-alive connection is closed at --client-i
     "300ms",
   ]);
   using conn = await connect(sluice.url);
-  await write(conn, "GET / HTTP/1.1\r\nHost: lb\r\n\r\n");
+  await writeAll(conn, "GET / HTTP/1.1\r\nHost: lb\r\n\r\n");
   await within(readResponses(conn, 1), 5_000, "the answer");
   const idleFrom = performance.now();
   const rest = await within(readUntilClosed(conn), 5_000, "the idle close");
@@ -142,7 +136,7 @@ Deno.test("http1 listener: a partial request line gets 408 at --client-header-ti
     "300ms",
   ]);
   using conn = await connect(sluice.url);
-  await write(conn, "GET /partial HT");
+  await writeAll(conn, "GET /partial HT");
   const answer = await within(readUntilClosed(conn), 5_000, "the 408");
   assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*connection: close\r\n/);
   assert.equal(up.seen.length, 0);
@@ -201,7 +195,7 @@ Deno.test("http1 listener: a stalled request body gets 408 at timeouts.client_bo
   );
   await using sluice = await startSluice(["--config", file]);
   using conn = await connect(sluice.url);
-  await write(conn, "POST /stall HTTP/1.1\r\nHost: lb\r\nContent-Length: 100000\r\n\r\nabc");
+  await writeAll(conn, "POST /stall HTTP/1.1\r\nHost: lb\r\nContent-Length: 100000\r\n\r\nabc");
   const answer = await within(readUntilClosed(conn), 5_000, "the 408");
   assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
   assert.match(answer, /connection: close\r\n/);
@@ -225,12 +219,12 @@ Deno.test("http1 listener: past --max-client-connections new connections get 503
   try {
     // Each is served, so each is counted before the fourth arrives.
     for (const conn of open) {
-      await write(conn, "GET / HTTP/1.1\r\nHost: lb\r\n\r\n");
+      await writeAll(conn, "GET / HTTP/1.1\r\nHost: lb\r\n\r\n");
       await within(readResponses(conn, 1), 5_000, "an answer within the cap");
     }
     assert.equal(sluice.app.status().clients.connections, 3);
     using extra = await connect(sluice.url);
-    await write(extra, "GET / HTTP/1.1\r\nHost: lb\r\n\r\n").catch(() => {});
+    await writeAll(extra, "GET / HTTP/1.1\r\nHost: lb\r\n\r\n").catch(() => {});
     const refused = await within(readUntilClosed(extra), 5_000, "the refusal");
     assert.match(refused, /^HTTP\/1\.1 503 /);
     assert.equal(sluice.app.status().clients.refused, 1);
@@ -261,10 +255,10 @@ Deno.test("http1 listener: a request after one with a large head on the same con
   await using sluice = await startSluice(["--backends", up.url, "--listener", "http1"]);
   using conn = await connect(sluice.url);
   // The first head outgrows the 4 KiB buffer; the next request comes once the answer is read.
-  await write(conn, `GET /large HTTP/1.1\r\nHost: lb\r\nX-Big: ${"b".repeat(6000)}\r\n\r\n`);
+  await writeAll(conn, `GET /large HTTP/1.1\r\nHost: lb\r\nX-Big: ${"b".repeat(6000)}\r\n\r\n`);
   const [first] = await within(readResponses(conn, 1), 5_000, "the first answer");
   assert.match(first!, /\r\n\r\n\/large$/);
-  await write(conn, "GET /after HTTP/1.1\r\nHost: lb\r\n\r\n");
+  await writeAll(conn, "GET /after HTTP/1.1\r\nHost: lb\r\n\r\n");
   const [second] = await within(readResponses(conn, 1), 5_000, "the second answer");
   assert.match(second!, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n\/after$/);
 });
@@ -300,7 +294,7 @@ Deno.test("http1 listener: a transport's byte-body and bodiless responses are wr
     const port = listener.addr.port;
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     try {
-      await write(conn, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+      await writeAll(conn, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
       const [got] = await within(readResponses(conn, 1), 5_000, "the GET response");
       assert.match(got!, /^HTTP\/1\.1 200 OK\r\n/);
       assert.match(got!, /\r\ncontent-length: 6\r\n/);
@@ -310,7 +304,7 @@ Deno.test("http1 listener: a transport's byte-body and bodiless responses are wr
     }
     const second = await Deno.connect({ hostname: "127.0.0.1", port });
     try {
-      await write(second, "HEAD /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      await writeAll(second, "HEAD /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       const head = await within(readUntilClosed(second), 5_000, "the HEAD response");
       assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
       assert.match(head, /\r\ncontent-length: 6\r\n/);

@@ -13,6 +13,7 @@
 
 import * as assert from "node:assert/strict";
 import { exchange, startEchoPair, type Verdict, verdict } from "./_echo_servers.ts";
+import { concat } from "./_bytes.ts";
 
 const latin1 = new TextDecoder("latin1");
 
@@ -170,16 +171,6 @@ async function compare(
       describe(ours)
     }`,
   );
-}
-
-function concat(pieces: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(pieces.reduce((sum, p) => sum + p.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  return out;
 }
 
 /** Runs `cases` a few at a time. */

@@ -13,6 +13,8 @@
  * @module
  */
 
+import { writeAll } from "../_bytes.ts";
+
 /**
  * How a {@linkcode ChaosUpstream} answers, switchable at run time:
  *
@@ -533,12 +535,6 @@ function indexOf(haystack: Uint8Array, needle: readonly number[], from: number):
     return i;
   }
   return -1;
-}
-
-async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
-  for (let written = 0; written < bytes.length;) {
-    written += await conn.write(bytes.subarray(written));
-  }
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts; the timer is always cleared. */
