@@ -4,6 +4,7 @@
  * @module
  */
 
+import { STATUS_TEXT } from "./status_text.ts";
 import {
   BadRequestError,
   ClientBodyError,
@@ -108,23 +109,6 @@ export function statusForError(error: unknown): number {
   return 500;
 }
 
-const REASONS: Record<number, string> = {
-  400: "Bad Request",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  408: "Request Timeout",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  429: "Too Many Requests",
-  431: "Request Header Fields Too Large",
-  499: "Client Closed Request",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-};
-
 /**
  * Builds the response for a failure: a short `text/plain` body naming the status, what went
  * wrong and the request id, plus `X-Request-Id` (and `Retry-After` on 503 and 429, RFC 9110
@@ -159,6 +143,6 @@ export function errorResponse(
   if (error instanceof TooManyRequestsError) {
     headers.set("retry-after", String(error.retryAfterSeconds));
   }
-  const body = `${status} ${REASONS[status]}: ${detail} (request id ${requestId})\n`;
+  const body = `${status} ${STATUS_TEXT[status]}: ${detail} (request id ${requestId})\n`;
   return new Response(body, { status, headers });
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { STATUS_TEXT } from "./status_text.ts";
+import { STATUS_TEXT } from "../../proxy/mod.ts";
 
 const encoder = new TextEncoder();
 

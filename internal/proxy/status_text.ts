@@ -1,5 +1,6 @@
 /**
- * Reason phrases of the status codes (RFC 9110 §15), for status lines.
+ * Reason phrases of the status codes (RFC 9110 §15; 499 from nginx), for the HTTP/1.1
+ * listener's status lines and the first line of Sluice's own error bodies.
  *
  * @module
  */
