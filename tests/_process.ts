@@ -8,6 +8,16 @@
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
 
+/**
+ * Whether a JSON log entry is Sluice's start-up line naming the proxy's port (pass it to
+ * `Spawned.line`; the entry's `port` is then the port listened on).
+ * @param entry one parsed JSON log line.
+ * @returns true for the `sluice.app` line with a numeric `port`.
+ */
+export function isListeningLine(entry: Record<string, unknown>): boolean {
+  return entry.logger === "sluice.app" && typeof entry.port === "number";
+}
+
 /** A running `main.ts`, started by {@linkcode spawnMain}; disposing kills it and waits. */
 export interface Spawned extends AsyncDisposable {
   child: Deno.ChildProcess;

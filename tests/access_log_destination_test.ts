@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { get, startUpstream, within } from "./_fixtures.ts";
-import { spawnMain } from "./_process.ts";
+import { isListeningLine, spawnMain } from "./_process.ts";
 
 /** Access log entries in a file (JSON lines), `[]` when it does not exist. */
 async function entries(path: string): Promise<Record<string, unknown>[]> {
@@ -62,7 +62,7 @@ Deno.test("access log to a file: SIGUSR1 after a rename reopens it, new lines go
       "--access-log",
       log,
     ]);
-    const start = await proc.line((e) => e.logger === "sluice.app" && typeof e.port === "number");
+    const start = await proc.line(isListeningLine);
     const base = `http://127.0.0.1:${start.port}`;
     assert.equal((await get(base + "/before")).status, 200);
     const before = await entryIn(log, "/before");
@@ -101,7 +101,7 @@ Deno.test("access log off: no access line, the other logs still written", async 
     "--access-log",
     "off",
   ]);
-  const start = await proc.line((e) => e.logger === "sluice.app" && typeof e.port === "number");
+  const start = await proc.line(isListeningLine);
   assert.equal((await get(`http://127.0.0.1:${start.port}/`)).status, 200);
   proc.child.kill("SIGTERM");
   await within(proc.child.status, 10_000, "main.ts exiting");

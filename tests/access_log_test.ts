@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startUpstream } from "./_fixtures.ts";
-import { spawnMain } from "./_process.ts";
+import { isListeningLine, spawnMain } from "./_process.ts";
 
 const REQUESTS = 600;
 const CLIENTS = 20;
@@ -21,7 +21,7 @@ Deno.test("access log: N requests then SIGTERM at once give N lines (the batch i
     "--log-format",
     "json",
   ]);
-  const start = await proc.line((e) => e.logger === "sluice.app" && typeof e.port === "number");
+  const start = await proc.line(isListeningLine);
   let next = 0;
   const client = async () => {
     while (next < REQUESTS) {

@@ -5,10 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startUpstream } from "./_fixtures.ts";
-import { spawnMain } from "./_process.ts";
-
-const listening = (entry: Record<string, unknown>) =>
-  entry.logger === "sluice.app" && typeof entry.port === "number";
+import { isListeningLine, spawnMain } from "./_process.ts";
 
 /** The upstream (its name, which it answers with) that a replica sends `key` to. */
 async function placement(port: number, key: string): Promise<string> {
@@ -37,7 +34,7 @@ Deno.test("two replicas with the same upstreams send every consistent_hash key t
   // The second replica lists the upstreams in another order, as a hand-edited config might.
   await using first = replica(urls);
   await using second = replica([...urls].reverse());
-  const [one, two] = await Promise.all([first.line(listening), second.line(listening)]);
+  const [one, two] = await Promise.all([first.line(isListeningLine), second.line(isListeningLine)]);
 
   const keys = Array.from({ length: 200 }, (_, i) => `user-${i}`);
   const placed = new Map<string, number>();
