@@ -291,6 +291,7 @@ export class App implements ControlPlane {
           headerTimeoutMs: config.timeouts.clientHeaderMs,
           bodyTimeoutMs: config.timeouts.clientBodyMs,
           idleTimeoutMs: config.timeouts.clientIdleMs,
+          sendTimeoutMs: config.timeouts.clientSendMs,
           tunnelTimeoutMs: config.timeouts.tunnelMs,
           maxConnections: config.limits.maxClientConnections,
           onAcceptError: this.#metrics.observeAcceptError,
@@ -488,6 +489,7 @@ export class App implements ControlPlane {
         ["timeouts.client_header", was.clientHeaderMs !== next.timeouts.clientHeaderMs],
         ["timeouts.client_body", was.clientBodyMs !== next.timeouts.clientBodyMs],
         ["timeouts.client_idle", was.clientIdleMs !== next.timeouts.clientIdleMs],
+        ["timeouts.client_send", was.clientSendMs !== next.timeouts.clientSendMs],
         ["timeouts.tunnel", was.tunnelMs !== next.timeouts.tunnelMs],
         [
           "limits.max_client_connections",

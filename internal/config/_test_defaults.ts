@@ -32,6 +32,7 @@ export const DEFAULTS: Config = {
     clientHeaderMs: 10_000,
     clientBodyMs: 60_000,
     clientIdleMs: 60_000,
+    clientSendMs: 60_000,
     tunnelMs: 3_600_000,
   },
   proxy: {

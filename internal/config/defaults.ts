@@ -77,6 +77,7 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
     clientHeaderMs: 10_000,
     clientBodyMs: 60_000,
     clientIdleMs: 60_000,
+    clientSendMs: 60_000,
     tunnelMs: 3_600_000,
   }),
   proxy: Object.freeze({

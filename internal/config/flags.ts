@@ -331,6 +331,13 @@ export const FLAGS = [
     defaultText: formatDuration(CONFIG_DEFAULTS.timeouts.clientIdleMs),
   },
   {
+    name: "client-send-timeout",
+    valueName: "DUR",
+    key: "timeouts.client_send",
+    description: "a write to a client stalled this long closes it (listener http1)",
+    defaultText: formatDuration(CONFIG_DEFAULTS.timeouts.clientSendMs),
+  },
+  {
     name: "log-level",
     valueName: "LEVEL",
     key: "logging.level",

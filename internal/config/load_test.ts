@@ -312,6 +312,7 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
         clientHeaderMs: 5_000,
         clientBodyMs: 20_000,
         clientIdleMs: 30_000,
+        clientSendMs: 40_000,
         tunnelMs: 7_200_000,
       },
       proxy: {

@@ -56,6 +56,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
       client_header: formatDuration(timeouts.clientHeaderMs),
       client_body: formatDuration(timeouts.clientBodyMs),
       client_idle: formatDuration(timeouts.clientIdleMs),
+      client_send: formatDuration(timeouts.clientSendMs),
       tunnel: formatDuration(timeouts.tunnelMs),
     },
     proxy: {

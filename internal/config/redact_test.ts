@@ -32,6 +32,7 @@ const FULL: Config = validateConfig({
     client_header: "7s",
     client_body: "8s",
     client_idle: "9s",
+    client_send: "11s",
     tunnel: "30m",
   },
   proxy: {
@@ -92,6 +93,7 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
       client_header: "7s",
       client_body: "8s",
       client_idle: "9s",
+      client_send: "11s",
       tunnel: "30m",
     },
     proxy: {

@@ -437,6 +437,7 @@ const timeoutsShape = {
   client_header: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientHeaderMs),
   client_body: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientBodyMs),
   client_idle: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientIdleMs),
+  client_send: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.clientSendMs),
   tunnel: duration({ allowZero: false }).default(CONFIG_DEFAULTS.timeouts.tunnelMs),
 };
 
@@ -449,6 +450,7 @@ const timeoutsSchema = z.strictObject(timeoutsShape, { error: objectError })
     clientHeaderMs: timeouts.client_header,
     clientBodyMs: timeouts.client_body,
     clientIdleMs: timeouts.client_idle,
+    clientSendMs: timeouts.client_send,
     tunnelMs: timeouts.tunnel,
   }));
 

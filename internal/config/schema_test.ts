@@ -72,6 +72,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       client_header: "3s",
       client_body: "4s",
       client_idle: "5s",
+      client_send: "6s",
       tunnel: "10m",
     },
     proxy: {
@@ -137,6 +138,7 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       clientHeaderMs: 3_000,
       clientBodyMs: 4_000,
       clientIdleMs: 5_000,
+      clientSendMs: 6_000,
       tunnelMs: 600_000,
     },
     proxy: {

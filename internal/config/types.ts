@@ -119,6 +119,13 @@ export interface TimeoutsConfig {
    */
   clientIdleMs: number;
   /**
+   * A write of a response to the client that makes no progress for this long closes the
+   * connection, ms; the request is logged as 499, a client abort (file key
+   * `timeouts.client_send`; nginx `send_timeout`, HAProxy `timeout client`). `listener: http1`
+   * only. @default 60000
+   */
+  clientSendMs: number;
+  /**
    * An upgrade tunnel (WebSocket) with no bytes either way for this long is closed, ms (file
    * key `timeouts.tunnel`; HAProxy `timeout tunnel`). `listener: http1` only. @default 3600000
    */

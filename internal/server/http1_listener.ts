@@ -27,6 +27,12 @@ export interface Http1ListenerOptions {
   bodyTimeoutMs?: number;
   /** An idle keep-alive connection is closed after this, ms. @default 60000 */
   idleTimeoutMs?: number;
+  /**
+   * A write to the client that makes no progress for this long closes the connection, ms (the
+   * request is a client abort, 499; nginx `send_timeout`, HAProxy `timeout client`); 0: never.
+   * @default 60000
+   */
+  sendTimeoutMs?: number;
   /** Client connections open at once; past it new ones get a 503 and are closed. @default 10000 */
   maxConnections?: number;
   /** Largest request head, bytes (request line and fields): past it 414 or 431. @default 65536 */
@@ -55,8 +61,9 @@ const ACCEPT_LOG_INTERVAL_MS = 10_000;
  * request bodies with trailers dropped.
  *
  * Timeouts are enforced by one coarse sweep over the connections (a tenth of the shortest
- * timeout, between 10 ms and 1 s), not a timer per read: nginx `client_header_timeout`,
- * `client_body_timeout`, `keepalive_timeout`; HAProxy `timeout http-request`, `maxconn`.
+ * timeout, between 10 ms and 1 s), not a timer per read or write: nginx `client_header_timeout`,
+ * `client_body_timeout`, `keepalive_timeout`, `send_timeout`; HAProxy `timeout http-request`,
+ * `timeout client`, `maxconn`.
  */
 export class Http1Listener implements Listener {
   #listener: Deno.Listener<Deno.TcpConn | Deno.TlsConn, Deno.NetAddr>;
@@ -89,7 +96,9 @@ export class Http1Listener implements Listener {
     const headerTimeoutMs = options.headerTimeoutMs ?? 10_000;
     const bodyTimeoutMs = options.bodyTimeoutMs ?? 60_000;
     const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
-    for (const [name, value] of Object.entries({ headerTimeoutMs, bodyTimeoutMs, idleTimeoutMs })) {
+    const sendTimeoutMs = options.sendTimeoutMs ?? 60_000;
+    const timeouts = { headerTimeoutMs, bodyTimeoutMs, idleTimeoutMs, sendTimeoutMs };
+    for (const [name, value] of Object.entries(timeouts)) {
       if (!(value >= 0)) throw new RangeError(`${name} must be >= 0: current value is ${value}`);
     }
     this.#maxConnections = options.maxConnections ?? 10_000;
@@ -118,6 +127,7 @@ export class Http1Listener implements Listener {
       headerTimeoutMs,
       bodyTimeoutMs,
       idleTimeoutMs,
+      sendTimeoutMs,
       maxHeadBytes: options.maxHeadBytes ?? 64 * 1024,
       tunnelTimeoutMs: options.tunnelTimeoutMs ?? 3_600_000,
       tracer: platformTracer(),
@@ -131,7 +141,7 @@ export class Http1Listener implements Listener {
       },
     };
     const shortest = Math.min(
-      ...[headerTimeoutMs, bodyTimeoutMs, idleTimeoutMs].filter((ms) => ms > 0),
+      ...Object.values(timeouts).filter((ms) => ms > 0),
       10_000,
     );
     const tick = Math.min(1000, Math.max(10, Math.floor(shortest / 10)));
@@ -210,7 +220,7 @@ export class Http1Listener implements Listener {
   #expire(): void {
     const now = this.#now = performance.now();
     for (const connection of this.#connections) {
-      if (now >= connection.deadline) connection.expire(now);
+      if (now >= connection.deadline || now >= connection.sendDeadline) connection.expire(now);
     }
   }
 

@@ -47,6 +47,11 @@ export interface ConnectionSettings {
   bodyTimeoutMs: number;
   /** Longest idle time between keep-alive requests, ms (then closed silently). */
   idleTimeoutMs: number;
+  /**
+   * A write to the client that makes no progress for this long closes the connection, ms
+   * (a client abort; nginx `send_timeout`); 0: never.
+   */
+  sendTimeoutMs: number;
   /** Largest request head, bytes: past it 414 (request line) or 431 (fields). */
   maxHeadBytes: number;
   /** An upgrade tunnel idle in both directions this long is closed, ms (0: never). */
@@ -114,6 +119,11 @@ export class Http1Connection {
   deadline = Infinity;
   /** What the connection waits for. */
   phase: Phase = "head";
+  /**
+   * `performance.now()` after which a write to the client still in flight closes the
+   * connection (whatever the phase: a request body may be read while the response is written).
+   */
+  sendDeadline = Infinity;
   readonly #conn: Deno.Conn;
   readonly #settings: ConnectionSettings;
   readonly #remote: string;
@@ -126,6 +136,8 @@ export class Http1Connection {
   #draining = false;
   #exchange: Exchange | undefined;
   #tunnelSocket: Deno.Conn | undefined;
+  /** Writes to the client in flight (a 100 Continue may overlap a response). */
+  #writes = 0;
 
   /**
    * @param conn the accepted TCP connection (a `Deno.TlsConn` fits the same code).
@@ -179,11 +191,22 @@ export class Http1Connection {
 
   /**
    * Acts on a passed deadline (called by the listener's sweep): 408 and close for a head or
-   * body that did not arrive in time, close for an idle keep-alive connection.
+   * body that did not arrive in time, close for an idle keep-alive connection, close for a
+   * write to the client that made no progress within the send timeout (the response being
+   * written is then cancelled as a client abort, see {@linkcode clientGone}).
    * @param now `performance.now()`.
    */
   expire(now: number): void {
-    if (now < this.deadline || this.#closed) return;
+    if (this.#closed) return;
+    if (now >= this.sendDeadline) {
+      logger.debug("Client {client} read nothing of its response for {ms}ms", {
+        client: this.#remote,
+        ms: this.#settings.sendTimeoutMs,
+      });
+      this.#close();
+      return;
+    }
+    if (now < this.deadline) return;
     const phase = this.phase;
     this.deadline = Infinity;
     if (phase === "idle" || phase === "linger" || phase === "tunnel") {
@@ -526,9 +549,17 @@ export class Http1Connection {
     }
   }
 
+  /** Writes all of `bytes` to the client; each write must progress within the send timeout. */
   async #write(bytes: Uint8Array): Promise<void> {
-    for (let written = 0; written < bytes.length;) {
-      written += await this.#conn.write(bytes.subarray(written));
+    const timeoutMs = this.#settings.sendTimeoutMs;
+    this.#writes++;
+    try {
+      for (let written = 0; written < bytes.length;) {
+        if (timeoutMs > 0) this.sendDeadline = this.#settings.now() + timeoutMs;
+        written += await this.#conn.write(bytes.subarray(written));
+      }
+    } finally {
+      if (--this.#writes === 0) this.sendDeadline = Infinity;
     }
   }
 
@@ -755,6 +786,7 @@ export class Http1Connection {
     }
     this.phase = "busy";
     this.deadline = Infinity;
+    this.sendDeadline = Infinity;
     try {
       this.#conn.close();
     } catch { /* already closed */ }
