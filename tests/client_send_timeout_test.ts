@@ -8,9 +8,9 @@
  */
 
 import * as assert from "node:assert/strict";
+import { writeAll } from "./_bytes.ts";
 import { startSluice, startUpstream, within } from "./_fixtures.ts";
 
-const encoder = new TextEncoder();
 const CHUNK = 64 * 1024;
 
 /**
@@ -37,10 +37,7 @@ function largeBody(bytes: number): { body: ReadableStream<Uint8Array>; cancelled
 async function request(url: string, path: string): Promise<Deno.TcpConn> {
   const { hostname, port } = new URL(url);
   const conn = await Deno.connect({ hostname, port: Number(port) });
-  const bytes = encoder.encode(`GET ${path} HTTP/1.1\r\nHost: lb\r\n\r\n`);
-  for (let written = 0; written < bytes.length;) {
-    written += await conn.write(bytes.subarray(written));
-  }
+  await writeAll(conn, `GET ${path} HTTP/1.1\r\nHost: lb\r\n\r\n`);
   return conn;
 }
 
