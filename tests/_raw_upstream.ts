@@ -18,6 +18,11 @@ export interface RawUpstream extends AsyncDisposable {
   /** Request heads read, in order (health checks connect and send nothing: not counted). */
   readonly heads: string[];
   /**
+   * For each request head, the number of the connection that carried it (connections counted
+   * as accepted from 0, health checks' included): equal numbers mean a reused connection.
+   */
+  readonly connections: number[];
+  /**
    * Resolves when the client has closed the connection that carried request `index` (0-based),
    * i.e. a read on it returned end of file.
    */
@@ -36,12 +41,14 @@ export interface RawUpstream extends AsyncDisposable {
 export function startRawUpstream(answer: (head: string) => string): RawUpstream {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const heads: string[] = [];
+  const connectionOf: number[] = [];
+  let accepted = 0;
   const closings: PromiseWithResolvers<void>[] = [];
   const closing = (index: number) => (closings[index] ??= Promise.withResolvers<void>());
   const connections = new Set<Deno.TcpConn>();
   const handlers = new Set<Promise<void>>();
 
-  async function serve(conn: Deno.TcpConn): Promise<void> {
+  async function serve(conn: Deno.TcpConn, number: number): Promise<void> {
     const buffer = new Uint8Array(16 * 1024);
     let pending = "";
     const carried: number[] = [];
@@ -55,6 +62,7 @@ export function startRawUpstream(answer: (head: string) => string): RawUpstream 
           pending = pending.slice(end + 4);
           carried.push(heads.length);
           heads.push(head);
+          connectionOf.push(number);
           await writeAll(conn, answer(head));
         }
       }
@@ -72,7 +80,7 @@ export function startRawUpstream(answer: (head: string) => string): RawUpstream 
   const accepting = (async () => {
     for await (const conn of listener) {
       connections.add(conn);
-      const handler = serve(conn);
+      const handler = serve(conn, accepted++);
       handlers.add(handler);
       handler.finally(() => handlers.delete(handler));
     }
@@ -93,6 +101,7 @@ export function startRawUpstream(answer: (head: string) => string): RawUpstream 
   return {
     url: `http://127.0.0.1:${listener.addr.port}`,
     heads,
+    connections: connectionOf,
     closed: (index) => closing(index).promise,
     close,
     [Symbol.asyncDispose]: close,

@@ -369,6 +369,25 @@ Deno.test("reload: a changed admin section is reported as needing a restart, not
   assert.equal(patched.status, 200, "the token only applies after a restart");
 });
 
+Deno.test("reload: changed upstream keep-alive settings are reported as needing a restart", async () => {
+  await using a = startUpstream("a");
+  await using file = await configFile(yaml([["a", a.url]]));
+  await using sluice = await startFromFile(file);
+  await file.write(
+    yaml(
+      [["a", a.url]],
+      "proxy:\n  keepalive: 0\n  keepalive_timeout: 1s\n  keepalive_requests: 5\n",
+    ),
+  );
+  const result = await reload(sluice);
+  assert.equal(result.status, 200, result.text);
+  assert.deepEqual(result.body.restartRequired, [
+    "proxy.keepalive",
+    "proxy.keepalive_timeout",
+    "proxy.keepalive_requests",
+  ]);
+});
+
 Deno.test("reload: without --config it is a 409 problem", async () => {
   await using a = startUpstream("a");
   await using sluice = await startSluice([

@@ -49,7 +49,8 @@ import { VERSION } from "./version.ts";
 const logger = getLogger(["sluice", "app"]);
 
 /**
- * The transport `config.proxy.transport` names: `http1` with `timeouts.connect`, or `fetch`
+ * The transport `config.proxy.transport` names: `http1` with `timeouts.connect` and the
+ * `proxy.keepalive*` pool settings, or `fetch`
  * (which keeps the client's Host when `proxy.preserve_host`), with the `upstream_tls` settings.
  * @param config the configuration (its `upstreamTls.pem` read by `loadConfig`).
  * @param options `pooled: false` for health checks: every probe opens (and handshakes) a new
@@ -65,8 +66,10 @@ export function createTransport(
   return config.proxy.transport === "http1"
     ? new Http1Transport({
       connectTimeoutMs: config.timeouts.connectMs,
+      maxIdlePerUpstream: config.proxy.keepalive,
+      idleTimeoutMs: pooled ? config.proxy.keepaliveTimeoutMs : 0,
+      maxRequestsPerConnection: config.proxy.keepaliveRequests,
       tls,
-      ...(pooled ? {} : { idleTimeoutMs: 0 }),
     })
     : new FetchTransport({
       allowHost: config.proxy.preserveHost,
@@ -491,6 +494,16 @@ export class App implements ControlPlane {
         ["timeouts.client_idle", was.clientIdleMs !== next.timeouts.clientIdleMs],
         ["timeouts.client_send", was.clientSendMs !== next.timeouts.clientSendMs],
         ["timeouts.tunnel", was.tunnelMs !== next.timeouts.tunnelMs],
+        // One transport, built at start, serves every pool: its keep-alive pool keeps these.
+        ["proxy.keepalive", previous.proxy.keepalive !== next.proxy.keepalive],
+        [
+          "proxy.keepalive_timeout",
+          previous.proxy.keepaliveTimeoutMs !== next.proxy.keepaliveTimeoutMs,
+        ],
+        [
+          "proxy.keepalive_requests",
+          previous.proxy.keepaliveRequests !== next.proxy.keepaliveRequests,
+        ],
         [
           "limits.max_client_connections",
           wasLimits.maxClientConnections !== next.limits.maxClientConnections,

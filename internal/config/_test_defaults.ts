@@ -44,6 +44,9 @@ export const DEFAULTS: Config = {
     retryBudgetPercent: 20,
     retryBudgetMin: 3,
     retryBufferBytes: 65_536,
+    keepalive: 256,
+    keepaliveTimeoutMs: 4_000,
+    keepaliveRequests: 1_000,
   },
   passive: {
     failures: 5,

@@ -89,6 +89,9 @@ export const CONFIG_DEFAULTS: ConfigDefaults = Object.freeze({
     retryBudgetPercent: 20,
     retryBudgetMin: 3,
     retryBufferBytes: 65_536,
+    keepalive: 256,
+    keepaliveTimeoutMs: 4_000,
+    keepaliveRequests: 1_000,
   }),
   passive: Object.freeze({
     failures: 5,

@@ -78,6 +78,11 @@ const FILE_ONLY = [
   "of requests in flight",
   `  proxy.retry_budget_min (${proxy.retryBudgetMin}): retries in flight allowed whatever ` +
   "the budget",
+  `  proxy.keepalive (${proxy.keepalive}): idle connections kept per upstream, 0 is off ` +
+  "(http1 transport)",
+  `  proxy.keepalive_timeout (${formatDuration(proxy.keepaliveTimeoutMs)}), ` +
+  `proxy.keepalive_requests (${proxy.keepaliveRequests}): an upstream connection is closed`,
+  "  after that idle time or that many requests",
   `  passive.max_ejection_time (${formatDuration(passive.maxEjectionTimeMs)}, or the ` +
   "ejection time if longer): longest ejection",
   `  passive.max_ejection_percent (${passive.maxEjectionPercent}): most of the pool ejected ` +

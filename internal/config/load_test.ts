@@ -324,6 +324,9 @@ Deno.test("loadConfig() reads a YAML config file", async () => {
         retryBudgetPercent: 12.5,
         retryBudgetMin: 1,
         retryBufferBytes: 131_072,
+        keepalive: 32,
+        keepaliveTimeoutMs: 3_000,
+        keepaliveRequests: 500,
       },
       passive: {
         failures: 3,

@@ -68,6 +68,9 @@ export function redactConfig(config: Config): Record<string, unknown> {
       retry_budget_percent: proxy.retryBudgetPercent,
       retry_budget_min: proxy.retryBudgetMin,
       retry_buffer: proxy.retryBufferBytes,
+      keepalive: proxy.keepalive,
+      keepalive_timeout: formatDuration(proxy.keepaliveTimeoutMs),
+      keepalive_requests: proxy.keepaliveRequests,
     },
     passive: {
       failures: passive.failures,

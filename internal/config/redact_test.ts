@@ -44,6 +44,9 @@ const FULL: Config = validateConfig({
     retry_budget_percent: 50,
     retry_budget_min: 1,
     retry_buffer: "1mb",
+    keepalive: 16,
+    keepalive_timeout: "2s",
+    keepalive_requests: 100,
   },
   passive: { failures: 2, ejection_time: "5s", max_ejection_time: "1m", max_ejection_percent: 30 },
   limits: {
@@ -105,6 +108,9 @@ Deno.test("redactConfig() writes the file shape with the admin token and sticky 
       retry_budget_percent: 50,
       retry_budget_min: 1,
       retry_buffer: 1_048_576,
+      keepalive: 16,
+      keepalive_timeout: "2s",
+      keepalive_requests: 100,
     },
     passive: {
       failures: 2,

@@ -454,6 +454,9 @@ const timeoutsSchema = z.strictObject(timeoutsShape, { error: objectError })
     tunnelMs: timeouts.tunnel,
   }));
 
+/** Most idle keep-alive connections kept per upstream (`proxy.keepalive`). */
+const MAX_KEEPALIVE = 65_536;
+
 const proxyShape = {
   transport: oneOf(TRANSPORT_NAMES).default(CONFIG_DEFAULTS.proxy.transport),
   preserve_host: z.boolean({ error: (issue) => `${showValue(issue.input)} is not true or false` })
@@ -464,6 +467,11 @@ const proxyShape = {
   retry_budget_percent: decimal(0, 100).default(CONFIG_DEFAULTS.proxy.retryBudgetPercent),
   retry_budget_min: integer(0).default(CONFIG_DEFAULTS.proxy.retryBudgetMin),
   retry_buffer: size().default(CONFIG_DEFAULTS.proxy.retryBufferBytes),
+  keepalive: integer(0, MAX_KEEPALIVE).default(CONFIG_DEFAULTS.proxy.keepalive),
+  keepalive_timeout: duration({ allowZero: false }).default(
+    CONFIG_DEFAULTS.proxy.keepaliveTimeoutMs,
+  ),
+  keepalive_requests: integer(1).default(CONFIG_DEFAULTS.proxy.keepaliveRequests),
 };
 
 const proxySchema = z.strictObject(proxyShape, { error: objectError })
@@ -476,6 +484,9 @@ const proxySchema = z.strictObject(proxyShape, { error: objectError })
     retryBudgetPercent: proxy.retry_budget_percent,
     retryBudgetMin: proxy.retry_budget_min,
     retryBufferBytes: proxy.retry_buffer,
+    keepalive: proxy.keepalive,
+    keepaliveTimeoutMs: proxy.keepalive_timeout,
+    keepaliveRequests: proxy.keepalive_requests,
   }));
 
 const passiveShape = {

@@ -84,6 +84,9 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       retry_budget_percent: 0,
       retry_budget_min: 0,
       retry_buffer: "1mb",
+      keepalive: 0,
+      keepalive_timeout: "30s",
+      keepalive_requests: 1,
     },
     passive: {
       failures: 0,
@@ -150,6 +153,9 @@ Deno.test("validateConfig() converts a full file to the camelCase runtime shape"
       retryBudgetPercent: 0,
       retryBudgetMin: 0,
       retryBufferBytes: 1_048_576,
+      keepalive: 0,
+      keepaliveTimeoutMs: 30_000,
+      keepaliveRequests: 1,
     },
     passive: {
       failures: 0,
@@ -340,6 +346,40 @@ Deno.test("validateConfig() reports bad proxy settings", () => {
         message: '"10 megs" is not a size (use 512kb, 10mb, 1gb or bytes)',
       },
     ],
+  );
+});
+
+Deno.test("validateConfig() reports bad keep-alive settings, every one", () => {
+  assert.deepEqual(
+    problemsOf({ proxy: { keepalive: -1, keepalive_timeout: "0s", keepalive_requests: 0 } }),
+    [
+      { path: "proxy.keepalive", message: "-1 is out of range 0-65536" },
+      {
+        path: "proxy.keepalive_timeout",
+        message: '"0s" must be more than 0',
+      },
+      { path: "proxy.keepalive_requests", message: "0 is less than the minimum 1" },
+    ],
+  );
+  assert.deepEqual(
+    problemsOf({
+      proxy: { keepalive: 65_537, keepalive_timeout: "soon", keepalive_requests: 2.5 },
+    }),
+    [
+      { path: "proxy.keepalive", message: "65537 is out of range 0-65536" },
+      {
+        path: "proxy.keepalive_timeout",
+        message: '"soon" is not a duration (use 250ms, 2s, 1m or milliseconds)',
+      },
+      { path: "proxy.keepalive_requests", message: "2.5 is not an integer" },
+    ],
+  );
+  const proxy = validateConfig({
+    proxy: { keepalive: "0", keepalive_timeout: 250, keepalive_requests: "7" },
+  }).proxy;
+  assert.deepEqual(
+    [proxy.keepalive, proxy.keepaliveTimeoutMs, proxy.keepaliveRequests],
+    [0, 250, 7],
   );
 });
 
@@ -745,6 +785,9 @@ Deno.test("validateConfig() defaults the resilience settings", () => {
         retryBudgetPercent: 20,
         retryBudgetMin: 3,
         retryBufferBytes: 65_536,
+        keepalive: 256,
+        keepaliveTimeoutMs: 4_000,
+        keepaliveRequests: 1_000,
       },
       idleMs: 60_000,
     },

@@ -171,6 +171,24 @@ export interface ProxyConfig {
   retryBudgetMin: number;
   /** Largest request body prefix kept in memory so a never-sent request can be replayed, bytes. @default 65536 */
   retryBufferBytes: number;
+  /**
+   * Idle keep-alive connections kept per upstream, integer 0..65536 (file key `keepalive`;
+   * nginx upstream `keepalive`). 0 turns keep-alive to upstreams off: every request opens a new
+   * connection, closed after its response. http1 transport only. @default 256
+   */
+  keepalive: number;
+  /**
+   * Longest idle time of a pooled upstream connection before Sluice closes it, ms, > 0 (file key
+   * `keepalive_timeout`; nginx upstream `keepalive_timeout`, HAProxy `pool-purge-delay`). Keep
+   * it under the upstreams' own keep-alive timeout so Sluice closes first. http1 transport
+   * only. @default 4000
+   */
+  keepaliveTimeoutMs: number;
+  /**
+   * Requests sent over one upstream connection before it is closed, integer >= 1 (file key
+   * `keepalive_requests`; nginx `keepalive_requests`). http1 transport only. @default 1000
+   */
+  keepaliveRequests: number;
 }
 
 /**

@@ -1,0 +1,93 @@
+/**
+ * End-to-end: the http1 transport's keep-alive pool as `proxy.keepalive`,
+ * `proxy.keepalive_timeout` and `proxy.keepalive_requests` set it (nginx upstream `keepalive`,
+ * `keepalive_timeout`, `keepalive_requests`), seen from a raw upstream that numbers the
+ * connections carrying each request.
+ *
+ * @module
+ */
+
+import * as assert from "node:assert/strict";
+import { get, startSluice, type TestSluice, within } from "./_fixtures.ts";
+import { type RawUpstream, startRawUpstream } from "./_raw_upstream.ts";
+
+const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
+const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+/** Sluice (transport http1) in front of `up`, with these `proxy` keys from a config file. */
+async function startWith(
+  up: RawUpstream,
+  proxy: string,
+): Promise<TestSluice & { file: string }> {
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  const file = `${ARTIFACTS}upstream_keepalive_${crypto.randomUUID()}.yaml`;
+  await Deno.writeTextFile(file, `proxy:\n  transport: http1\n${proxy}`);
+  try {
+    const sluice = await startSluice([
+      "--config",
+      file,
+      "--backends",
+      up.url,
+      "--passive-failures",
+      "0",
+    ]);
+    return {
+      ...sluice,
+      file,
+      async [Symbol.asyncDispose]() {
+        await sluice.stop();
+        await Deno.remove(file);
+      },
+    };
+  } catch (error) {
+    await Deno.remove(file);
+    throw error;
+  }
+}
+
+/** Sends `count` requests one after another, each answered 200 through Sluice. */
+async function sequential(sluice: TestSluice, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const response = await get(`${sluice.url}/r${i}`);
+    assert.equal(response.status, 200, response.text);
+  }
+}
+
+Deno.test("keep-alive: by default sequential requests reuse one upstream connection", async () => {
+  await using up = startRawUpstream(() => OK);
+  await using sluice = await startWith(up, "");
+  await sequential(sluice, 4);
+  assert.equal(up.heads.length, 4);
+  assert.equal(new Set(up.connections).size, 1, `connections: ${up.connections}`);
+});
+
+Deno.test("keep-alive: proxy.keepalive 0 opens a new upstream connection per request and closes it", async () => {
+  await using up = startRawUpstream(() => OK);
+  await using sluice = await startWith(up, "  keepalive: 0\n");
+  await sequential(sluice, 4);
+  assert.equal(up.heads.length, 4);
+  assert.equal(new Set(up.connections).size, 4, `connections: ${up.connections}`);
+  for (let i = 0; i < 4; i++) {
+    await within(up.closed(i), 5_000, `Sluice closing the connection of request ${i}`);
+  }
+});
+
+Deno.test("keep-alive: proxy.keepalive_timeout closes an idle upstream connection", async () => {
+  await using up = startRawUpstream(() => OK);
+  // 4 s by default: the bound below is shorter, so only the configured 200 ms meets it.
+  await using sluice = await startWith(up, "  keepalive_timeout: 200ms\n");
+  await sequential(sluice, 1);
+  await within(up.closed(0), 3_000, "Sluice closing the idle upstream connection");
+  // The pool is empty again: the next request opens a new connection.
+  await sequential(sluice, 1);
+  assert.notEqual(up.connections[1], up.connections[0]);
+});
+
+Deno.test("keep-alive: proxy.keepalive_requests closes a connection after that many requests", async () => {
+  await using up = startRawUpstream(() => OK);
+  await using sluice = await startWith(up, "  keepalive_requests: 2\n");
+  await sequential(sluice, 5);
+  await within(up.closed(1), 5_000, "Sluice closing the connection after its second request");
+  const [a, b, c, d, e] = up.connections;
+  assert.deepEqual([a === b, b === c, c === d, d === e], [true, false, true, false]);
+});
