@@ -388,6 +388,18 @@ Deno.test("reload: changed upstream keep-alive settings are reported as needing 
   ]);
 });
 
+Deno.test("reload: a changed transport or connect timeout is reported as needing a restart", async () => {
+  await using a = startUpstream("a");
+  await using file = await configFile(yaml([["a", a.url]]));
+  await using sluice = await startFromFile(file);
+  await file.write(
+    yaml([["a", a.url]], "proxy:\n  transport: fetch\ntimeouts:\n  connect: 2s\n"),
+  );
+  const result = await reload(sluice);
+  assert.equal(result.status, 200, result.text);
+  assert.deepEqual(result.body.restartRequired, ["proxy.transport", "timeouts.connect"]);
+});
+
 Deno.test("reload: without --config it is a 409 problem", async () => {
   await using a = startUpstream("a");
   await using sluice = await startSluice([

@@ -494,7 +494,10 @@ export class App implements ControlPlane {
         ["timeouts.client_idle", was.clientIdleMs !== next.timeouts.clientIdleMs],
         ["timeouts.client_send", was.clientSendMs !== next.timeouts.clientSendMs],
         ["timeouts.tunnel", was.tunnelMs !== next.timeouts.tunnelMs],
-        // One transport, built at start, serves every pool: its keep-alive pool keeps these.
+        // One transport, built at start, serves every pool: its kind, connect timeout and
+        // keep-alive pool stay as they were.
+        ["proxy.transport", previous.proxy.transport !== next.proxy.transport],
+        ["timeouts.connect", was.connectMs !== next.timeouts.connectMs],
         ["proxy.keepalive", previous.proxy.keepalive !== next.proxy.keepalive],
         [
           "proxy.keepalive_timeout",
