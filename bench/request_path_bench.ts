@@ -21,24 +21,8 @@ import {
   withoutHopByHop,
 } from "../internal/proxy/mod.ts";
 import { DeadlineSweep } from "../internal/proxy/deadline_sweep.ts";
+import { browserHeaders, info } from "./_requests.ts";
 
-const browserHeaders = new Headers({
-  "host": "shop.example",
-  "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
-  "accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-  "accept-language": "en-GB,en;q=0.9",
-  "accept-encoding": "gzip, deflate, br",
-  "connection": "keep-alive",
-  "cookie": "session=abc123; theme=dark",
-  "x-forwarded-for": "203.0.113.9",
-});
-const info = {
-  clientAddress: "10.1.2.3",
-  protocol: "http" as const,
-  requestId: "9b2c6a0e-2f4d-4c1b-8a47-3f0f0f6c0d11",
-  preserveHost: true,
-  authority: "shop.example",
-};
 const upstreamHeaders = new Headers({
   "content-type": "text/html; charset=utf-8",
   "content-length": "5120",
