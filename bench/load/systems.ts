@@ -194,9 +194,36 @@ export const BARE_DENO: SystemSpec = {
 };
 
 /**
+ * The L4 relay in JavaScript (`tcp_relay.ts`): what two socket reads and two writes per request
+ * cost from Deno, with no HTTP work at all. Balances connections, not requests.
+ */
+export const TCP_RELAY: SystemSpec = {
+  id: "deno-tcp-relay",
+  label: "Deno TCP relay (L4, no HTTP)",
+  start(context) {
+    const [port] = freePorts(1) as [number];
+    const spawned = context.groups.spawn({
+      name: "deno-tcp-relay",
+      command: Deno.execPath(),
+      args: [
+        "run",
+        "--allow-net",
+        new URL("./tcp_relay.ts", import.meta.url).pathname,
+        String(port),
+        ...context.upstreams.map(String),
+      ],
+      env: denoEnv(),
+      clearEnv: true,
+      stderrFile: `${context.dir}/deno-tcp-relay.stderr.log`,
+    });
+    return Promise.resolve({ port, spawned });
+  },
+};
+
+/**
  * Every system, in the order of the first round: direct, the Sluice variants, the peers, the
- * bare Deno proxy.
+ * bare Deno proxy and the Deno TCP relay.
  */
 export function allSystems(variants: readonly SluiceVariant[]): SystemSpec[] {
-  return [DIRECT, ...variants.map(sluiceSystem), NGINX, HAPROXY, CADDY, BARE_DENO];
+  return [DIRECT, ...variants.map(sluiceSystem), NGINX, HAPROXY, CADDY, BARE_DENO, TCP_RELAY];
 }
