@@ -21,6 +21,7 @@ import {
   withoutHopByHop,
 } from "../internal/proxy/mod.ts";
 import { DeadlineSweep } from "../internal/proxy/deadline_sweep.ts";
+import { clientResponse } from "../internal/proxy/http1/client_response.ts";
 import { browserHeaders, info } from "./_requests.ts";
 
 const upstreamHeaders = new Headers({
@@ -36,9 +37,20 @@ const upstreamList: HeaderList = [...upstreamHeaders];
 
 const requestHeaders = () => keep(upstreamRequestHeaders(browserHeaders, info));
 // What the http1 transport does instead (clientReadyResponses): strip the parsed list, build
-// the Response from it once.
+// the Response from it once, with a small byte body (read whole) and its headers appended
+// (clientResponse); and the same with the list in the init, as it did before.
+const smallBody = new Uint8Array(5120);
 const responseFromList = () =>
-  keep(new Response(null, { headers: withoutHopByHop(upstreamList) }).headers);
+  keep(clientResponse(smallBody, 200, "OK", withoutHopByHop(upstreamList)).headers);
+const responseFromInit = () =>
+  keep(
+    new Response(smallBody, {
+      status: 200,
+      statusText: "OK",
+      headers: withoutHopByHop(upstreamList),
+    })
+      .headers,
+  );
 const responseHeaders = () =>
   rewriteResponseHeaders(new Response(null, { headers: upstreamHeaders }).headers, info.requestId);
 
@@ -98,8 +110,12 @@ const rows: [string, number][] = [
     bytesPerCall(responseHeaders, chunks),
   ],
   [
-    "response headers: withoutHopByHop + new Response (http1)",
+    "response headers: withoutHopByHop + clientResponse (http1)",
     bytesPerCall(responseFromList, chunks),
+  ],
+  [
+    "response headers: withoutHopByHop + new Response, list in the init",
+    bytesPerCall(responseFromInit, chunks),
   ],
   ["request id: client's kept (context + middleware)", await bytesPerAsyncCall(keptId, chunks)],
   ["request id: generated (context + middleware)", await bytesPerAsyncCall(newId, chunks)],
@@ -124,9 +140,12 @@ Deno.bench("request headers: upstreamRequestHeaders", { group: "headers" }, requ
 Deno.bench("response headers: new Response + rewriteResponseHeaders", {
   group: "headers",
 }, responseHeaders);
-Deno.bench("response headers: withoutHopByHop + new Response (http1)", {
+Deno.bench("response headers: withoutHopByHop + clientResponse (http1)", {
   group: "headers",
 }, responseFromList);
+Deno.bench("response headers: withoutHopByHop + new Response, list in the init", {
+  group: "headers",
+}, responseFromInit);
 Deno.bench("request id: client's kept (context + middleware)", { group: "id" }, async () => {
   await keptId();
 });

@@ -11,7 +11,7 @@ import {
   UpstreamClosedError,
   type UpstreamTlsOptions,
 } from "../../net/mod.ts";
-import { withoutHopByHop } from "../headers.ts";
+import { type HeaderList, withoutHopByHop } from "../headers.ts";
 import {
   BODILESS_RESPONSES,
   BYTE_BODIES,
@@ -20,6 +20,7 @@ import {
   type UpstreamUpgrade,
 } from "../transport.ts";
 import { ContentLengthReader } from "./body_readers.ts";
+import { clientResponse } from "./client_response.ts";
 import { Http1Connection } from "./connection.ts";
 import { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
 import { MalformedResponseError } from "./errors.ts";
@@ -118,6 +119,11 @@ export class Http1Transport implements Transport {
   readonly #busy = new Set<Http1Connection>();
   /** Each response is new, its headers editable, hop-by-hop fields removed. */
   readonly clientReadyResponses = true;
+  /**
+   * `parseResponseHead` refuses Content-Length with Transfer-Encoding, `readResponseHead` a 101
+   * to a request without an upgrade (MalformedResponseError, the connection closed).
+   */
+  readonly refusesInvalidResponses = true;
 
   /** @param options timeouts and pool limits. */
   constructor(options: Http1TransportOptions = {}) {
@@ -274,25 +280,23 @@ export class Http1Transport implements Transport {
     }
 
     if (head.status === 101) {
-      const init = { status: 101, statusText: head.statusText, headers: head.headers };
       // The caller owns the socket now: out of the pool, not closed by close().
       signal.removeEventListener("abort", onAbort);
       this.#busy.delete(conn);
       const rest = conn.buf.slice(conn.start, conn.end);
-      return { response: new Response(null, init), socket: conn.conn, head: rest };
+      const response = clientResponse(null, 101, head.statusText, head.headers);
+      return { response, socket: conn.conn, head: rest };
     }
     // Hop-by-hop fields go here, on the list, rather than from the Response's Headers later
     // (clientReadyResponses).
-    const init = {
-      status: head.status,
-      statusText: head.statusText,
-      headers: withoutHopByHop(head.headers),
-    };
+    const status = head.status;
+    const statusText = head.statusText;
+    const fields = withoutHopByHop(head.headers);
     const keepAlive = head.keepAlive && conn.requests < this.#maxRequests;
     const reader = bodyReaderFor(conn, head, method);
     if (reader === null) {
       this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
-      return { response: bodiless(init), socket: null, head: EMPTY };
+      return { response: bodiless(status, statusText, fields), socket: null, head: EMPTY };
     }
     if (head.status === 205) {
       // 205 Reset Content has no content (RFC 9110 §15.3.6) but may frame an empty one
@@ -306,7 +310,7 @@ export class Http1Transport implements Transport {
         throw this.#failure(error, request, state, false);
       }
       this.#done(conn, signal, onAbort, keepAlive && reader.reusable && state.pumpDone);
-      return { response: bodiless(init), socket: null, head: EMPTY };
+      return { response: bodiless(status, statusText, fields), socket: null, head: EMPTY };
     }
     if (reader instanceof ContentLengthReader && head.contentLength <= this.#wholeBodyMax) {
       let bytes: Uint8Array<ArrayBuffer>;
@@ -317,7 +321,7 @@ export class Http1Transport implements Transport {
         throw this.#failure(error, request, state, false);
       }
       this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
-      const response = new Response(bytes, init);
+      const response = clientResponse(bytes, status, statusText, fields);
       BYTE_BODIES.set(response, bytes);
       return { response, socket: null, head: EMPTY };
     }
@@ -347,7 +351,8 @@ export class Http1Transport implements Transport {
       },
       cancel: () => finish(false),
     }, { highWaterMark: 0 });
-    return { response: new Response(stream, init), socket: null, head: EMPTY };
+    const response = clientResponse(stream, status, statusText, fields);
+    return { response, socket: null, head: EMPTY };
   }
 
   /** Ends an exchange: pools the connection when `reusable`, else closes it. */
@@ -476,8 +481,8 @@ function bodyLengthError(state: ExchangeState, conn: Http1Connection, how: strin
 }
 
 /** A response without a body, marked in {@linkcode BODILESS_RESPONSES}. */
-function bodiless(init: ResponseInit): Response {
-  const response = new Response(null, init);
+function bodiless(status: number, statusText: string, fields: HeaderList): Response {
+  const response = clientResponse(null, status, statusText, fields);
   BODILESS_RESPONSES.add(response);
   return response;
 }
