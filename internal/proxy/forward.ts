@@ -21,7 +21,12 @@ import { invalidResponseReason } from "./response_framing.ts";
 import { trackBody } from "./track_body.ts";
 import { type DeadlineSweep, PROXY_DEADLINES } from "./deadline_sweep.ts";
 import { describeNetworkError, isConnectFailure, isConnectionLost } from "../health/mod.ts";
-import { BODILESS_RESPONSES, type Transport, type UpstreamRequest } from "./transport.ts";
+import {
+  BODILESS_RESPONSES,
+  BYTE_BODIES,
+  type Transport,
+  type UpstreamRequest,
+} from "./transport.ts";
 
 /** Options of {@linkcode forward}. */
 export interface ForwardOptions {
@@ -160,8 +165,11 @@ export async function forward(
       body,
       signal: controller.signal,
     });
-    // forward() never asks for an upgrade (tunnels go through Transport.upgrade).
-    const invalid = invalidResponseReason(response, false);
+    // forward() never asks for an upgrade (tunnels go through Transport.upgrade). A transport
+    // whose parser refuses these responses itself is not asked again (the check reads headers).
+    const invalid = options.transport.refusesInvalidResponses
+      ? undefined
+      : invalidResponseReason(response, false);
     if (invalid !== undefined) {
       await response.body?.cancel().catch(() => {});
       options.transport.discardConnection?.(response);
@@ -200,25 +208,18 @@ export async function forward(
     if (outcome.error !== undefined && !outcome.clientAborted) upstream.failuresTotal++;
     return outcome;
   };
-  const length = response.headers.get("content-length");
-  // A response of the transport's own is not asked for its body: the getter would make a stream
-  // of a byte body (see BODILESS_RESPONSES).
-  const bodiless = options.transport.clientReadyResponses
-    ? BODILESS_RESPONSES.has(response)
-    : response.body === null;
-  if (bodiless || (length !== null && Number(length) <= NATIVE_PIPE_MAX_BYTES)) {
+  const clientReady = options.transport.clientReadyResponses === true;
+  const bytes = clientReady ? knownLength(response) : smallLength(response);
+  if (bytes >= 0) {
     // Fast path: the fetch body goes to Deno.serve untouched, which pipes it natively (a JS
     // stream in between cost 60% of throughput). The server's `completed` tells when the
     // body was delivered, and Content-Length how much of it.
-    const bytes = bodiless ? 0 : Number(length);
     const done = ctx.completed.then(
       () => finish({ bytes, clientAborted: false }),
       (error) => finish({ bytes: 0, clientAborted: true, error }),
     );
     ctx.responseDone = done;
-    const fast = options.transport.clientReadyResponses
-      ? response
-      : forClient(response.body, response);
+    const fast = clientReady ? response : forClient(response.body, response);
     discards.set(fast, () => {
       finish({ bytes: 0, clientAborted: false });
       if (ctx.responseDone === done) ctx.responseDone = undefined;
@@ -257,6 +258,27 @@ function forClient(body: ReadableStream<Uint8Array> | null, upstream: Response):
   });
   stripHopByHop(response.headers);
   return response;
+}
+
+/**
+ * The body size of a response from a transport with `clientReadyResponses`, from its marks
+ * alone (no header or body getter: see BODILESS_RESPONSES, BYTE_BODIES): 0 without a body, the
+ * length of a whole byte body, -1 for a streamed one.
+ */
+function knownLength(response: Response): number {
+  if (BODILESS_RESPONSES.has(response)) return 0;
+  const bytes = BYTE_BODIES.get(response);
+  return bytes === undefined ? -1 : bytes.byteLength;
+}
+
+/**
+ * The body size of another transport's response when it is small enough to pipe natively:
+ * 0 without a body, its Content-Length up to {@linkcode NATIVE_PIPE_MAX_BYTES}, else -1.
+ */
+function smallLength(response: Response): number {
+  if (response.body === null) return 0;
+  const length = Number(response.headers.get("content-length") ?? NaN);
+  return length <= NATIVE_PIPE_MAX_BYTES ? length : -1;
 }
 
 /**

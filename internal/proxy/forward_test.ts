@@ -2,20 +2,38 @@ import assert from "node:assert/strict";
 import { createContext } from "../middleware/mod.ts";
 import { Pool } from "../pool/mod.ts";
 import { forward } from "./forward.ts";
-import { BODILESS_RESPONSES, type Transport } from "./transport.ts";
+import { UpstreamError } from "./errors.ts";
+import { BODILESS_RESPONSES, BYTE_BODIES, type Transport } from "./transport.ts";
 
-/** A transport with client-ready responses whose `body` getter counts its uses. */
+/** A byte-body response marked as the http1 transport marks it (BYTE_BODIES). */
+function byteResponse(text: string, init?: ResponseInit): Response {
+  const bytes = new TextEncoder().encode(text);
+  const response = new Response(bytes, init);
+  BYTE_BODIES.set(response, bytes);
+  return response;
+}
+
+/** A transport with client-ready responses whose `body` and `headers` getters count their uses. */
 class ReadyTransport implements Transport {
   readonly clientReadyResponses = true;
+  refusesInvalidResponses = true;
   bodyReads = 0;
-  next: () => Response = () => new Response("hello\n", { headers: { "content-length": "6" } });
+  headerReads = 0;
+  next: () => Response = () => byteResponse("hello\n", { headers: { "content-length": "6" } });
   send(): Promise<Response> {
     const response = this.next();
     const body = Object.getOwnPropertyDescriptor(Response.prototype, "body")!.get!;
+    const headers = Object.getOwnPropertyDescriptor(Response.prototype, "headers")!.get!;
     Object.defineProperty(response, "body", {
       get: () => {
         this.bodyReads++;
         return body.call(response);
+      },
+    });
+    Object.defineProperty(response, "headers", {
+      get: () => {
+        this.headerReads++;
+        return headers.call(response);
       },
     });
     return Promise.resolve(response);
@@ -45,12 +63,14 @@ Deno.test("forward: a client-ready response is passed on as it is, its body gett
   const transport = new ReadyTransport();
   let made: Response | undefined;
   transport.next = () => {
-    made = new Response("hello\n", { headers: { "content-length": "6" } });
+    made = byteResponse("hello\n", { headers: { "content-length": "6" } });
     return made;
   };
   const { response, outcome, upstream } = await forwardOnce(transport);
   assert.equal(response, made);
   assert.equal(transport.bodyReads, 0);
+  // Its size comes from BYTE_BODIES, and the transport's parser did the framing checks.
+  assert.equal(transport.headerReads, 0);
   assert.deepEqual(outcome, { bytes: 6, clientAborted: false });
   assert.equal(upstream.inFlight, 0);
   assert.equal(await response.text(), "hello\n");
@@ -67,4 +87,37 @@ Deno.test("forward: a bodiless client-ready response counts no bytes, its length
   assert.equal(transport.bodyReads, 0);
   assert.deepEqual(outcome, { bytes: 0, clientAborted: false });
   assert.equal(response.headers.get("content-length"), "1234");
+});
+
+Deno.test("forward: a streamed client-ready response is followed, its bytes counted", async () => {
+  const transport = new ReadyTransport();
+  transport.next = () =>
+    new Response(ReadableStream.from([new TextEncoder().encode("hello\n")]), {
+      headers: { "content-length": "6" },
+    });
+  const pool = new Pool([{ id: "a", name: "a", url: "http://a:8080" }]);
+  const upstream = pool.list()[0]!;
+  const ctx = createContext(new Request("http://lb.example/x"), "10.0.0.1");
+  const response = await forward(ctx, upstream, null, {
+    transport,
+    timeoutMs: 1000,
+    preserveHost: false,
+    shutdownSignal: new AbortController().signal,
+  });
+  assert.equal(await response.text(), "hello\n");
+  assert.deepEqual(await ctx.responseDone, { bytes: 6, clientAborted: false });
+  assert.equal(upstream.inFlight, 0);
+});
+
+Deno.test("forward: a transport that does not refuse invalid framing itself gets it checked", async () => {
+  const transport = new ReadyTransport();
+  transport.refusesInvalidResponses = false;
+  transport.next = () =>
+    byteResponse("hello\n", {
+      headers: { "content-length": "6", "transfer-encoding": "chunked" },
+    });
+  await assert.rejects(forwardOnce(transport), UpstreamError);
+  transport.refusesInvalidResponses = true;
+  const { outcome } = await forwardOnce(transport);
+  assert.deepEqual(outcome, { bytes: 6, clientAborted: false });
 });

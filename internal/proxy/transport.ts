@@ -83,6 +83,12 @@ export interface Transport {
    * responses with immutable headers, so `FetchTransport` leaves this unset).
    */
   readonly clientReadyResponses?: boolean;
+  /**
+   * True when the transport's own response parser refuses every response that
+   * `invalidResponseReason` looks for (both Content-Length and Transfer-Encoding, a 101 to a
+   * request without an upgrade), so the proxy does not read the headers again to check.
+   */
+  readonly refusesInvalidResponses?: boolean;
 }
 
 /**
