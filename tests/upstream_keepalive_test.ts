@@ -91,3 +91,41 @@ Deno.test("keep-alive: proxy.keepalive_requests closes a connection after that m
   const [a, b, c, d, e] = up.connections;
   assert.deepEqual([a === b, b === c, c === d, d === e], [true, false, true, false]);
 });
+
+Deno.test("keep-alive: a streamed download hands its connection back whole and is logged as delivered", async () => {
+  // Past the transport's whole-body size (64 KiB): the body streams to the client, and the
+  // listener must read its end rather than cancel it once the Content-Length went out.
+  const body = "x".repeat(300_000);
+  await using up = startRawUpstream(() =>
+    `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+  );
+  const lines: string[] = [];
+  const logged = Promise.withResolvers<void>();
+  await using sluice = await startSluice([
+    "--transport",
+    "http1",
+    "--listener",
+    "http1",
+    "--backends",
+    up.url,
+    "--passive-failures",
+    "0",
+  ], {
+    accessLogLines: (line) => {
+      lines.push(line);
+      if (lines.length === 3) logged.resolve();
+    },
+  });
+  for (let i = 0; i < 3; i++) {
+    const response = await get(`${sluice.url}/big${i}`);
+    assert.equal(response.status, 200);
+    assert.equal(response.text.length, body.length);
+  }
+  assert.equal(new Set(up.connections).size, 1, `connections: ${up.connections}`);
+  await within(logged.promise, 5_000, "three access log lines");
+  for (const line of lines) {
+    const entry = JSON.parse(line);
+    assert.equal(entry.status, 200, line);
+    assert.equal(entry.bytes_out, body.length, line);
+  }
+});

@@ -691,7 +691,12 @@ export class Http1Connection {
         }
         await this.#write(chunk);
         if (out.framing === "length" && sent === out.length) {
-          await reader.cancel().catch(() => {});
+          // The whole length went out: the source's end is normally known by now (a proxied
+          // body ends where its Content-Length says). Read it, so that the source sees a
+          // complete body (its upstream connection goes back to the pool, its access log line
+          // a 200); a source with more to give, or none at hand, is cancelled.
+          const last = await settledSoon(reader.read(), END_TURNS);
+          if (last === undefined || !last.done) await reader.cancel().catch(() => {});
           break;
         }
       }
@@ -805,19 +810,25 @@ export class Http1Connection {
 }
 
 /**
- * The result of `read` if it settles within a few microtask turns (a stream whose data is
+ * The result of `read` if it settles within `turns` microtask turns (a stream whose data is
  * already queued), else `undefined` (it waits for I/O: keep the promise and await it later).
  */
-async function settledSoon<T>(read: Promise<T>): Promise<T | undefined> {
+async function settledSoon<T>(read: Promise<T>, turns = 4): Promise<T | undefined> {
   let result: T | undefined;
   let settled = false;
   read.then((value) => {
     result = value;
     settled = true;
   }, () => {});
-  for (let turn = 0; turn < 4 && !settled; turn++) await null;
+  for (let turn = 0; turn < turns && !settled; turn++) await null;
   return result;
 }
+
+/**
+ * Microtask turns the end of a body is waited for once its Content-Length went out: a proxied
+ * body's end (transport stream, then `trackBody`) settles in 3.
+ */
+const END_TURNS = 16;
 
 /** Largest body of unknown length buffered to give an HTTP/1.0 client a Content-Length. */
 const MEASURE_MAX_BYTES = 64 * 1024;
