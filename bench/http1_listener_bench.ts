@@ -2,11 +2,17 @@
  * Per-request costs of the HTTP/1.1 listener's hot path (`deno bench bench/http1_listener_bench.ts`):
  * parsing a browser-like request head, building the WHATWG `Request` the handler contract
  * needs, and building and serialising a `Response` head. Answers whether a Request/Response-free
- * handler contract would pay off (README: Client listeners).
+ * handler contract would pay off (README: Client listeners). The `connection` group serves whole
+ * keep-alive requests through `Http1Connection` over an in-memory `Deno.Conn`: the listener's own
+ * JavaScript per request, without the socket's system calls (`--allow-env` for LogTape).
  *
  * @module
  */
 
+import type { Handler } from "../internal/middleware/mod.ts";
+import { BYTE_BODIES } from "../internal/proxy/mod.ts";
+import { Http1Connection } from "../internal/server/http1/connection.ts";
+import { buildRequest } from "../internal/server/http1/client_request.ts";
 import { parseHead } from "../internal/server/http1/parse_head.ts";
 import { responseHead } from "../internal/server/http1/write_response.ts";
 
@@ -32,6 +38,12 @@ Deno.bench("build the Request from the parsed head", { group: "request" }, () =>
   });
 });
 
+Deno.bench("build the listener's ClientRequest (url and signal made when read)", {
+  group: "request",
+}, () => {
+  buildRequest(parsed.method, "shop.example", parsed.target, parsed.fields, null, "localhost:80");
+});
+
 Deno.bench("build a Headers only (no Request)", { group: "request" }, () => {
   new Headers(parsed.fields);
 });
@@ -51,4 +63,137 @@ Deno.bench("serialise the head of an existing Response", { group: "response" }, 
 const RESPONSE = new Response("hello world\n", {
   status: 200,
   headers: { "content-type": "text/plain", "content-length": "12" },
+});
+
+/**
+ * A keep-alive client over an in-memory `Deno.Conn`: `send()` hands the listener one request,
+ * resolved once the response was written. No socket, so the figure is the listener's own
+ * JavaScript per request (head parsing, `Request`, context, response head, write).
+ */
+class MemoryConn {
+  readonly remoteAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 40000 };
+  readonly localAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8080 };
+  #read: { buffer: Uint8Array; resolve: (n: number | null) => void } | undefined;
+  #queued: Uint8Array | undefined;
+  #responded: (() => void) | undefined;
+  written = 0;
+
+  read(buffer: Uint8Array): Promise<number | null> {
+    if (this.#queued !== undefined) return Promise.resolve(this.#deliver(buffer));
+    return new Promise((resolve) => this.#read = { buffer, resolve });
+  }
+
+  /** Copies what fits of the queued bytes, as a socket read returns what the buffer holds. */
+  #deliver(buffer: Uint8Array): number {
+    const queued = this.#queued!;
+    const n = Math.min(queued.length, buffer.length);
+    buffer.set(queued.subarray(0, n));
+    this.#queued = n === queued.length ? undefined : queued.subarray(n);
+    return n;
+  }
+
+  write(bytes: Uint8Array): Promise<number> {
+    this.written += bytes.length;
+    const responded = this.#responded;
+    this.#responded = undefined;
+    responded?.();
+    return Promise.resolve(bytes.length);
+  }
+
+  /** Delivers `request` and resolves when the response has been written. */
+  send(request: Uint8Array): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#responded = resolve;
+    this.#queued = request;
+    const read = this.#read;
+    this.#read = undefined;
+    if (read !== undefined) read.resolve(this.#deliver(read.buffer));
+    return promise;
+  }
+
+  close(): void {
+    const read = this.#read;
+    this.#read = undefined;
+    read?.resolve(null);
+  }
+
+  closeWrite(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** An upstream's answer as the http1 transport makes it: a byte body in BYTE_BODIES. */
+function upstreamResponse(): Response {
+  const bytes = new TextEncoder().encode("hello\n");
+  const response = new Response(bytes, {
+    status: 200,
+    headers: [
+      ["server", "nginx/1.24.0"],
+      ["date", "Thu, 03 Dec 2026 16:00:00 GMT"],
+      ["content-type", "text/plain"],
+      ["content-length", "6"],
+    ],
+  });
+  BYTE_BODIES.set(response, bytes);
+  return response;
+}
+
+function memoryConnection(handler: Handler): MemoryConn {
+  const conn = new MemoryConn();
+  const connection = new Http1Connection(conn as unknown as Deno.Conn, {
+    handler,
+    fallbackAuthority: "localhost:8080",
+    headerTimeoutMs: 10_000,
+    bodyTimeoutMs: 60_000,
+    idleTimeoutMs: 60_000,
+    sendTimeoutMs: 60_000,
+    maxHeadBytes: 65_536,
+    tunnelTimeoutMs: 0,
+    onTunnel: () => {},
+    tracer: undefined,
+    now: () => 0,
+    onClose: () => {},
+  });
+  void connection.serve();
+  return conn;
+}
+
+const WRK_GET = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n");
+// One response object, its headers read once: what the transport and middleware cost is not
+// the listener's.
+const READY = upstreamResponse();
+READY.headers;
+const wrkConn = memoryConnection((ctx) => {
+  ctx.request.headers;
+  ctx.request.signal;
+  return Promise.resolve(READY);
+});
+const browserConn = memoryConnection((ctx) => {
+  ctx.request.headers;
+  ctx.request.signal;
+  return Promise.resolve(READY);
+});
+
+Deno.bench("listener: one keep-alive request, wrk's GET / (in-memory connection)", {
+  group: "connection",
+  baseline: true,
+}, async () => {
+  await wrkConn.send(WRK_GET);
+});
+
+Deno.bench("listener: one keep-alive request, a browser's GET (7 fields)", {
+  group: "connection",
+}, async () => {
+  await browserConn.send(HEAD);
+});
+
+Deno.bench("listener: same, a fresh transport Response per request", {
+  group: "connection",
+}, async () => {
+  await freshConn.send(WRK_GET);
+});
+const freshConn = memoryConnection((ctx) => {
+  ctx.request.headers;
+  ctx.request.signal;
+  return Promise.resolve(upstreamResponse());
 });

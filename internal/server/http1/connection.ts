@@ -25,6 +25,7 @@ import {
   type TunnelEnd,
 } from "../../proxy/mod.ts";
 import { ChunkedDecoder } from "./chunked_decoder.ts";
+import { buildRequest, type ClientRequest } from "./client_request.ts";
 import { findHeadEnd, parseHead, type RequestHead } from "./parse_head.ts";
 import { plainResponse, responseHead } from "./write_response.ts";
 
@@ -88,10 +89,11 @@ class ClientGoneError extends Error {
   }
 }
 
-/** The request being served: its body state and its abort controller. */
+/** The request being served and its body state. */
 interface Exchange {
   head: RequestHead;
-  abort: AbortController;
+  /** The handler's request, once built: told when the client leaves. */
+  request: ClientRequest | undefined;
   /** Bytes of a Content-Length body still to read; -1 chunked; 0 once complete. */
   remaining: number;
   chunked: ChunkedDecoder | undefined;
@@ -322,7 +324,7 @@ export class Http1Connection {
     const bodyless = method === "GET" || method === "HEAD";
     const exchange: Exchange = {
       head,
-      abort: new AbortController(),
+      request: undefined,
       remaining: head.bodyLength,
       chunked: head.bodyLength < 0 ? new ChunkedDecoder() : undefined,
       bodyDone: head.bodyLength === 0,
@@ -342,13 +344,13 @@ export class Http1Connection {
       address.target,
       head.fields,
       body,
-      exchange.abort.signal,
       settings.fallbackAuthority,
     );
     if (request === undefined) {
       await this.#writeAndClose(plainResponse(400, "malformed request"));
       return false;
     }
+    exchange.request = request;
     const completed = Promise.withResolvers<void>();
     completed.promise.catch(() => {});
     const ctx: RequestContext = createContext(request, this.#remote, {
@@ -396,7 +398,7 @@ export class Http1Connection {
     if (ok) completed.resolve();
     else {
       completed.reject(new Error("the client closed the connection"));
-      exchange.abort.abort();
+      request.clientGone();
     }
     this.#exchange = undefined;
     if (!ok || !keepAlive) {
@@ -922,7 +924,7 @@ function traced(tracer: Tracer, handler: Handler, ctx: RequestContext): Promise<
  */
 function clientGone(exchange: Exchange): void {
   exchange.reader?.cancel(new ClientGoneError()).catch(() => {});
-  exchange.abort.abort();
+  exchange.request?.clientGone();
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
@@ -971,52 +973,4 @@ function requestAddress(head: RequestHead): { target: string; authority: string 
   if (path === "") path = "/";
   else if (path.charCodeAt(0) === 0x3f) path = "/" + path;
   return { target: path, authority };
-}
-
-/**
- * The WHATWG `Request` the handler gets. `Request.url` is `http://<authority><target>` as
- * `Deno.serve` builds it; an authority the URL parser refuses falls back to the listener's
- * (the request checks refuse such a Host from `ctx.authority`).
- */
-function buildRequest(
-  method: string,
-  authority: string,
-  target: string,
-  fields: [string, string][],
-  body: ReadableStream<Uint8Array> | null,
-  signal: AbortSignal,
-  fallbackAuthority: string,
-): Request | undefined {
-  const path = target === "*" ? "/*" : target === "" ? "/" : target;
-  const forbidden = FORBIDDEN_METHODS.has(method.toUpperCase());
-  // Fetch forbids these methods in `new Request`; Deno.serve hands them over all the same, and
-  // the request checks answer them (405, 501).
-  const placeholder = forbidden ? (body === null ? "GET" : "POST") : method;
-  const init: RequestInit = body === null
-    ? { method: placeholder, headers: fields, signal }
-    : { method: placeholder, headers: fields, signal, body, duplex: "half" } as RequestInit;
-  for (const origin of [authority, fallbackAuthority]) {
-    try {
-      const url = `http://${origin}${path}`;
-      return forbidden ? new ForbiddenMethodRequest(url, init, method) : new Request(url, init);
-    } catch {
-      // An authority the URL parser refuses: the listener's (requestChecks answers 400).
-    }
-  }
-  return undefined;
-}
-
-/** Methods `new Request` refuses (Fetch: forbidden methods). */
-const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
-
-/** A `Request` whose `method` is one Fetch forbids, as `Deno.serve` would hand it over. */
-class ForbiddenMethodRequest extends Request {
-  readonly #method: string;
-  constructor(url: string, init: RequestInit, method: string) {
-    super(url, init);
-    this.#method = method;
-  }
-  override get method(): string {
-    return this.#method;
-  }
 }

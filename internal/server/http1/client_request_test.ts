@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { buildRequest } from "./client_request.ts";
+
+const FIELDS: [string, string][] = [["host", "shop.example"], ["accept", "text/html"]];
+
+Deno.test("ClientRequest: url is http://authority/target as new Request makes it", () => {
+  const request = buildRequest(
+    "GET",
+    "Shop.Example:80",
+    "/a/../b?q=1 2",
+    FIELDS,
+    null,
+    "localhost:8080",
+  );
+  assert.ok(request);
+  assert.equal(request.url, new Request("http://Shop.Example:80/a/../b?q=1 2").url);
+  assert.equal(request.url, "http://shop.example/b?q=1%202");
+  assert.equal(request.method, "GET");
+  assert.equal(request.headers.get("accept"), "text/html");
+});
+
+Deno.test("ClientRequest: an authority the URL parser refuses falls back to the listener's", () => {
+  const request = buildRequest("GET", "exa<mple", "/x", FIELDS, null, "localhost:8080");
+  assert.equal(request?.url, "http://localhost:8080/x");
+});
+
+Deno.test("ClientRequest: asterisk and authority forms", () => {
+  assert.equal(
+    buildRequest("OPTIONS", "a.example", "*", [], null, "l:1")?.url,
+    "http://a.example/*",
+  );
+  const connect = buildRequest("CONNECT", "a.example:443", "", [], null, "l:1");
+  assert.equal(connect?.url, "http://a.example:443/");
+  assert.equal(connect?.method, "CONNECT");
+});
+
+Deno.test("ClientRequest: a forbidden method with a body keeps its method and body", async () => {
+  const body = new Blob(["ping"]).stream();
+  const request = buildRequest("TRACE", "a.example", "/", [], body, "l:1");
+  assert.equal(request?.method, "TRACE");
+  assert.equal(await request?.text(), "ping");
+});
+
+Deno.test("ClientRequest: signal aborts when the client leaves, read before or after", () => {
+  const early = buildRequest("GET", "a.example", "/", [], null, "l:1")!;
+  const signal = early.signal;
+  assert.ok(!signal.aborted);
+  assert.equal(early.signal, signal);
+  early.clientGone();
+  assert.ok(signal.aborted);
+  assert.equal((signal.reason as DOMException).name, "AbortError");
+
+  const late = buildRequest("GET", "a.example", "/", [], null, "l:1")!;
+  late.clientGone();
+  assert.ok(late.signal.aborted);
+  assert.equal((late.signal.reason as DOMException).name, "AbortError");
+});
+
+Deno.test("ClientRequest: a head new Request refuses gives undefined (answered 400)", () => {
+  assert.equal(buildRequest("GET", "a.example", "/", [["bad name", "x"]], null, "l:1"), undefined);
+});
