@@ -598,9 +598,10 @@ export class Http1Connection {
         keepAlive,
         length,
         length !== undefined,
+        bytes,
       );
       try {
-        await this.#write(out.framing === "length" && bytes ? concat(out.bytes, bytes) : out.bytes);
+        await this.#write(out.bytes);
         return true;
       } catch {
         return false;

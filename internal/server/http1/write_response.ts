@@ -31,7 +31,10 @@ export type Framing = "none" | "length" | "chunked" | "close";
 
 /** A serialised response head and how its body is framed. */
 export interface ResponseHead {
-  /** Bytes of the status line and header fields, with the empty line. */
+  /**
+   * Bytes of the status line and header fields, with the empty line; followed by the body when
+   * one was given and the framing is `length`.
+   */
   bytes: Uint8Array;
   /** How the body is sent. */
   framing: Framing;
@@ -39,6 +42,8 @@ export interface ResponseHead {
   length: number;
   /** The connection closes after this response. */
   close: boolean;
+  /** `bytes` holds the body after the head. */
+  withBody: boolean;
 }
 
 /** Hop-by-hop and framing fields Sluice writes itself (RFC 9110 §7.6.1, RFC 9112 §6). */
@@ -54,8 +59,19 @@ function isOwnField(name: string): boolean {
   return false;
 }
 
+/** `HTTP/1.1 <status> <reason>\r\n` of the statuses with a standard reason, by status. */
+const STATUS_LINES: (string | undefined)[] = [];
+for (const [status, reason] of Object.entries(STATUS_TEXT)) {
+  STATUS_LINES[Number(status)] = `HTTP/1.1 ${status} ${reason}\r\n`;
+}
+
 /**
  * Builds the head for `response` to a request.
+ *
+ * Header fields are read with `Headers.forEach` (one pass over the sorted list; its iterator
+ * costs an object per field) and written as Latin-1, byte for byte as they came (a field value
+ * is a ByteString: obs-text stays one byte, RFC 9110 §5.5), into one buffer that also takes
+ * `body`, so a small response is one allocation and one write.
  * @param response the handler's response.
  * @param minor the request's HTTP minor version (0 or 1).
  * @param head true for a HEAD request (no body is sent, Content-Length is kept).
@@ -63,6 +79,8 @@ function isOwnField(name: string): boolean {
  * @param knownLength the body's length when the caller measured it (no Content-Length field).
  * @param hasBody whether the response has a body (`response.body !== null`), told by the caller
  *   so that this never calls the body getter, which makes a stream of a byte body.
+ * @param body the whole body, appended to the head's bytes when the framing is `length`
+ *   (`withBody`); `knownLength` must then be its length.
  * @returns the head's bytes and the framing.
  */
 export function responseHead(
@@ -72,17 +90,16 @@ export function responseHead(
   keepAlive: boolean,
   knownLength: number | undefined,
   hasBody: boolean,
+  body?: Uint8Array,
 ): ResponseHead {
   const status = response.status;
   const headers = response.headers;
-  let text = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? (response.statusText || "Unknown")}\r\n`;
-  let hasDate = false;
-  for (const [name, value] of headers) {
-    if (isOwnField(name)) continue;
-    if (name === "date") hasDate = true;
-    text += `${name}: ${value}\r\n`;
-  }
-  if (!hasDate) text += `date: ${httpDate()}\r\n`;
+  const fields: HeadFields = { text: "", hasDate: false };
+  headers.forEach(addField, fields);
+  let text = (STATUS_LINES[status] ??
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? (response.statusText || "Unknown")}\r\n`) +
+    fields.text;
+  if (!fields.hasDate) text += `date: ${httpDate()}\r\n`;
   let framing: Framing;
   let length = 0;
   const noBody = status < 200 || status === 204 || status === 304;
@@ -108,7 +125,34 @@ export function responseHead(
   if (!keepAlive) text += "connection: close\r\n";
   else if (minor === 0) text += "connection: keep-alive\r\n";
   text += "\r\n";
-  return { bytes: encoder.encode(text), framing, length, close: !keepAlive };
+  const withBody = body !== undefined && framing === "length";
+  const bytes = latin1Bytes(text, withBody ? body.length : 0);
+  if (withBody) bytes.set(body, text.length);
+  return { bytes, framing, length, close: !keepAlive, withBody };
+}
+
+/** The header fields of a response head, gathered by `Headers.forEach`. */
+interface HeadFields {
+  text: string;
+  hasDate: boolean;
+}
+
+/** `Headers.forEach` callback, `this` the fields gathered (no closure per response). */
+function addField(this: HeadFields, value: string, name: string): void {
+  if (isOwnField(name)) return;
+  if (name === "date") this.hasDate = true;
+  this.text += `${name}: ${value}\r\n`;
+}
+
+/**
+ * `text` (code units up to 0xFF: a ByteString head) as bytes, one byte per code unit, in a
+ * buffer with `extra` bytes to spare at the end.
+ */
+function latin1Bytes(text: string, extra: number): Uint8Array {
+  const n = text.length;
+  const bytes = new Uint8Array(n + extra);
+  for (let i = 0; i < n; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
 }
 
 function isDigits(value: string): boolean {

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { responseHead } from "./write_response.ts";
+
+const latin1 = new TextDecoder("latin1");
+
+function text(bytes: Uint8Array): string {
+  return latin1.decode(bytes);
+}
+
+Deno.test("responseHead: status line, fields, own framing; a byte body in the same buffer", () => {
+  const body = new TextEncoder().encode("hello\n");
+  const response = new Response(null, {
+    status: 200,
+    headers: [
+      ["date", "Thu, 03 Dec 2026 16:00:00 GMT"],
+      ["content-type", "text/plain"],
+      ["content-length", "999"],
+      ["connection", "close"],
+      ["keep-alive", "timeout=5"],
+    ],
+  });
+  const out = responseHead(response, 1, false, true, body.length, true, body);
+  assert.equal(out.framing, "length");
+  assert.equal(out.withBody, true);
+  assert.equal(
+    text(out.bytes),
+    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Thu, 03 Dec 2026 16:00:00 GMT\r\n" +
+      "content-length: 6\r\n\r\nhello\n",
+  );
+});
+
+Deno.test("responseHead: HEAD keeps Content-Length and sends no body", () => {
+  const body = new Uint8Array(6);
+  const out = responseHead(new Response(null), 1, true, true, 6, true, body);
+  assert.equal(out.framing, "none");
+  assert.equal(out.withBody, false);
+  assert.match(text(out.bytes), /^HTTP\/1\.1 200 OK\r\ndate: .+ GMT\r\ncontent-length: 6\r\n\r\n$/);
+});
+
+Deno.test("responseHead: a field value's obs-text goes out as the same single bytes", () => {
+  const response = new Response(null, { headers: { "x-name": "caf\u00e9 \u00ff" } });
+  const out = responseHead(response, 1, false, true, 0, false);
+  const bytes = out.bytes;
+  const at = text(bytes).indexOf("x-name: ") + 8;
+  assert.deepEqual([...bytes.subarray(at, at + 6)], [0x63, 0x61, 0x66, 0xe9, 0x20, 0xff]);
+});
+
+Deno.test("responseHead: several Set-Cookie fields stay separate lines", () => {
+  const headers = new Headers();
+  headers.append("set-cookie", "a=1");
+  headers.append("set-cookie", "b=2");
+  const out = responseHead(new Response(null, { headers }), 1, false, true, 0, false);
+  assert.match(text(out.bytes), /\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n/);
+});
+
+Deno.test("responseHead: unknown length is chunked for HTTP/1.1, close-delimited for 1.0", () => {
+  const chunked = responseHead(new Response("x"), 1, false, true, undefined, true);
+  assert.equal(chunked.framing, "chunked");
+  assert.match(text(chunked.bytes), /\r\ntransfer-encoding: chunked\r\n\r\n$/);
+  const close = responseHead(new Response("x"), 0, false, true, undefined, true);
+  assert.equal(close.framing, "close");
+  assert.equal(close.close, true);
+  assert.match(text(close.bytes), /\r\nconnection: close\r\n\r\n$/);
+});
+
+Deno.test("responseHead: a status without a standard reason keeps the response's", () => {
+  const response = new Response(null, { status: 599, statusText: "Custom" });
+  assert.match(
+    text(responseHead(response, 1, false, false, 0, false).bytes),
+    /^HTTP\/1\.1 599 Custom\r\n/,
+  );
+});
