@@ -542,10 +542,19 @@ export class Http1Connection {
     }
     this.#setPhase("linger", LINGER_MS);
     let dropped = 0;
+    // The bytes are thrown away in reads of BODY_READ_BYTES, not of the head buffer's 4 KiB
+    // (a 1 MiB upload answered early took 256 reads, 44% of the upload profile).
+    let scratch: Uint8Array | undefined;
     while (!this.#closed && dropped < MAX_DISCARD_BYTES * 4) {
-      if (this.#reading === undefined) this.#start = this.#end = 0;
-      else this.#start = this.#end;
-      const n = await this.#fill();
+      let n: number | null;
+      if (this.#reading !== undefined) {
+        n = await this.#fill();
+        this.#start = this.#end;
+      } else {
+        this.#start = this.#end = 0;
+        scratch ??= new Uint8Array(BODY_READ_BYTES);
+        n = await this.#conn.read(scratch).catch(() => null);
+      }
       if (n === null) return;
       dropped += n;
     }
