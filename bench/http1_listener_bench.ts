@@ -14,7 +14,7 @@ import { BYTE_BODIES } from "../internal/proxy/mod.ts";
 import { Http1Connection } from "../internal/server/http1/connection.ts";
 import { buildRequest } from "../internal/server/http1/client_request.ts";
 import { parseHead } from "../internal/server/http1/parse_head.ts";
-import { responseHead } from "../internal/server/http1/write_response.ts";
+import { releaseBuffer, responseHead } from "../internal/server/http1/write_response.ts";
 
 const HEAD = new TextEncoder().encode(
   "GET /api/items?page=2 HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: Mozilla/5.0 (X11; Linux " +
@@ -58,6 +58,18 @@ Deno.bench("build a Response and serialise its head", { group: "response" }, () 
 
 Deno.bench("serialise the head of an existing Response", { group: "response" }, () => {
   responseHead(RESPONSE, 1, false, true, undefined, true);
+});
+
+const BODY = new TextEncoder().encode("hello world\n");
+
+Deno.bench("head and byte body in a fresh buffer", { group: "write" }, () => {
+  responseHead(RESPONSE, 1, false, true, BODY.length, true, BODY, false);
+});
+
+Deno.bench("head and byte body in a pooled buffer (released after the write)", {
+  group: "write",
+}, () => {
+  releaseBuffer(responseHead(RESPONSE, 1, false, true, BODY.length, true, BODY, true).pooled);
 });
 
 const RESPONSE = new Response("hello world\n", {

@@ -27,7 +27,7 @@ import {
 import { ChunkedDecoder } from "./chunked_decoder.ts";
 import { buildRequest, type ClientRequest } from "./client_request.ts";
 import { findHeadEnd, parseHead, type RequestHead } from "./parse_head.ts";
-import { plainResponse, responseHead } from "./write_response.ts";
+import { plainResponse, releaseBuffer, responseHead } from "./write_response.ts";
 
 const logger = getLogger(["sluice", "server"]);
 
@@ -608,12 +608,15 @@ export class Http1Connection {
         length,
         length !== undefined,
         bytes,
+        true,
       );
       try {
         await this.#write(out.bytes);
         return true;
       } catch {
         return false;
+      } finally {
+        releaseBuffer(out.pooled);
       }
     }
     if (
