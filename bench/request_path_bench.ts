@@ -92,6 +92,13 @@ const logLine = () => {
   ctx.requestId = info.requestId;
   return lineMiddleware(ctx, () => Promise.resolve(sized));
 };
+// What main.ts runs with JSON lines now: the line encoded in place into the sink's batch.
+const batchMiddleware = accessLog({ lines: () => sink });
+const logBatch = () => {
+  const ctx = createContext(logged, "10.1.2.3");
+  ctx.requestId = info.requestId;
+  return batchMiddleware(ctx, () => Promise.resolve(sized));
+};
 
 // The per-request header timeout (and per-chunk idle timeout): a timer, or the timer wheel.
 const noop = () => {};
@@ -127,6 +134,10 @@ const rows: [string, number][] = [
     "access log line (context + middleware + own JSON line)",
     await bytesPerAsyncCall(logLine, chunks),
   ],
+  [
+    "access log line encoded into the batch (context + middleware)",
+    await bytesPerAsyncCall(logBatch, chunks),
+  ],
   ["timeout: setTimeout + clearTimeout", bytesPerCall(setAndClear, chunks)],
   ["timeout: DeadlineSweep add + cancel", bytesPerCall(addAndCancel, chunks)],
 ];
@@ -157,6 +168,11 @@ Deno.bench("access log record (context + middleware + JSON line)", { group: "log
 });
 Deno.bench("access log line (context + middleware + own JSON line)", { group: "log" }, async () => {
   await logLine();
+});
+Deno.bench("access log line encoded into the batch (context + middleware)", {
+  group: "log",
+}, async () => {
+  await logBatch();
 });
 Deno.bench("timeout: setTimeout + clearTimeout", { group: "timeout" }, setAndClear);
 Deno.bench("timeout: DeadlineSweep add + cancel", { group: "timeout" }, addAndCancel);

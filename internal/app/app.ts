@@ -16,6 +16,7 @@ import type { Config } from "../config/types.ts";
 import { createMetrics, registerTlsMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
 import {
   accessLog,
+  type AccessLogWriter,
   bodyLimit,
   clientIp,
   compose,
@@ -102,7 +103,7 @@ export interface AppOptions {
    * Where the access log writes its JSON lines itself (see `accessLogLines`), asked per entry.
    * @default every entry goes through LogTape's `sluice.access` logger
    */
-  accessLogLines?: () => ((line: string) => void) | undefined;
+  accessLogLines?: () => AccessLogWriter | undefined;
   /** Dashboard files served by the admin server. @default none */
   dashboardAssets?: ReadonlyMap<string, StaticAsset>;
 }

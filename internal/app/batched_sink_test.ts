@@ -109,3 +109,23 @@ Deno.test("batched sink: marked as formatting at once, so LogTape skips its snap
   const marker = Symbol.for("LogTape.sinkSnapshotPolicy.immediate");
   assert.equal((sink as unknown as Record<symbol, unknown>)[marker], true);
 });
+
+Deno.test("batched sink: lines encoded in place join the batch in order with text lines", () => {
+  const out = new Writer();
+  using sink = getBatchedSink({ formatter, out, err: new Writer(), bufferSize: 64 });
+  sink(record("a"));
+  const at = sink.reserve(10);
+  assert.equal(at, "info a\n".length);
+  sink.bytes.set(new TextEncoder().encode("in place\n"), at);
+  sink.commit(at + 9);
+  sink.writeLine("text\n");
+  assert.equal(out.writes.length, 0);
+  // Room for 60 more bytes is not there: the batch goes out first.
+  assert.equal(sink.reserve(60), 0);
+  assert.equal(out.text, "info a\nin place\ntext\n");
+  // Longer than the buffer: refused, and a text line that long is written on its own.
+  assert.equal(sink.reserve(65), -1);
+  sink(record("b"));
+  sink.writeLine("x".repeat(100) + "\n");
+  assert.deepEqual(out.writes.slice(1), ["info b\n", "x".repeat(100) + "\n"]);
+});

@@ -12,7 +12,7 @@ import {
   type LogRecord,
 } from "@logtape/logtape";
 import type { LoggingConfig } from "../config/types.ts";
-import { isoTime } from "../middleware/mod.ts";
+import { type AccessLogWriter, isoTime } from "../middleware/mod.ts";
 import { type BatchedSink, getBatchedSink } from "./batched_sink.ts";
 import { LogFile } from "./log_file.ts";
 
@@ -87,7 +87,7 @@ function categoryName(category: readonly string[]): string {
 
 let current: BatchedSink | undefined;
 /** Where the access log's JSON lines go without LogTape, see {@linkcode accessLogLines}. */
-let accessLines: ((line: string) => void) | undefined;
+let accessLines: AccessLogWriter | undefined;
 
 /**
  * The writer of the access log's pre-formatted JSON lines that {@linkcode configureLogging}
@@ -97,7 +97,7 @@ let accessLines: ((line: string) => void) | undefined;
  * @returns the writer; `undefined` when the format is not JSON, the access log is off or below
  *   the level, or logging was not configured here (LogTape's own loggers then decide).
  */
-export function accessLogLines(): ((line: string) => void) | undefined {
+export function accessLogLines(): AccessLogWriter | undefined {
   return accessLines;
 }
 /** The access log's own sink and file, when `logging.access_log` is a path. */
@@ -154,7 +154,7 @@ export async function configureLogging(config: LoggingConfig): Promise<void> {
   accessLines = config.format !== "json" || destination === "off" ||
       (level !== "debug" && level !== "info")
     ? undefined
-    : (nextFile?.sink ?? current).writeLine;
+    : (nextFile?.sink ?? current);
   if (previousFile) {
     previousFile.sink[Symbol.dispose]();
     previousFile.file[Symbol.dispose]();

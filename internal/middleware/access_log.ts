@@ -7,6 +7,13 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { STATUS_CLIENT_CLOSED } from "../proxy/mod.ts";
 import type { Handler, Middleware, RequestContext, ResponseOutcome } from "./context.ts";
+import {
+  type AccessLogFields,
+  accessLogLine,
+  accessLogLineBound,
+  encodeAccessLogLine,
+  roundDuration,
+} from "./access_log_line.ts";
 import { isoTime } from "./iso_time.ts";
 
 /** One access log entry, as written (the JSON line's properties). */
@@ -37,19 +44,66 @@ export type AccessLogEntry = {
   bytes_out: number;
 };
 
+/**
+ * A batch of lines kept as bytes, into which a line can be encoded in place (the batched log
+ * sink is one): `reserve` room, write the line's bytes into `bytes` from the offset it gives,
+ * `commit` the end.
+ */
+export interface LineBatch {
+  /** The batch's buffer; valid from `reserve` to `commit`. */
+  readonly bytes: Uint8Array;
+  /**
+   * Makes room for a line (writing out the batch first when it might not fit).
+   * @param maxBytes the most the line may take, bytes.
+   * @returns the offset in `bytes` to write the line at, or -1 when no line that long fits.
+   */
+  reserve(maxBytes: number): number;
+  /**
+   * Adds the bytes written since `reserve` to the batch.
+   * @param end the offset after the line's last byte.
+   */
+  commit(end: number): void;
+  /**
+   * Adds a whole line given as text.
+   * @param line the line, `\n` included.
+   */
+  writeLine(line: string): void;
+}
+
+/** Where the access log's JSON lines go without LogTape: a writer of whole lines or a batch. */
+export type AccessLogWriter = ((line: string) => void) | LineBatch;
+
 /** Options of {@linkcode accessLog}. */
 export interface AccessLogOptions {
   /** Where entries go. @default getLogger(["sluice", "access"]) */
   logger?: Logger;
   /**
-   * Where entries go as JSON lines without LogTape, asked per entry: a writer of whole lines
-   * (the batched sink the logger's records would reach), or `undefined` to use `logger`. The
-   * line is the one `jsonLineFormatter` makes of the logger's record (see
-   * {@linkcode accessLogLine}); skipping the record and the formatter saves most of an
-   * entry's cost. @default always `logger`
+   * Where entries go as JSON lines without LogTape, asked per entry: a writer of whole lines,
+   * a {@linkcode LineBatch} (the batched sink the logger's records would reach: the line is
+   * then encoded into it without a string, see {@linkcode encodeAccessLogLine}), or `undefined`
+   * to use `logger`. The line is the one `jsonLineFormatter` makes of the logger's record (see
+   * {@linkcode accessLogLine}); skipping the record and the formatter saves most of an entry's
+   * cost. @default always `logger`
    */
-  lines?: () => ((line: string) => void) | undefined;
+  lines?: () => AccessLogWriter | undefined;
 }
+
+/** The fields of the line being encoded: one object, reused (encoding is synchronous). */
+const fields: AccessLogFields = {
+  receivedAt: 0,
+  requestId: "",
+  traceId: null,
+  client: "",
+  method: "",
+  path: "",
+  status: 0,
+  route: null,
+  pool: null,
+  upstream: null,
+  attempts: 0,
+  durationMs: 0,
+  bytesOut: 0,
+};
 
 /**
  * Middleware that writes one structured line per request (category `sluice.access`, level
@@ -62,12 +116,18 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   const logger = options.logger ?? getLogger(["sluice", "access"]);
   const lines = options.lines ?? (() => undefined);
   const write = (ctx: RequestContext, status: number, outcome: ResponseOutcome): void => {
-    const entry = makeEntry(ctx, status, outcome);
+    const durationMs = performance.now() - ctx.startTime;
+    const sent = outcome.clientAborted ? STATUS_CLIENT_CLOSED : status;
+    const writer = lines();
+    const batch = writer !== undefined && isLineBatch(writer);
+    if (batch && encodeInto(writer, ctx, sent, outcome.bytes, durationMs)) return;
+    const entry = makeEntry(ctx, sent, outcome.bytes, durationMs);
     const message =
       `${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms}ms via ${entry.upstream}`;
-    const line = lines();
-    if (line !== undefined) {
-      line(accessLogLine(entry, message));
+    if (writer !== undefined) {
+      const line = accessLogLine(entry, message);
+      if (batch) writer.writeLine(line);
+      else (writer as (line: string) => void)(line);
       return;
     }
     // The message rendered here, as the template "{method} {path} {status} {duration_ms}ms via
@@ -91,33 +151,45 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   };
 }
 
-/**
- * The access log's JSON line for an entry, the same as `jsonLineFormatter` makes of the
- * `sluice.access` logger's info record with `message` and the entry's properties: `time` (the
- * entry's, the request's arrival), `level`, `logger`, `message`, then the entry's other fields
- * in {@linkcode AccessLogEntry}'s order.
- * @param entry the entry.
- * @param message the rendered message.
- * @returns the line, with its `\n`.
- */
-export function accessLogLine(entry: AccessLogEntry, message: string): string {
-  return `{"time":${JSON.stringify(entry.time)},"level":"info","logger":"sluice.access",` +
-    `"message":${JSON.stringify(message)},"request_id":${JSON.stringify(entry.request_id)},` +
-    `"trace_id":${nullable(entry.trace_id)},"client":${JSON.stringify(entry.client)},` +
-    `"method":${JSON.stringify(entry.method)},"path":${JSON.stringify(entry.path)},` +
-    `"status":${entry.status},"route":${nullable(entry.route)},"pool":${nullable(entry.pool)},` +
-    `"upstream":${nullable(entry.upstream)},"attempts":${entry.attempts},` +
-    `"duration_ms":${entry.duration_ms},"bytes_out":${entry.bytes_out}}\n`;
+/** A batch may itself be callable (the batched sink is a LogTape sink too): look for `reserve`. */
+function isLineBatch(writer: AccessLogWriter): writer is LineBatch {
+  return typeof (writer as Partial<LineBatch>).reserve === "function";
 }
 
-function nullable(text: string | null): string {
-  return text === null ? "null" : JSON.stringify(text);
+/** Encodes the line into the batch; false when it needs escapes or is too long for it. */
+function encodeInto(
+  batch: LineBatch,
+  ctx: RequestContext,
+  status: number,
+  bytesOut: number,
+  durationMs: number,
+): boolean {
+  fields.receivedAt = ctx.receivedAt;
+  fields.requestId = ctx.requestId;
+  fields.traceId = ctx.trace?.traceId ?? null;
+  fields.client = ctx.clientIp;
+  fields.method = ctx.request.method;
+  fields.path = ctx.target;
+  fields.status = status;
+  fields.route = ctx.route ?? null;
+  fields.pool = ctx.pool ?? null;
+  fields.upstream = ctx.upstream?.name ?? null;
+  fields.attempts = ctx.attempts;
+  fields.durationMs = durationMs;
+  fields.bytesOut = bytesOut;
+  const at = batch.reserve(accessLogLineBound(fields));
+  if (at < 0) return false;
+  const end = encodeAccessLogLine(batch.bytes, at, fields);
+  if (end < 0) return false;
+  batch.commit(end);
+  return true;
 }
 
 function makeEntry(
   ctx: RequestContext,
   status: number,
-  outcome: ResponseOutcome,
+  bytesOut: number,
+  durationMs: number,
 ): AccessLogEntry {
   const entry: AccessLogEntry = {
     time: isoTime(ctx.receivedAt),
@@ -126,13 +198,13 @@ function makeEntry(
     client: ctx.clientIp,
     method: ctx.request.method,
     path: ctx.target,
-    status: outcome.clientAborted ? STATUS_CLIENT_CLOSED : status,
+    status,
     route: ctx.route ?? null,
     pool: ctx.pool ?? null,
     upstream: ctx.upstream?.name ?? null,
     attempts: ctx.attempts,
-    duration_ms: Math.round((performance.now() - ctx.startTime) * 1000) / 1000,
-    bytes_out: outcome.bytes,
+    duration_ms: roundDuration(durationMs),
+    bytes_out: bytesOut,
   };
   return entry;
 }

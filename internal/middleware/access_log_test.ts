@@ -99,3 +99,34 @@ Deno.test("access log: with a line writer, one JSON line each and no LogTape rec
     await reset();
   }
 });
+
+Deno.test("access log: into a line batch, encoded in place; a line with escapes as text", async () => {
+  const bytes = new Uint8Array(4096);
+  let used = 0;
+  const text: string[] = [];
+  const batch = {
+    bytes,
+    reserve: (maxBytes: number) => maxBytes > bytes.length - used ? -1 : used,
+    commit: (end: number) => void (used = end),
+    writeLine: (line: string) => void text.push(line),
+  };
+  const middleware = accessLog({ lines: () => batch });
+  const ctx = createContext(new Request("http://lb.example/plain?q=1"), "10.1.2.3");
+  ctx.requestId = "id-3";
+  await middleware(ctx, () => Promise.resolve(new Response("hello\n")));
+  assert.equal(text.length, 0);
+  const line = JSON.parse(new TextDecoder().decode(bytes.subarray(0, used)));
+  assert.equal(line.request_id, "id-3");
+  assert.equal(line.path, "/plain?q=1");
+  assert.equal(line.trace_id, null);
+  assert.equal(line.upstream, null);
+  assert.match(line.message, /^GET \/plain\?q=1 200 \d+(\.\d+)?ms via null$/);
+  // A request id a client may not set but a test can: the line needs an escape.
+  const odd = createContext(new Request("http://lb.example/x"), "10.1.2.3");
+  odd.requestId = 'a"b';
+  const before = used;
+  await middleware(odd, () => Promise.resolve(new Response("hello\n")));
+  assert.equal(used, before);
+  assert.equal(text.length, 1);
+  assert.equal(JSON.parse(text[0]!).request_id, 'a"b');
+});

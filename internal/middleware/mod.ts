@@ -8,9 +8,16 @@
 export {
   accessLog,
   type AccessLogEntry,
-  accessLogLine,
   type AccessLogOptions,
+  type AccessLogWriter,
+  type LineBatch,
 } from "./access_log.ts";
+export {
+  type AccessLogFields,
+  accessLogLine,
+  accessLogLineBound,
+  encodeAccessLogLine,
+} from "./access_log_line.ts";
 export { bodyLimit, type BodyLimitOptions, limitBody, type LimitedBody } from "./body_limit.ts";
 export { clientIp, type ClientIpOptions, resolveClientIp } from "./client_ip.ts";
 export { compose } from "./compose.ts";
