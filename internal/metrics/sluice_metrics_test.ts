@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { register as globalRegistry, Registry } from "prom-client";
+import { Histogram, register as globalRegistry, Registry } from "prom-client";
 import { Pool, type Upstream } from "../pool/mod.ts";
 import { type Exposition, parseExposition } from "./parse_exposition.ts";
 import {
@@ -531,4 +531,47 @@ Deno.test("metrics: a pool label on upstream series, route and pool labels on re
     m.value("sluice_health_checks_total", { pool: "api", upstream: "a", result: "success" }),
     1,
   );
+});
+
+Deno.test("metrics: the duration histogram's text is prom-client's own histogram's, byte for byte", async () => {
+  const pool = twoUpstreams();
+  const [a, b] = [pool.get("u1")!, pool.get("u2")!];
+  const metrics = createMetrics({ pool, processMetrics: false });
+  const reference = new Histogram({
+    name: "sluice_request_duration_seconds",
+    help: "Time from the arrival of a request to the end of its response body, seconds.",
+    labelNames: ["route", "pool", "upstream"] as const,
+    buckets: [...REQUEST_DURATION_BUCKETS],
+    registers: [],
+  });
+  // Every bound exactly, either side of it, beyond the last, and a spread of random durations,
+  // over series created in an order (b before a, route-less before routed) the text must keep.
+  const durations = [
+    0,
+    45_000,
+    ...REQUEST_DURATION_BUCKETS.flatMap((s) => [s, s - 1e-9, s + 1e-9])
+      .map((s) => s * 1000),
+  ];
+  for (let i = 0; i < 500; i++) durations.push(Math.random() * 10 ** (Math.random() * 5));
+  const series = [
+    { upstream: b, route: undefined, pool: undefined },
+    { upstream: a, route: "api", pool: "default" },
+    { upstream: undefined, route: undefined, pool: undefined },
+  ];
+  durations.forEach((ms, i) => {
+    const s = series[i % series.length]!;
+    metrics.recordRequest({ ...request(s.upstream), route: s.route, pool: s.pool }, 200, ms, 0);
+    reference.observe({
+      route: s.route ?? "",
+      pool: s.pool ?? "",
+      upstream: s.upstream?.name ?? "",
+    }, ms / 1000);
+  });
+  const section = (text: string) =>
+    text.split("\n\n").find((part) => part.includes("# TYPE sluice_request_duration_seconds "));
+  const ours = section(await metrics.render());
+  const registry = new Registry();
+  registry.registerMetric(reference);
+  assert.ok(ours !== undefined);
+  assert.equal(ours + "\n", await registry.metrics());
 });
