@@ -19,6 +19,7 @@ import { stripHopByHop, upstreamRequestHeaders } from "./headers.ts";
 import { applyHeaderRules } from "./header_rules.ts";
 import { invalidResponseReason } from "./response_framing.ts";
 import { trackBody } from "./track_body.ts";
+import { Cancellation } from "./cancellation.ts";
 import { type DeadlineSweep, PROXY_DEADLINES } from "./deadline_sweep.ts";
 import { describeNetworkError, isConnectFailure, isConnectionLost } from "../health/mod.ts";
 import {
@@ -124,22 +125,21 @@ export async function forward(
   const request = ctx.request;
   if (request.signal.aborted) throw new ClientClosedError();
   if (options.shutdownSignal.aborted) throw new ShuttingDownError();
-  // One controller linked by listeners: AbortSignal.any() cost 25% of proxy throughput here.
-  const controller = new AbortController();
-  const onClientClosed = () => controller.abort(CLIENT_CLOSED);
-  const onShutdown = () => controller.abort(SHUTTING_DOWN);
-  request.signal.addEventListener("abort", onClientClosed);
-  options.shutdownSignal.addEventListener("abort", onShutdown);
-  const unlink = () => {
-    request.signal.removeEventListener("abort", onClientClosed);
-    options.shutdownSignal.removeEventListener("abort", onShutdown);
-  };
+  // One cancellation per attempt (see Cancellation): AbortSignal.any() cost 25% of proxy
+  // throughput here, an AbortController linked by listeners to both signals about 5% of CPU.
+  // The shutdown signal has one listener for every request in flight; the client's signal gets
+  // one that is never removed: it lives as long as the request, and cancels nothing once the
+  // exchange is over (the transport has emptied the slot).
+  const cancellation = new Cancellation();
+  const inFlight = inFlightAt(options.shutdownSignal);
+  inFlight.add(cancellation);
+  request.signal.addEventListener("abort", () => cancellation.cancel(CLIENT_CLOSED));
   upstream.acquire();
   const sentAt = performance.now();
   const deadlines = options.deadlines ?? PROXY_DEADLINES;
   const timeout = deadlines.add(
     sentAt + options.timeoutMs,
-    () => controller.abort(new UpstreamTimeoutError(upstream.name, options.timeoutMs)),
+    () => cancellation.cancel(new UpstreamTimeoutError(upstream.name, options.timeoutMs)),
   );
   let response: Response;
   try {
@@ -163,7 +163,7 @@ export async function forward(
       method: request.method,
       headers,
       body,
-      signal: controller.signal,
+      signal: cancellation,
     });
     // forward() never asks for an upgrade (tunnels go through Transport.upgrade). A transport
     // whose parser refuses these responses itself is not asked again (the check reads headers).
@@ -176,8 +176,8 @@ export async function forward(
       throw new UpstreamError(upstream.name, invalid);
     }
   } catch (error) {
-    unlink();
-    let failure = classify(error, upstream, controller.signal);
+    inFlight.delete(cancellation);
+    let failure = classify(error, upstream, cancellation);
     if (failure instanceof UpstreamTimeoutError && clientBody?.awaitingClient) {
       failure = new RequestTimeoutError(options.timeoutMs);
     }
@@ -202,7 +202,7 @@ export async function forward(
   const finish = (outcome: ResponseOutcome): ResponseOutcome => {
     if (finished) return outcome;
     finished = true;
-    unlink();
+    inFlight.delete(cancellation);
     upstream.release();
     options.onRelease?.();
     if (outcome.error !== undefined && !outcome.clientAborted) upstream.failuresTotal++;
@@ -291,11 +291,31 @@ const NATIVE_PIPE_MAX_BYTES = 64 * 1024;
 const CLIENT_CLOSED = Symbol("client closed");
 const SHUTTING_DOWN = Symbol("shutting down");
 
-function classify(error: unknown, upstream: Upstream, signal: AbortSignal): Error {
-  if (signal.aborted) {
-    if (signal.reason === CLIENT_CLOSED) return new ClientClosedError();
-    if (signal.reason === SHUTTING_DOWN) return new ShuttingDownError();
-    if (signal.reason instanceof UpstreamTimeoutError) return signal.reason;
+/**
+ * The cancellations of the attempts in flight, by shutdown signal: one listener on each signal
+ * cancels them all, instead of a listener added and removed per request.
+ */
+const inFlightByShutdown = new WeakMap<AbortSignal, Set<Cancellation>>();
+
+function inFlightAt(shutdownSignal: AbortSignal): Set<Cancellation> {
+  let inFlight = inFlightByShutdown.get(shutdownSignal);
+  if (inFlight === undefined) {
+    const attempts = inFlight = new Set();
+    inFlightByShutdown.set(shutdownSignal, attempts);
+    shutdownSignal.addEventListener("abort", () => {
+      for (const attempt of attempts) attempt.cancel(SHUTTING_DOWN);
+      attempts.clear();
+    }, { once: true });
+  }
+  return inFlight;
+}
+
+function classify(error: unknown, upstream: Upstream, cancellation: Cancellation): Error {
+  if (cancellation.aborted) {
+    const reason = cancellation.reason;
+    if (reason === CLIENT_CLOSED) return new ClientClosedError();
+    if (reason === SHUTTING_DOWN) return new ShuttingDownError();
+    if (reason instanceof UpstreamTimeoutError) return reason;
   }
   if (error instanceof UpstreamError) return error; // a response refused above
   const reason = describeNetworkError(error);

@@ -2,8 +2,14 @@ import assert from "node:assert/strict";
 import { createContext } from "../middleware/mod.ts";
 import { Pool } from "../pool/mod.ts";
 import { forward } from "./forward.ts";
-import { UpstreamError } from "./errors.ts";
-import { BODILESS_RESPONSES, BYTE_BODIES, type Transport } from "./transport.ts";
+import { Cancellation } from "./cancellation.ts";
+import { ClientClosedError, ShuttingDownError, UpstreamError } from "./errors.ts";
+import {
+  BODILESS_RESPONSES,
+  BYTE_BODIES,
+  type Transport,
+  type UpstreamRequest,
+} from "./transport.ts";
 
 /** A byte-body response marked as the http1 transport marks it (BYTE_BODIES). */
 function byteResponse(text: string, init?: ResponseInit): Response {
@@ -120,4 +126,56 @@ Deno.test("forward: a transport that does not refuse invalid framing itself gets
   transport.refusesInvalidResponses = true;
   const { outcome } = await forwardOnce(transport);
   assert.deepEqual(outcome, { bytes: 6, clientAborted: false });
+});
+
+/** A transport that never answers until its request is cancelled, and records the reasons. */
+class HangingTransport implements Transport {
+  readonly clientReadyResponses = true;
+  closed = 0;
+  send(request: UpstreamRequest): Promise<Response> {
+    const { promise, reject } = Promise.withResolvers<Response>();
+    const signal = request.signal;
+    assert.ok(signal instanceof Cancellation);
+    signal.closeOnCancel({
+      close: () => {
+        this.closed++;
+        reject(signal.reason);
+      },
+    });
+    return promise;
+  }
+  close(): void {}
+}
+
+Deno.test("forward: one shutdown signal cuts every attempt in flight; a client leaving cuts its own", async () => {
+  const transport = new HangingTransport();
+  const pool = new Pool([{ id: "a", name: "a", url: "http://a:8080" }]);
+  const upstream = pool.list()[0]!;
+  const shutdown = new AbortController();
+  const options = {
+    transport,
+    timeoutMs: 5000,
+    preserveHost: false,
+    shutdownSignal: shutdown.signal,
+  };
+  const clients = [new AbortController(), new AbortController(), new AbortController()];
+  const attempts = clients.map((client) =>
+    forward(
+      createContext(new Request("http://lb.example/x", { signal: client.signal }), "10.0.0.1"),
+      upstream,
+      null,
+      options,
+    )
+  );
+  clients[0]!.abort();
+  await assert.rejects(attempts[0]!, ClientClosedError);
+  assert.equal(transport.closed, 1);
+  shutdown.abort();
+  await assert.rejects(attempts[1]!, ShuttingDownError);
+  await assert.rejects(attempts[2]!, ShuttingDownError);
+  assert.equal(transport.closed, 3);
+  assert.equal(upstream.inFlight, 0);
+  // The client leaving after its attempt ended changes nothing.
+  clients[1]!.abort();
+  assert.equal(transport.closed, 3);
 });

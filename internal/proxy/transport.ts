@@ -6,6 +6,7 @@
 
 import type { UpstreamTlsOptions } from "../net/mod.ts";
 import type { HeaderList } from "./headers.ts";
+import { Cancellation } from "./cancellation.ts";
 
 /** One request as the transport sends it. */
 export interface UpstreamRequest {
@@ -17,8 +18,12 @@ export interface UpstreamRequest {
   headers: HeaderList;
   /** Body: a stream (sent chunked), whole bytes (sent with Content-Length), or `null`. */
   body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | null;
-  /** Aborts the request and its response body. */
-  signal: AbortSignal;
+  /**
+   * Aborts the request and its response body: an `AbortSignal`, or the cheaper
+   * {@linkcode Cancellation} that `forward` passes (the transport puts what it must close in its
+   * slot, and throws its `reason` as the failure).
+   */
+  signal: AbortSignal | Cancellation;
 }
 
 /**
@@ -165,7 +170,7 @@ export class FetchTransport implements Transport {
       method: request.method,
       headers,
       body: request.body,
-      signal: request.signal,
+      signal: request.signal instanceof Cancellation ? request.signal.toSignal() : request.signal,
       redirect: "manual",
       client: this.#client,
     });

@@ -19,6 +19,7 @@ import {
   type UpstreamRequest,
   type UpstreamUpgrade,
 } from "../transport.ts";
+import { Cancellation } from "../cancellation.ts";
 import { ContentLengthReader } from "./body_readers.ts";
 import { clientResponse } from "./client_response.ts";
 import { Http1Connection } from "./connection.ts";
@@ -166,6 +167,7 @@ export class Http1Transport implements Transport {
   async #exchange(request: UpstreamRequest, upgrade: boolean): Promise<UpstreamUpgrade> {
     const signal = request.signal;
     if (signal.aborted) throw signal.reason;
+    const cancel = signal instanceof Cancellation ? signal : Cancellation.following(signal);
     const url = request.url;
     const schemeEnd = url.indexOf("://");
     const slash = url.indexOf("/", schemeEnd + 3);
@@ -175,13 +177,13 @@ export class Http1Transport implements Transport {
     const pooled = this.#pool.take(key);
     if (pooled !== undefined) {
       try {
-        return await this.#roundTrip(pooled, origin, target, request, upgrade, true);
+        return await this.#roundTrip(pooled, origin, target, request, cancel, upgrade, true);
       } catch (error) {
         if (error !== STALE) throw error;
       }
     }
-    const fresh = await this.#open(origin, signal);
-    return await this.#roundTrip(fresh, origin, target, request, upgrade, false);
+    const fresh = await this.#open(origin, cancel);
+    return await this.#roundTrip(fresh, origin, target, request, cancel, upgrade, false);
   }
 
   #addOrigin(key: string): Origin {
@@ -199,10 +201,9 @@ export class Http1Transport implements Transport {
     return origin;
   }
 
-  async #open(origin: Origin, signal: AbortSignal): Promise<Http1Connection> {
+  async #open(origin: Origin, cancel: Cancellation): Promise<Http1Connection> {
     const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    signal.addEventListener("abort", onAbort);
+    cancel.closeOnCancel({ close: () => controller.abort() });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -210,13 +211,13 @@ export class Http1Transport implements Transport {
     }, this.#connectTimeoutMs);
     try {
       const conn = await this.#connect(origin, controller.signal);
-      if (signal.aborted) {
+      if (cancel.aborted) {
         conn.close();
-        throw signal.reason;
+        throw cancel.reason;
       }
       return new Http1Connection(conn, origin.key);
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
+      if (cancel.aborted) throw cancel.reason;
       const authority = `${origin.hostname}:${origin.port}`;
       if (timedOut) {
         throw new ConnectFailedError(
@@ -228,7 +229,7 @@ export class Http1Transport implements Transport {
       throw new ConnectFailedError(authority, describeNetworkError(error), { cause: error });
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
+      cancel.closeOnCancel(undefined);
     }
   }
 
@@ -237,10 +238,11 @@ export class Http1Transport implements Transport {
     origin: Origin,
     target: string,
     request: UpstreamRequest,
+    cancel: Cancellation,
     upgrade: boolean,
     reused: boolean,
   ): Promise<UpstreamUpgrade> {
-    const { signal, body, method } = request;
+    const { body, method } = request;
     const state: ExchangeState = {
       requestSent: false,
       responseStarted: false,
@@ -251,8 +253,7 @@ export class Http1Transport implements Transport {
     };
     conn.requests++;
     this.#busy.add(conn);
-    const onAbort = () => conn.close();
-    signal.addEventListener("abort", onAbort);
+    cancel.closeOnCancel(conn);
     let head: ResponseHead;
     try {
       let framing: RequestFraming;
@@ -275,13 +276,13 @@ export class Http1Transport implements Transport {
       }
       head = await readResponseHead(conn, upgrade, state);
     } catch (error) {
-      this.#done(conn, signal, onAbort, false);
-      throw this.#failure(error, request, state, reused);
+      this.#done(conn, cancel, false);
+      throw this.#failure(error, request, cancel, state, reused);
     }
 
     if (head.status === 101) {
       // The caller owns the socket now: out of the pool, not closed by close().
-      signal.removeEventListener("abort", onAbort);
+      cancel.closeOnCancel(undefined);
       this.#busy.delete(conn);
       const rest = conn.buf.slice(conn.start, conn.end);
       const response = clientResponse(null, 101, head.statusText, head.headers);
@@ -295,7 +296,7 @@ export class Http1Transport implements Transport {
     const keepAlive = head.keepAlive && conn.requests < this.#maxRequests;
     const reader = bodyReaderFor(conn, head, method);
     if (reader === null) {
-      this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
+      this.#done(conn, cancel, keepAlive && state.pumpDone);
       return { response: bodiless(status, statusText, fields), socket: null, head: EMPTY };
     }
     if (head.status === 205) {
@@ -306,10 +307,10 @@ export class Http1Transport implements Transport {
           throw new MalformedResponseError("205 Reset Content with content");
         }
       } catch (error) {
-        this.#done(conn, signal, onAbort, false);
-        throw this.#failure(error, request, state, false);
+        this.#done(conn, cancel, false);
+        throw this.#failure(error, request, cancel, state, false);
       }
-      this.#done(conn, signal, onAbort, keepAlive && reader.reusable && state.pumpDone);
+      this.#done(conn, cancel, keepAlive && reader.reusable && state.pumpDone);
       return { response: bodiless(status, statusText, fields), socket: null, head: EMPTY };
     }
     if (reader instanceof ContentLengthReader && head.contentLength <= this.#wholeBodyMax) {
@@ -317,10 +318,10 @@ export class Http1Transport implements Transport {
       try {
         bytes = await reader.all();
       } catch (error) {
-        this.#done(conn, signal, onAbort, false);
-        throw this.#failure(error, request, state, false);
+        this.#done(conn, cancel, false);
+        throw this.#failure(error, request, cancel, state, false);
       }
-      this.#done(conn, signal, onAbort, keepAlive && state.pumpDone);
+      this.#done(conn, cancel, keepAlive && state.pumpDone);
       const response = clientResponse(bytes, status, statusText, fields);
       BYTE_BODIES.set(response, bytes);
       return { response, socket: null, head: EMPTY };
@@ -330,7 +331,7 @@ export class Http1Transport implements Transport {
     const finish = (reusable: boolean) => {
       if (finished) return;
       finished = true;
-      this.#done(conn, signal, onAbort, reusable);
+      this.#done(conn, cancel, reusable);
     };
     const stream = new ReadableStream<Uint8Array>({
       pull: async (controller) => {
@@ -339,7 +340,7 @@ export class Http1Transport implements Transport {
           chunk = await reader.next();
         } catch (error) {
           finish(false);
-          controller.error(this.#failure(error, request, state, false));
+          controller.error(this.#failure(error, request, cancel, state, false));
           return;
         }
         if (chunk === null) {
@@ -356,15 +357,10 @@ export class Http1Transport implements Transport {
   }
 
   /** Ends an exchange: pools the connection when `reusable`, else closes it. */
-  #done(
-    conn: Http1Connection,
-    signal: AbortSignal,
-    onAbort: () => void,
-    reusable: boolean,
-  ): void {
-    signal.removeEventListener("abort", onAbort);
+  #done(conn: Http1Connection, cancel: Cancellation, reusable: boolean): void {
+    cancel.closeOnCancel(undefined);
     this.#busy.delete(conn);
-    if (reusable && !signal.aborted && conn.buffered === 0 && !conn.closed) this.#pool.put(conn);
+    if (reusable && !cancel.aborted && conn.buffered === 0 && !conn.closed) this.#pool.put(conn);
     else conn.close();
   }
 
@@ -372,10 +368,11 @@ export class Http1Transport implements Transport {
   #failure(
     error: unknown,
     request: UpstreamRequest,
+    cancel: Cancellation,
     state: ExchangeState,
     reused: boolean,
   ): unknown {
-    if (request.signal.aborted) return request.signal.reason;
+    if (cancel.aborted) return cancel.reason;
     if (state.sourceFailed) return state.sourceError;
     if (error instanceof MalformedResponseError) return error;
     if (
