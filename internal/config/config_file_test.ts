@@ -110,17 +110,17 @@ Deno.test("parseConfigText() reports an alias to a missing anchor", async () => 
   }]);
 });
 
-Deno.test("parseConfigText() parses YAML for any extension but .json", () => {
-  assert.deepEqual(parseConfigText("port: 1\n", "sluice.conf"), { port: 1 });
-  assert.deepEqual(parseConfigText('{"port": 1}', "sluice.yaml"), { port: 1 });
-  assert.deepEqual(parseConfigText("port: 1", "SLUICE.YML"), { port: 1 });
+Deno.test("parseConfigText() parses YAML for any extension but .json", async () => {
+  assert.deepEqual(await parseConfigText("port: 1\n", "sluice.conf"), { port: 1 });
+  assert.deepEqual(await parseConfigText('{"port": 1}', "sluice.yaml"), { port: 1 });
+  assert.deepEqual(await parseConfigText("port: 1", "SLUICE.YML"), { port: 1 });
 });
 
-Deno.test("parseConfigText() takes an empty file as no settings", () => {
-  assert.deepEqual(parseConfigText("", "a.yaml"), {});
-  assert.deepEqual(parseConfigText("\uFEFF\n", "a.json"), {});
-  assert.deepEqual(parseConfigText("# nothing yet\n", "a.yaml"), {});
-  assert.deepEqual(parseConfigText("null", "a.json"), {});
+Deno.test("parseConfigText() takes an empty file as no settings", async () => {
+  assert.deepEqual(await parseConfigText("", "a.yaml"), {});
+  assert.deepEqual(await parseConfigText("\uFEFF\n", "a.json"), {});
+  assert.deepEqual(await parseConfigText("# nothing yet\n", "a.yaml"), {});
+  assert.deepEqual(await parseConfigText("null", "a.json"), {});
 });
 
 Deno.test("parseConfigText() requires a mapping at the top level", async () => {
@@ -137,9 +137,9 @@ Deno.test("parseConfigText() requires a mapping at the top level", async () => {
 Deno.test({
   name: "parseConfigText() parses YAML without any --allow-env (yaml's env reads are shielded)",
   permissions: { env: false, read: false, net: false, write: false, run: false },
-  fn() {
+  async fn() {
     assert.deepEqual(
-      parseConfigText("port: 1\nhealth:\n  path: /health\n", "a.yaml"),
+      await parseConfigText("port: 1\nhealth:\n  path: /health\n", "a.yaml"),
       { port: 1, health: { path: "/health" } },
     );
   },
