@@ -25,8 +25,9 @@ import { clientResponse } from "./client_response.ts";
 import { Http1Connection } from "./connection.ts";
 import { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
 import { MalformedResponseError } from "./errors.ts";
-import { encodeLatin1, type RequestFraming, serializeRequestHead } from "./request_head.ts";
+import { encodeLatin1Into, type RequestFraming, serializeRequestHead } from "./request_head.ts";
 import type { ResponseHead } from "./response_head.ts";
+import { WriteBuffers } from "./write_buffers.ts";
 import { bodyReaderFor, readResponseHead } from "./response_reader.ts";
 
 /** Where to connect: an upstream origin. */
@@ -118,6 +119,8 @@ export class Http1Transport implements Transport {
   readonly #origins = new Map<string, Origin>();
   /** Connections busy with an exchange, closed by {@linkcode close}. */
   readonly #busy = new Set<Http1Connection>();
+  /** Buffers the request heads are written from, reused once a write settled. */
+  readonly #writeBuffers = new WriteBuffers();
   /** Each response is new, its headers editable, hop-by-hop fields removed. */
   readonly clientReadyResponses = true;
   /**
@@ -261,15 +264,19 @@ export class Http1Transport implements Transport {
       else if (body instanceof Uint8Array) framing = { kind: "length", length: body.byteLength };
       else framing = hasContentLength(request.headers) ? { kind: "declared" } : { kind: "chunked" };
       const text = serializeRequestHead(method, target, origin.authority, request.headers, framing);
-      if (body instanceof Uint8Array && body.byteLength <= INLINE_BODY_BYTES) {
-        const { bytes, length } = encodeLatin1(text, body.byteLength);
-        bytes.set(body, length);
-        await conn.write(bytes);
-      } else {
-        const { bytes } = encodeLatin1(text);
-        await conn.write(bytes);
-        if (body instanceof Uint8Array) await conn.write(body);
+      const inline = body instanceof Uint8Array && body.byteLength <= INLINE_BODY_BYTES;
+      const buffer = this.#writeBuffers.take(text.length + (inline ? body.byteLength : 0));
+      try {
+        let length = encodeLatin1Into(text, buffer);
+        if (inline) {
+          buffer.set(body, length);
+          length += body.byteLength;
+        }
+        await conn.write(buffer.subarray(0, length));
+      } finally {
+        this.#writeBuffers.give(buffer);
       }
+      if (body instanceof Uint8Array && !inline) await conn.write(body);
       state.requestSent = true;
       if (body !== null && !(body instanceof Uint8Array)) {
         void pump(conn, body, framing.kind === "chunked", contentLength(request.headers), state);

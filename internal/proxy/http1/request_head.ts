@@ -99,9 +99,25 @@ export function encodeLatin1(
   extra = 0,
 ): { bytes: Uint8Array<ArrayBuffer>; length: number } {
   const bytes = new Uint8Array(text.length + extra);
-  const { read, written } = encoder.encodeInto(text, bytes);
-  if (read === text.length && written === text.length) return { bytes, length: written };
+  return { bytes, length: encodeLatin1Into(text, bytes) };
+}
+
+/**
+ * Encodes a byte string (characters 0–255, as `Headers` holds them) into the start of
+ * `target`, one byte per character.
+ * @param text a string whose characters are all below 256.
+ * @param target where to write; at least `text.length` bytes long (bytes after the text may be
+ *   overwritten).
+ * @returns the number of bytes written: `text.length`.
+ * @throws {RangeError} when `target` is shorter than `text`.
+ */
+export function encodeLatin1Into(text: string, target: Uint8Array): number {
+  if (target.length < text.length) {
+    throw new RangeError(`${text.length} bytes do not fit in ${target.length}`);
+  }
+  const { read, written } = encoder.encodeInto(text, target);
+  if (read === text.length && written === text.length) return written;
   // Not ASCII: one byte per character.
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
-  return { bytes, length: text.length };
+  for (let i = 0; i < text.length; i++) target[i] = text.charCodeAt(i) & 0xff;
+  return text.length;
 }

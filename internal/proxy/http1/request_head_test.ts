@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeLatin1, serializeRequestHead } from "./request_head.ts";
+import { encodeLatin1, encodeLatin1Into, serializeRequestHead } from "./request_head.ts";
 
 Deno.test("request head: target as given, Host first, headers in order, framing last", () => {
   assert.equal(
@@ -53,4 +53,13 @@ Deno.test("request head: encodeLatin1 reserves room for a body after the head", 
   const { bytes, length } = encodeLatin1("GET / HTTP/1.1\r\n\r\n", 3);
   assert.equal(length, 18);
   assert.equal(bytes.length, 21);
+});
+
+Deno.test("request head: encodeLatin1Into writes one byte per character into a larger buffer", () => {
+  const target = new Uint8Array(16).fill(7);
+  assert.equal(encodeLatin1Into("x: caf\u00e9", target), 7);
+  assert.deepEqual([...target.subarray(0, 7)], [120, 58, 32, 99, 97, 102, 0xe9]);
+  assert.equal(encodeLatin1Into("ok", target), 2);
+  assert.deepEqual([...target.subarray(0, 2)], [111, 107]);
+  assert.throws(() => encodeLatin1Into("too long", new Uint8Array(3)), RangeError);
 });
