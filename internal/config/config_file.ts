@@ -74,8 +74,8 @@ export async function readConfigFile(
  * @param path The file's path, used to pick the format and in messages.
  * @param options See `ParseConfigTextOptions`.
  * @returns The top-level mapping; `{}` when the file is empty.
- * @throws {ConfigError} (as a rejection) On a syntax error (each with its line and column), on a
- * top level that is not a mapping.
+ * @throws {ConfigError} (as a rejection) On a syntax error (each with its line and column), a key
+ * repeated within one JSON object, a top level that is not a mapping.
  */
 export async function parseConfigText(
   text: string,
@@ -96,6 +96,11 @@ export async function parseConfigText(
         message: `${shown} is not valid JSON: ${(error as Error).message}`,
       }], { cause: error });
     }
+    // JSON.parse keeps the last of repeated keys without a word; YAML's parser names them (and
+    // is loaded here only for a JSON file, never for flags or variables).
+    const { duplicateJsonKeys } = await import("./yaml_text.ts");
+    const repeats = duplicateJsonKeys(content, shown, source);
+    if (repeats.length > 0) throw new ConfigError(repeats);
   } else {
     // Imported for a YAML file only: once loaded, the parser's code stays in memory for the
     // whole run (about 1 MB of heap, 0.8 MB RSS), which flags, variables or JSON do not need.

@@ -90,6 +90,28 @@ Deno.test("parseConfigText() reports a JSON syntax error with its position", asy
   assert.match(problem?.message ?? "", /^"sluice\.json" is not valid JSON: .*line 3 column 1/);
 });
 
+Deno.test("parseConfigText() refuses a key repeated within one JSON object, with its position", async () => {
+  const text = '{\n  "pools": {\n    "web": {"backends": ["http://a:1"]},\n' +
+    '    "web": {"backends": ["http://b:1"]}\n  },\n  "port": 1, "port": 2\n}';
+  assert.deepEqual(await problemsOf(() => parseConfigText(text, "sluice.json")), [
+    {
+      path: "--config",
+      message: '"sluice.json" repeats a key in one object (JSON would keep only the last): ' +
+        "line 4, column 5",
+    },
+    {
+      path: "--config",
+      message: '"sluice.json" repeats a key in one object (JSON would keep only the last): ' +
+        "line 6, column 14",
+    },
+  ]);
+  // The same key in different objects is no repeat; tabs and JSON escapes are fine.
+  assert.deepEqual(
+    await parseConfigText('{"a": {"x": 1},\t"b": {"x": "\\u00e9"}}', "ok.json"),
+    { a: { x: 1 }, b: { x: "é" } },
+  );
+});
+
 Deno.test("parseConfigText() reports YAML syntax errors with line and column", async () => {
   assert.deepEqual(await problemsOf(() => parseConfigText("port: 1\nport: 2\n", "a.yaml")), [{
     path: "--config",

@@ -41,6 +41,35 @@ function withoutProcessEnv<T>(run: () => T): T {
   }
 }
 
+/**
+ * The keys a JSON text repeats within one object. `JSON.parse` keeps the last of them silently, so
+ * a config file with two `"pools": {"web": …, "web": …}` entries would lose the first without a
+ * word; YAML's parser (JSON is a subset of YAML 1.2) reports each repeat with its position.
+ * @param content JSON text that `JSON.parse` accepted.
+ * @param shown The file's path as shown in messages (JSON-quoted).
+ * @param source Path reported with each problem: the flag or variable that named the file.
+ * @returns One problem per repeated key (the first five, then how many more), empty when none.
+ */
+export function duplicateJsonKeys(content: string, shown: string, source: string): ConfigProblem[] {
+  const lineCounter = new LineCounter();
+  const document = withoutProcessEnv(() =>
+    parseDocument(content, { lineCounter, prettyErrors: false, logLevel: "silent" })
+  );
+  const repeats = document.errors.filter((error) => error.code === "DUPLICATE_KEY");
+  const problems: ConfigProblem[] = repeats.slice(0, MAX_SYNTAX_PROBLEMS).map((error) => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    return {
+      path: source,
+      message:
+        `${shown} repeats a key in one object (JSON would keep only the last): line ${line}, ` +
+        `column ${col}`,
+    };
+  });
+  const more = repeats.length - MAX_SYNTAX_PROBLEMS;
+  if (more > 0) problems.push({ path: source, message: `${shown} repeats ${more} more keys` });
+  return problems;
+}
+
 function parseYamlDocument(content: string, shown: string, source: string): unknown {
   const lineCounter = new LineCounter();
   const document = parseDocument(content, { lineCounter, prettyErrors: false, logLevel: "silent" });
