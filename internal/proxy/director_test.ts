@@ -275,3 +275,18 @@ Deno.test("director: a failing client body is the client's 400, not blamed on th
   assert.equal(transport.sent.length, 0, "the fake transport never got a whole body");
   assert.equal(ctx.attempts, 1, "not retried");
 });
+
+Deno.test("director: a retried 503 releases its upstream at the retry, the answer's at delivery", async () => {
+  const { pool, transport, director } = setup();
+  transport.statuses.set("a:8080", 503);
+  const delivered = Promise.withResolvers<void>();
+  const ctx = createContext(new Request("http://lb/"), "1.1.1.1", { completed: delivered.promise });
+  const response = await director(ctx);
+  assert.equal(response.status, 200);
+  assert.equal(pool.get("a")!.inFlight, 0);
+  assert.equal(pool.get("b")!.inFlight, 1);
+  delivered.resolve();
+  await response.text();
+  await ctx.responseDone;
+  assert.equal(pool.get("b")!.inFlight, 0);
+});
