@@ -29,25 +29,36 @@ export function parseTraceparent(value: string): string | undefined {
   return traceId;
 }
 
-/** Two hex digits of each byte value. */
-const HEX: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
-);
+/** Character codes of the lower-case hex digits. */
+const HEX_DIGITS = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 /** Random bytes drawn 4 KiB at a time: one `getRandomValues` call per 170 new traces. */
 const pool = new Uint8Array(4096);
 let poolUsed = pool.length;
+/**
+ * The character codes of a new `traceparent`, `00-<32 hex>-<16 hex>-01`, rewritten in place for
+ * each: the value is made as one string, not 24 concatenations of two digits.
+ */
+const traceparentCodes: number[] = Array.from(
+  `00-${"0".repeat(32)}-${"0".repeat(16)}-01`,
+  (c) => c.charCodeAt(0),
+);
 
-/** Lower-case hex of `bytes` random bytes (at most 64). */
-function randomHex(bytes: number): string {
-  if (poolUsed + bytes > pool.length) {
+/** A `traceparent` of random ids (16 bytes of trace id, 8 of parent id) with the sampled flag. */
+function newTraceparent(): string {
+  if (poolUsed + 24 > pool.length) {
     crypto.getRandomValues(pool);
     poolUsed = 0;
   }
-  let hex = "";
-  for (let i = poolUsed; i < poolUsed + bytes; i++) hex += HEX[pool[i]!];
-  poolUsed += bytes;
-  return hex;
+  const codes = traceparentCodes;
+  let at = 3;
+  for (let i = 0; i < 24; i++) {
+    if (i === 16) at++; // the dash between the ids
+    const byte = pool[poolUsed + i]!;
+    codes[at++] = HEX_DIGITS[byte >> 4]!;
+    codes[at++] = HEX_DIGITS[byte & 0x0f]!;
+  }
+  poolUsed += 24;
+  return String.fromCharCode.apply(null, codes);
 }
 
 /**
@@ -103,10 +114,10 @@ export function decideTrace(headers: Headers): TraceContext {
       fromPlatform: false,
     };
   }
-  const id = randomHex(16);
+  const traceparent = newTraceparent();
   return {
-    traceId: id,
-    traceparent: `00-${id}-${randomHex(8)}-01`,
+    traceId: traceparent.slice(3, 35),
+    traceparent,
     tracestate: undefined,
     fromPlatform: false,
   };
