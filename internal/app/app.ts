@@ -14,29 +14,12 @@ import type { Strategy } from "../balancer/mod.ts";
 import { DEFAULT_POOL, type OwnListener, redactConfig, resolveRouting } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
 import { createMetrics, registerTlsMetrics, type SluiceMetrics, Traffic } from "../metrics/mod.ts";
-import {
-  accessLog,
-  type AccessLogWriter,
-  bodyLimit,
-  clientIp,
-  compose,
-  compress,
-  type Handler,
-  metrics as metricsMiddleware,
-  rateLimit,
-  RateLimiter,
-  recover,
-  requestChecks,
-  requestId,
-  requestLimits,
-  traceContext,
-} from "../middleware/mod.ts";
+import { type AccessLogWriter, type Handler, RateLimiter } from "../middleware/mod.ts";
 import type { UpstreamTlsOptions } from "../net/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
 import { FetchTransport, Http1Transport, type Transport } from "../proxy/mod.ts";
 import {
   compileRoutes,
-  createRouter,
   describeMatch,
   describeTarget,
   type RouteTable,
@@ -45,6 +28,7 @@ import {
 import { Http1Listener, type Listener, ServeListener, startHttpsRedirect } from "../server/mod.ts";
 import { X509Certificate } from "node:crypto";
 import { PoolRuntime } from "./pool_runtime.ts";
+import { requestChain } from "./request_chain.ts";
 import { VERSION } from "./version.ts";
 
 const logger = getLogger(["sluice", "app"]);
@@ -664,41 +648,14 @@ export class App implements ControlPlane {
   }
 
   #createHandler(config: Config): Handler {
-    const { trustedProxies, limits } = config;
-    return compose(
-      [
-        requestId(),
-        traceContext(),
-        ...(trustedProxies.length > 0 ? [clientIp({ trustedProxies })] : []),
-        metricsMiddleware({ metrics: this.#metrics, traffic: this.traffic }),
-        accessLog(
-          this.#options.accessLogLines ? { lines: this.#options.accessLogLines } : {},
-        ),
-        recover({
-          retryAfterSeconds: Math.max(1, Math.ceil(config.health.intervalMs / 1000)),
-          verbose: config.proxy.verboseErrors,
-        }),
-        // Client limits: inside recover(), which answers their errors, and inside metrics and
-        // the access log, which record the refusals; after clientIp(), whose address the rate
-        // limit keys on; cheapest first, all before a body is read or an upstream chosen.
-        requestChecks(),
-        requestLimits({ maxUrlBytes: limits.maxUrlBytes, maxHeaderBytes: limits.maxHeaderBytes }),
-        ...(limits.rateLimitRps === 0 ? [] : [
-          rateLimit(this.#rateLimiterFor(limits)),
-        ]),
-        ...(limits.maxBodyBytes === 0 ? [] : [bodyLimit({ maxBytes: limits.maxBodyBytes })]),
-        // Innermost: upstream and route answers are compressed; Sluice's own errors are not.
-        ...(config.compression.enabled
-          ? [compress({
-            types: config.compression.types,
-            minSizeBytes: config.compression.minSizeBytes,
-            algorithms: config.compression.algorithms,
-          })]
-          : []),
-      ],
-      // The routing table is read once per request: a reload swaps it whole.
-      createRouter(() => this.#routing),
-    );
+    const limits = config.limits;
+    return requestChain(config, {
+      metrics: this.#metrics,
+      traffic: this.traffic,
+      accessLogLines: this.#options.accessLogLines,
+      rateLimiter: limits.rateLimitRps === 0 ? undefined : this.#rateLimiterFor(limits),
+      routing: () => this.#routing,
+    });
   }
 
   async #shutdown(): Promise<void> {
