@@ -4,7 +4,8 @@
  * limits, router), around a pool handler that answers at once as the proxy's fast path does
  * (a prepared response, `responseDone` settled): what every request pays besides the listener
  * and the transport. With the access log encoded into a batched sink that writes nowhere, and
- * with the access log off (`--log-level warn`). Time per call from `deno bench`; bytes allocated
+ * with the access log off (`--log-level warn`); the context as the http1 listener makes it (with
+ * the header fields it parsed), and as the serve listener does (without). Time per call from `deno bench`; bytes allocated
  * per call are printed before the benchmarks run (method: `bench/_alloc.ts`).
  *
  * Run: `deno bench --allow-env bench/middleware_chain_bench.ts`
@@ -63,15 +64,24 @@ const unlogged = chain(false);
 const request = new Request("http://shop.example/api/v1/items/42?expand=price", {
   headers: browserHeaders,
 });
-const withLog = () => logged(createContext(request, "10.1.2.3"));
-const withoutLog = () => unlogged(createContext(request, "10.1.2.3"));
-const alone = () => pool(createContext(request, "10.1.2.3"));
+// The context as the http1 listener (the default) makes it: with the fields it parsed.
+const headerFields = [...browserHeaders];
+const context = () => createContext(request, "10.1.2.3", { headerFields });
+const withLog = () => logged(context());
+const withoutLog = () => unlogged(context());
+const alone = () => pool(context());
+// As the serve listener makes it: no parsed fields, the header size counted through Headers.
+const withLogServe = () => logged(createContext(request, "10.1.2.3"));
 
 const chunks = { warmUp: 20_000, chunk: 100, chunks: 1001 };
 const control = assertNotBlind();
 const rows: [string, number][] = [
   ["chain, access log into the batch", await bytesPerAsyncCall(withLog, chunks)],
   ["chain, access log off", await bytesPerAsyncCall(withoutLog, chunks)],
+  [
+    "chain, access log into the batch, listener serve",
+    await bytesPerAsyncCall(withLogServe, chunks),
+  ],
   ["context + pool handler alone (to subtract)", await bytesPerAsyncCall(alone, chunks)],
 ];
 // deno-lint-ignore no-console
@@ -85,6 +95,9 @@ Deno.bench("chain, access log into the batch", { group: "chain" }, async () => {
 });
 Deno.bench("chain, access log off", { group: "chain" }, async () => {
   await withoutLog();
+});
+Deno.bench("chain, access log into the batch, listener serve", { group: "chain" }, async () => {
+  await withLogServe();
 });
 Deno.bench("context + pool handler alone (to subtract)", { group: "chain" }, async () => {
   await alone();

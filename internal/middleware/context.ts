@@ -42,6 +42,13 @@ export interface RequestContext {
    * none. Validated by `requestChecks()`.
    */
   readonly authority: string;
+  /**
+   * The request's header fields as the listener parsed them, when it has them (the http1
+   * listener): `request.headers`' fields in wire order, one entry per field line (repeated names
+   * not combined), names lower case, values trimmed. Lets a middleware size or scan them without
+   * the sorted, combined copy `Headers` iteration builds on every call.
+   */
+  readonly headerFields?: readonly (readonly [string, string])[] | undefined;
   /** The IP address of the socket's peer (appended to X-Forwarded-For). */
   readonly clientAddress: string;
   /**
@@ -116,6 +123,11 @@ export interface CreateContextOptions {
    * itself. @default read from `request.url` and the Host header (see `splitRequestUrl`)
    */
   address?: { target: string; authority: string };
+  /**
+   * The header fields as the listener parsed them (see `RequestContext.headerFields`).
+   * @default none: the fields are read from `request.headers`
+   */
+  headerFields?: readonly (readonly [string, string])[] | undefined;
 }
 
 /**
@@ -154,5 +166,6 @@ export function createContext(
     pinned: undefined,
     attempts: 0,
     responseDone: undefined,
+    headerFields: options.headerFields,
   };
 }

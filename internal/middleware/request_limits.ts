@@ -42,7 +42,13 @@ export function requestLimits(options: RequestLimitsOptions = {}): Middleware {
       const length = ctx.target.length;
       if (length > maxUrlBytes) return Promise.reject(new UriTooLongError(maxUrlBytes, length));
     }
-    if (maxHeaderBytes > 0) {
+    // The listener's field lines, counted one by one, are never fewer bytes than the combined
+    // fields headerBytes() counts (a repeated name counts its name and 4 bytes again, where
+    // joining adds 2): within the limit, they need no other count, and Headers no copy.
+    const fields = ctx.headerFields;
+    if (
+      maxHeaderBytes > 0 && (fields === undefined || fieldLineBytes(fields) > maxHeaderBytes)
+    ) {
       const size = headerBytes(request.headers);
       if (size > maxHeaderBytes) {
         return Promise.reject(new HeaderFieldsTooLargeError(maxHeaderBytes, size));
@@ -85,6 +91,21 @@ let counted = 0;
 
 function countField(value: string, name: string): void {
   counted += name.length + value.length + 4;
+}
+
+/**
+ * Size of header field lines counted one by one, each as `name: value` and CRLF: at least
+ * {@linkcode headerBytes} of the same fields, which counts a repeated name once.
+ * @param fields the fields, one entry per field line.
+ * @returns the size, bytes.
+ */
+export function fieldLineBytes(fields: readonly (readonly [string, string])[]): number {
+  let bytes = 0;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    bytes += field[0].length + field[1].length + 4;
+  }
+  return bytes;
 }
 
 /**

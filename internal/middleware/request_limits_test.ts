@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { HeaderFieldsTooLargeError } from "../proxy/mod.ts";
 import { compose } from "./compose.ts";
 import { createContext } from "./context.ts";
 import { recover } from "./recover.ts";
 import {
+  fieldLineBytes,
   headerBytes,
   requestLimits,
   type RequestLimitsOptions,
@@ -76,4 +78,57 @@ Deno.test("requestLimits(): 8 KiB targets and 32 KiB of headers by default; 0 tu
   );
   assert.throws(() => requestLimits({ maxUrlBytes: -1 }), RangeError);
   assert.throws(() => requestLimits({ maxHeaderBytes: 0.5 }), RangeError);
+});
+
+Deno.test("fieldLineBytes(): never below headerBytes of the same fields, equal without repeats", () => {
+  const names = ["a", "host", "x-forwarded-for", "set-cookie", "cookie", "accept"];
+  for (let round = 0; round < 500; round++) {
+    const fields: [string, string][] = [];
+    const count = Math.floor(Math.random() * 12);
+    for (let i = 0; i < count; i++) {
+      const value = "v".repeat(Math.floor(Math.random() * 4));
+      fields.push([names[Math.floor(Math.random() * names.length)]!, value]);
+    }
+    const lines = fieldLineBytes(fields);
+    const combined = headerBytes(new Headers(fields));
+    assert.ok(lines >= combined, `${JSON.stringify(fields)}: ${lines} < ${combined}`);
+    const repeats = new Set(fields.map(([name]) => name)).size < fields.length;
+    if (!repeats) assert.equal(lines, combined, JSON.stringify(fields));
+  }
+});
+
+Deno.test("requestLimits(): the listener's field lines spare the Headers count, and decide the same", async () => {
+  const limits = requestLimits({ maxHeaderBytes: 30 });
+  const answer = () => Promise.resolve(new Response("ok"));
+  /** A context whose request counts reads of `headers`, with the listener's fields. */
+  const context = (fields: [string, string][]) => {
+    const request = new Request("http://lb/", { headers: fields });
+    const ctx = createContext(request, "10.0.0.1", { headerFields: fields });
+    let reads = 0;
+    const counted = new Proxy(request, {
+      get: (target, key) => {
+        if (key === "headers") reads++;
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    return { ctx: { ...ctx, request: counted }, reads: () => reads };
+  };
+  // 29 bytes of field lines: within the limit, the Headers are not read.
+  const small = context([["host", "lb"], ["accept", "text/html"]]);
+  assert.equal((await limits(small.ctx, answer)).status, 200);
+  assert.equal(small.reads(), 0);
+  // 3 lines of x-a: 36 bytes counted one by one, 26 combined (`x-a: 11111, 22222, 33333`):
+  // the Headers count decides, and lets it through as before.
+  const repeated = context([["x-a", "11111"], ["x-a", "22222"], ["x-a", "33333"]]);
+  assert.equal((await limits(repeated.ctx, answer)).status, 200);
+  assert.equal(repeated.reads(), 1);
+  // Over the limit either way: refused, the size the one Headers gives.
+  const large = context([["x-a", "1".repeat(20)], ["x-b", "2".repeat(20)]]);
+  await assert.rejects(limits(large.ctx, answer), (error) => {
+    assert.ok(error instanceof HeaderFieldsTooLargeError);
+    assert.match(error.message, /\b54\b/);
+    return true;
+  });
+  assert.equal(large.reads(), 1);
 });

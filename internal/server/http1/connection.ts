@@ -357,6 +357,7 @@ export class Http1Connection {
       completed: completed.promise,
       protocol: settings.protocol ?? "http",
       address,
+      headerFields: head.fields,
     });
     if (exchange.bodyDone) this.#watchForClose(exchange);
 
