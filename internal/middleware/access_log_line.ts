@@ -96,13 +96,22 @@ export function encodeAccessLogLine(
   at = putBytes(buffer, at, TIME);
   at = putTime(buffer, at, fields.receivedAt);
   at = putBytes(buffer, at, MESSAGE);
+  // The message's parts are written once; the fields repeating them are copies of their bytes.
+  const method = at;
   at = putPlain(buffer, at, fields.method);
+  const methodEnd = at;
   buffer[at++] = SPACE;
+  const path = at;
   at = putPlain(buffer, at, fields.path);
+  const pathEnd = at;
   buffer[at++] = SPACE;
+  const status = at;
   at = putInteger(buffer, at, fields.status);
+  const statusEnd = at;
   buffer[at++] = SPACE;
+  const duration = at;
   at = putDuration(buffer, at, fields.durationMs);
+  const durationEnd = at;
   at = putBytes(buffer, at, MS_VIA);
   at = putPlain(buffer, at, fields.upstream ?? "null");
   at = putBytes(buffer, at, REQUEST_ID);
@@ -112,11 +121,11 @@ export function encodeAccessLogLine(
   at = putBytes(buffer, at, CLIENT);
   at = putPlain(buffer, at, fields.client);
   at = putBytes(buffer, at, METHOD);
-  at = putPlain(buffer, at, fields.method);
+  at = copy(buffer, at, method, methodEnd);
   at = putBytes(buffer, at, PATH);
-  at = putPlain(buffer, at, fields.path);
+  at = copy(buffer, at, path, pathEnd);
   at = putBytes(buffer, at, STATUS);
-  at = putInteger(buffer, at, fields.status);
+  at = copy(buffer, at, status, statusEnd);
   at = putBytes(buffer, at, ROUTE);
   at = putNullable(buffer, at, fields.route);
   at = putBytes(buffer, at, POOL);
@@ -126,7 +135,7 @@ export function encodeAccessLogLine(
   at = putBytes(buffer, at, ATTEMPTS);
   at = putInteger(buffer, at, fields.attempts);
   at = putBytes(buffer, at, DURATION);
-  at = putDuration(buffer, at, fields.durationMs);
+  at = copy(buffer, at, duration, durationEnd);
   at = putBytes(buffer, at, BYTES_OUT);
   at = putInteger(buffer, at, fields.bytesOut);
   buffer[at++] = CLOSE;
@@ -168,8 +177,18 @@ const FIXED_BOUND = 512;
 let escapes = false;
 
 function putBytes(buffer: Uint8Array, at: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) buffer[at + i] = bytes[i]!;
-  return at + bytes.length;
+  const length = bytes.length;
+  if (length > 16) buffer.set(bytes, at);
+  else for (let i = 0; i < length; i++) buffer[at + i] = bytes[i]!;
+  return at + length;
+}
+
+/** Copies bytes already written (`start` to `end`) to `at`: a native move for long runs. */
+function copy(buffer: Uint8Array, at: number, start: number, end: number): number {
+  const length = end - start;
+  if (length > 16) buffer.copyWithin(at, start, end);
+  else for (let i = 0; i < length; i++) buffer[at + i] = buffer[start + i]!;
+  return at + length;
 }
 
 /** Writes printable ASCII other than `"` and `\` as is; anything else sets `escapes`. */
