@@ -47,9 +47,12 @@ function clientRequest(): Request {
 }
 
 const address = { target: "/api/v1/items/42", authority: "shop.example" };
+/** The field lines as the http1 listener hands them over (ctx.headerFields). */
+const headerFields: [string, string][] = [];
+browserHeaders.forEach((value, name) => headerFields.push([name, value]));
 
 async function attempt(): Promise<void> {
-  const ctx = createContext(clientRequest(), "10.1.2.3", { completed, address });
+  const ctx = createContext(clientRequest(), "10.1.2.3", { completed, address, headerFields });
   ctx.requestId = "5f0c6d2e-1b7a-4c8e-9f3d-2a6b8e4c1d00";
   keep(await forward(ctx, upstream, null, options));
   keep(await ctx.responseDone);
@@ -57,7 +60,7 @@ async function attempt(): Promise<void> {
 
 /** The request and context alone, to subtract. */
 async function context(): Promise<void> {
-  keep(createContext(clientRequest(), "10.1.2.3", { completed, address }));
+  keep(createContext(clientRequest(), "10.1.2.3", { completed, address, headerFields }));
   await completed;
 }
 

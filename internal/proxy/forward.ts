@@ -161,7 +161,7 @@ export async function forward(
         : ctx.trace.fromPlatform && options.transport.injectsTraceContext
         ? null
         : ctx.trace,
-    });
+    }, ctx.headerFields);
     // A route's rules come after Sluice's own headers, so they may override them.
     if (ctx.requestHeaderRules !== undefined) applyHeaderRules(headers, ctx.requestHeaderRules);
     response = await options.transport.send({

@@ -125,25 +125,36 @@ export type HeaderList = [name: string, value: string][];
  *
  * Returns a list rather than `Headers`: the server's request headers are immutable, and fetch
  * copies a list far faster than a `Headers` object (see `bench/hot_path_bench.ts`).
+ *
+ * With `fields` (the field lines the http1 listener parsed, `RequestContext.headerFields`) the
+ * headers go upstream in the client's order, repeated fields as separate lines (as nginx
+ * forwards them; repeated `X-Forwarded-For` and `Forwarded` lines are joined into one list),
+ * and `Headers.forEach` is not called: it builds a sorted, combined copy of the fields on every
+ * call (about 1.4 µs and 2.2 KB for 8 browser headers in Deno 2.9.6).
  * @param incoming the client's headers (not modified).
  * @param info client address, protocol, request id and Host policy.
+ * @param fields the same headers as parsed field lines, when the listener has them: names
+ *   lower case, values trimmed (not modified).
  * @returns a new header list.
  */
-export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo): HeaderList {
+export function upstreamRequestHeaders(
+  incoming: Headers,
+  info: ForwardingInfo,
+  fields?: readonly (readonly [string, string])[],
+): HeaderList {
   const named = connectionTokens(incoming.get("connection"));
   const out: HeaderList = [];
   let forwardedFor: string | undefined;
   let forwarded: string | undefined;
   let hostSent = false;
-  // forEach, not for-of: Deno's Headers iterator costs 8x more (bench/hot_path_bench.ts).
-  incoming.forEach((value, name) => {
+  const visit = (value: string, name: string) => {
     if (HOP_BY_HOP_HEADERS.has(name) || named?.has(name)) return;
     switch (name) {
       case "x-forwarded-for":
-        forwardedFor = value;
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
         return;
       case "forwarded":
-        forwarded = value;
+        forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
         return;
       case "x-forwarded-proto":
       case "x-forwarded-host":
@@ -155,12 +166,21 @@ export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo):
         if (info.trace !== undefined) return;
         break;
       case "host":
-        if (!info.preserveHost || info.authority === "") return;
+        if (!info.preserveHost || info.authority === "" || hostSent) return;
         hostSent = true;
         value = info.authority;
     }
     out.push([name, value]);
-  });
+  };
+  if (fields === undefined) {
+    // forEach, not for-of: Deno's Headers iterator costs 8x more (bench/hot_path_bench.ts).
+    incoming.forEach(visit);
+  } else {
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      visit(field[1], field[0]);
+    }
+  }
   out.push(
     [
       "x-forwarded-for",

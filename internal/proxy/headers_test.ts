@@ -191,3 +191,41 @@ Deno.test("headers: response keeps Content-Encoding and Content-Length, loses ho
     ["x-request-id", "rid-2"],
   ]);
 });
+
+Deno.test("headers: from the parsed field lines, the client's order and repeated lines are kept", () => {
+  const fields: [string, string][] = [
+    ["host", "shop.example"],
+    ["x-forwarded-for", "203.0.113.9"],
+    ["cookie", "a=1"],
+    ["connection", "keep-alive, x-secret"],
+    ["x-secret", "s"],
+    ["accept", "*/*"],
+    ["cookie", "b=2"],
+    ["x-forwarded-for", "198.51.100.2"],
+    ["forwarded", "for=203.0.113.9"],
+    ["forwarded", "for=198.51.100.2"],
+  ];
+  const out = upstreamRequestHeaders(new Headers(fields), info, fields);
+  assert.deepEqual(out, [
+    ["host", "shop.example"],
+    ["cookie", "a=1"],
+    ["accept", "*/*"],
+    ["cookie", "b=2"],
+    ["x-forwarded-for", "203.0.113.9, 198.51.100.2, 10.0.0.7"],
+    ["x-forwarded-proto", "http"],
+    ["x-forwarded-host", "shop.example"],
+    [
+      "forwarded",
+      "for=203.0.113.9, for=198.51.100.2, for=10.0.0.7;host=shop.example;proto=http",
+    ],
+    ["x-real-ip", "10.0.0.7"],
+    ["x-request-id", "rid-1"],
+  ]);
+  // The same request read from Headers: sorted, repeated fields combined, the same values added.
+  const viaHeaders = upstreamRequestHeaders(new Headers(fields), info);
+  assert.deepEqual(
+    new Map(viaHeaders.filter(([name]) => name !== "cookie")),
+    new Map(out.filter(([name]) => name !== "cookie")),
+  );
+  assert.deepEqual(viaHeaders.filter(([name]) => name === "cookie"), [["cookie", "a=1, b=2"]]);
+});
