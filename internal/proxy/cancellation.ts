@@ -5,6 +5,34 @@
  * @module
  */
 
+/**
+ * A client request that tells when its client leaves without an `AbortSignal` (the http1
+ * listener's request, whose `signal` and its `AbortController` are made only when read):
+ * `forward` asks it instead of adding a listener to `request.signal`.
+ */
+export interface ClientGoneWatch {
+  /** Whether the client has left (what `request.signal.aborted` would say). */
+  readonly clientHasGone: boolean;
+  /**
+   * Cancels `target` with `reason` when the client leaves (at once when it has); never when
+   * the client stays.
+   * @param target what to cancel.
+   * @param reason the reason to cancel it with.
+   */
+  cancelWhenGone(target: { cancel(reason: unknown): void }, reason: unknown): void;
+}
+
+/**
+ * The request's {@linkcode ClientGoneWatch}, when it has one.
+ * @param request a client's request.
+ * @returns the request as a watch, or `undefined` (then read `request.signal`).
+ */
+export function clientGoneWatch(request: Request): ClientGoneWatch | undefined {
+  return typeof (request as Partial<ClientGoneWatch>).cancelWhenGone === "function"
+    ? request as unknown as ClientGoneWatch
+    : undefined;
+}
+
 /** What a {@linkcode Cancellation} closes when it is cancelled: a connection, or an adapter. */
 export interface Closable {
   /** Closes (aborts) it; must not throw. */

@@ -20,7 +20,7 @@ import { applyHeaderRules } from "./header_rules.ts";
 import { invalidResponseReason } from "./response_framing.ts";
 import { trackBody } from "./track_body.ts";
 import { RETRYABLE_STATUSES } from "./retry.ts";
-import { Cancellation } from "./cancellation.ts";
+import { Cancellation, clientGoneWatch } from "./cancellation.ts";
 import { type DeadlineSweep, PROXY_DEADLINES } from "./deadline_sweep.ts";
 import { describeNetworkError, isConnectFailure, isConnectionLost } from "../health/mod.ts";
 import {
@@ -129,7 +129,12 @@ export async function forward(
   clientBody?: ClientBodyState,
 ): Promise<Response> {
   const request = ctx.request;
-  if (request.signal.aborted) throw new ClientClosedError();
+  // The http1 listener's request tells itself when its client leaves: reading its signal would
+  // make an AbortController for it (see ClientGoneWatch).
+  const watch = clientGoneWatch(request);
+  if (watch === undefined ? request.signal.aborted : watch.clientHasGone) {
+    throw new ClientClosedError();
+  }
   if (options.shutdownSignal.aborted) throw new ShuttingDownError();
   // One cancellation per attempt (see Cancellation): AbortSignal.any() cost 25% of proxy
   // throughput here, an AbortController linked by listeners to both signals about 5% of CPU.
@@ -139,7 +144,8 @@ export async function forward(
   const cancellation = new Cancellation();
   const inFlight = inFlightAt(options.shutdownSignal);
   inFlight.add(cancellation);
-  request.signal.addEventListener("abort", () => cancellation.cancel(CLIENT_CLOSED));
+  if (watch !== undefined) watch.cancelWhenGone(cancellation, CLIENT_CLOSED);
+  else request.signal.addEventListener("abort", () => cancellation.cancel(CLIENT_CLOSED));
   upstream.acquire();
   const sentAt = performance.now();
   const deadlines = options.deadlines ?? PROXY_DEADLINES;

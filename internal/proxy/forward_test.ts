@@ -179,3 +179,34 @@ Deno.test("forward: one shutdown signal cuts every attempt in flight; a client l
   clients[1]!.abort();
   assert.equal(transport.closed, 3);
 });
+
+Deno.test("forward: a request that watches its own client is asked, its signal never read", async () => {
+  const transport = new HangingTransport();
+  const upstream = new Pool([{ id: "a", name: "a", url: "http://a:8080" }]).list()[0]!;
+  let signalReads = 0;
+  let onGone: (() => void) | undefined;
+  const request = {
+    method: "GET",
+    headers: new Headers(),
+    get signal(): AbortSignal {
+      signalReads++;
+      return new AbortController().signal;
+    },
+    clientHasGone: false,
+    cancelWhenGone(target: { cancel(reason: unknown): void }, reason: unknown) {
+      onGone = () => target.cancel(reason);
+    },
+  } as unknown as Request;
+  const ctx = createContext(request, "10.0.0.1", { address: { target: "/", authority: "lb" } });
+  const attempt = forward(ctx, upstream, null, {
+    transport,
+    timeoutMs: 5000,
+    preserveHost: false,
+    shutdownSignal: new AbortController().signal,
+  });
+  onGone!();
+  await assert.rejects(attempt, ClientClosedError);
+  assert.equal(transport.closed, 1);
+  assert.equal(signalReads, 0);
+  assert.equal(upstream.inFlight, 0);
+});

@@ -31,6 +31,8 @@ export class ClientRequest extends Request {
   #url: string | undefined;
   #abort: AbortController | undefined;
   #gone = false;
+  /** What to cancel when the client leaves, and with what: target, reason, target, … */
+  #onGone: unknown[] | undefined;
 
   /**
    * @param authority the request's authority (Host or absolute-form target).
@@ -60,11 +62,36 @@ export class ClientRequest extends Request {
     return this.#abort.signal;
   }
 
-  /** The client left: aborts `signal` now if it was read, else makes it aborted when read. */
+  /** Whether the client left (`signal.aborted` without making the signal). */
+  get clientHasGone(): boolean {
+    return this.#gone;
+  }
+
+  /**
+   * Cancels `target` with `reason` when the client leaves, at once when it has: the proxy's
+   * cancellation, without an `AbortController` and a listener (`ClientGoneWatch`).
+   * @param target what to cancel.
+   * @param reason the reason to cancel it with.
+   */
+  cancelWhenGone(target: { cancel(reason: unknown): void }, reason: unknown): void {
+    if (this.#gone) target.cancel(reason);
+    else (this.#onGone ??= []).push(target, reason);
+  }
+
+  /**
+   * The client left: aborts `signal` now if it was read, else makes it aborted when read, and
+   * cancels what {@linkcode cancelWhenGone} registered.
+   */
   clientGone(): void {
     if (this.#gone) return;
     this.#gone = true;
     this.#abort?.abort();
+    const onGone = this.#onGone;
+    this.#onGone = undefined;
+    if (onGone === undefined) return;
+    for (let i = 0; i < onGone.length; i += 2) {
+      (onGone[i] as { cancel(reason: unknown): void }).cancel(onGone[i + 1]);
+    }
   }
 }
 

@@ -59,3 +59,20 @@ Deno.test("ClientRequest: signal aborts when the client leaves, read before or a
 Deno.test("ClientRequest: a head new Request refuses gives undefined (answered 400)", () => {
   assert.equal(buildRequest("GET", "a.example", "/", [["bad name", "x"]], null, "l:1"), undefined);
 });
+
+Deno.test("ClientRequest: cancelWhenGone cancels every target once the client leaves, at once after", () => {
+  const request = buildRequest("GET", "shop.example", "/", FIELDS, null, "l:1")!;
+  const reasons: unknown[] = [];
+  const target = { cancel: (reason: unknown) => reasons.push(reason) };
+  request.cancelWhenGone(target, "first");
+  request.cancelWhenGone(target, "retry");
+  assert.equal(request.clientHasGone, false);
+  assert.deepEqual(reasons, []);
+  request.clientGone();
+  request.clientGone();
+  assert.equal(request.clientHasGone, true);
+  assert.deepEqual(reasons, ["first", "retry"]);
+  request.cancelWhenGone(target, "late");
+  assert.deepEqual(reasons, ["first", "retry", "late"]);
+  assert.equal(request.signal.aborted, true);
+});
