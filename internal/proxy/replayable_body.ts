@@ -4,6 +4,8 @@
  * @module
  */
 
+import { followToEnd, onFollow } from "./follow_body.ts";
+
 /**
  * Wraps a client's request body so that an attempt which failed before the upstream read it
  * (a connect failure) can be retried on another upstream. Chunks are streamed through as they
@@ -12,6 +14,7 @@
  * is read from the client before an attempt asks for it.
  */
 export class ReplayableBody {
+  readonly #source: ReadableStream<Uint8Array>;
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #limit: number;
   #kept: Uint8Array[] = [];
@@ -22,14 +25,24 @@ export class ReplayableBody {
   #attempts = 0;
   #sourceError: unknown = undefined;
   #sourceFailed = false;
+  /** The stream of the attempt reading now, errored at once when the client's body fails. */
+  #current: ReadableStreamDefaultController<Uint8Array> | undefined;
 
   /**
    * @param source the client's request body.
    * @param limitBytes most bytes kept for a replay, bytes; 0 keeps nothing.
    */
   constructor(source: ReadableStream<Uint8Array>, limitBytes: number) {
+    this.#source = source;
     this.#reader = source.getReader();
     this.#limit = limitBytes;
+    // A reader blocked on the upstream (a write) learns of a failed client body now, not at
+    // its next read.
+    this.#reader.closed.catch((error) => {
+      try {
+        this.#current?.error(error);
+      } catch { /* closed */ }
+    });
   }
 
   /**
@@ -64,7 +77,8 @@ export class ReplayableBody {
 
   /**
    * A stream for one attempt: the kept chunks first, then the rest of the client's body.
-   * Only one attempt may read at a time.
+   * Only one attempt may read at a time. A promise to read it to its end (`followToEnd`) is
+   * passed on to the client's body.
    * @returns a new stream of the whole body.
    * @throws {RangeError} when the body can no longer be replayed.
    */
@@ -72,7 +86,11 @@ export class ReplayableBody {
     if (this.#overflowed) throw new RangeError("request body is larger than the retry buffer");
     this.#attempts++;
     let index = 0;
-    return new ReadableStream<Uint8Array>({
+    let followed = false;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#current = controller;
+      },
       pull: async (controller) => {
         if (!this.#overflowed && index < this.#kept.length) {
           controller.enqueue(this.#kept[index++]!);
@@ -86,7 +104,13 @@ export class ReplayableBody {
         index++;
         controller.enqueue(chunk);
       },
+      // Only a reader that promised to read the body to its end (no retry can follow then)
+      // gives up the client's body with its attempt.
+      cancel: (reason) => followed ? this.cancel(reason) : undefined,
     }, { highWaterMark: 0 });
+    // A reader that goes on after the response (see followToEnd) reads the client's body.
+    onFollow(stream, () => followed = followToEnd(this.#source));
+    return stream;
   }
 
   /** Stops reading the client's body (after the request ended). */

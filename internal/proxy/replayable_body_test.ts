@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { followToEnd, onFollow } from "./follow_body.ts";
 import { ReplayableBody } from "./replayable_body.ts";
 
 const enc = new TextEncoder();
@@ -79,4 +80,31 @@ Deno.test("replayable body: awaitingClient while a read waits for the client's n
   assert.equal(body.awaitingClient, false, "delivered");
   await writer.close();
   await body.cancel();
+});
+
+Deno.test("replayable body: a failing client body errors the attempt's stream with no read in flight", async () => {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const client = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const body = new ReplayableBody(client, 0);
+  // The attempt's reader is busy elsewhere (a write to the upstream): it reads nothing now.
+  const attempt = body.stream().getReader();
+  const failure = new Error("client gone");
+  controller.error(failure);
+  await assert.rejects(attempt.closed, (error) => error === failure);
+});
+
+Deno.test("replayable body: a promise to read to the end reaches the client's body; only then does a cancel give it up", async () => {
+  let cancelled = false;
+  const client = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) });
+  let promised = 0;
+  onFollow(client, () => ++promised > 0);
+  const body = new ReplayableBody(client, 0);
+  const first = body.stream();
+  await first.cancel(); // an attempt that failed: the body may be replayed, not given up
+  assert.equal(cancelled, false);
+  const second = body.stream();
+  assert.equal(followToEnd(second), true);
+  assert.equal(promised, 1);
+  await second.cancel();
+  assert.equal(cancelled, true);
 });

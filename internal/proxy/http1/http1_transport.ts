@@ -20,6 +20,7 @@ import {
   type UpstreamUpgrade,
 } from "../transport.ts";
 import { Cancellation } from "../cancellation.ts";
+import { followToEnd } from "../follow_body.ts";
 import { ContentLengthReader } from "./body_readers.ts";
 import { clientResponse } from "./client_response.ts";
 import { Http1Connection } from "./connection.ts";
@@ -69,6 +70,10 @@ interface ExchangeState {
   responseStarted: boolean;
   bodyTouched: boolean;
   pumpDone: boolean;
+  /** The pump stopped, done or not (or there was none). */
+  pumpEnded: boolean;
+  /** Set while a complete response waits for the pump: called with whether it finished. */
+  afterPump: ((ok: boolean) => void) | undefined;
   sourceFailed: boolean;
   sourceError: unknown;
 }
@@ -246,11 +251,14 @@ export class Http1Transport implements Transport {
     reused: boolean,
   ): Promise<UpstreamUpgrade> {
     const { body, method } = request;
+    const whole = body === null || body instanceof Uint8Array;
     const state: ExchangeState = {
       requestSent: false,
       responseStarted: false,
       bodyTouched: false,
-      pumpDone: body === null || body instanceof Uint8Array,
+      pumpDone: whole,
+      pumpEnded: whole,
+      afterPump: undefined,
       sourceFailed: false,
       sourceError: undefined,
     };
@@ -303,7 +311,7 @@ export class Http1Transport implements Transport {
     const keepAlive = head.keepAlive && conn.requests < this.#maxRequests;
     const reader = bodyReaderFor(conn, head, method);
     if (reader === null) {
-      this.#done(conn, cancel, keepAlive && state.pumpDone);
+      this.#settle(conn, cancel, keepAlive, state, body);
       return { response: bodiless(status, statusText, fields), socket: null, head: EMPTY };
     }
     if (head.status === 205) {
@@ -317,7 +325,7 @@ export class Http1Transport implements Transport {
         this.#done(conn, cancel, false);
         throw this.#failure(error, request, cancel, state, false);
       }
-      this.#done(conn, cancel, keepAlive && reader.reusable && state.pumpDone);
+      this.#settle(conn, cancel, keepAlive && reader.reusable, state, body);
       return { response: bodiless(status, statusText, fields), socket: null, head: EMPTY };
     }
     if (reader instanceof ContentLengthReader && head.contentLength <= this.#wholeBodyMax) {
@@ -328,7 +336,7 @@ export class Http1Transport implements Transport {
         this.#done(conn, cancel, false);
         throw this.#failure(error, request, cancel, state, false);
       }
-      this.#done(conn, cancel, keepAlive && state.pumpDone);
+      this.#settle(conn, cancel, keepAlive, state, body);
       const response = clientResponse(bytes, status, statusText, fields);
       BYTE_BODIES.set(response, bytes);
       return { response, socket: null, head: EMPTY };
@@ -338,7 +346,7 @@ export class Http1Transport implements Transport {
     const finish = (reusable: boolean) => {
       if (finished) return;
       finished = true;
-      this.#done(conn, cancel, reusable);
+      this.#settle(conn, cancel, reusable, state, body);
     };
     const stream = new ReadableStream<Uint8Array>({
       pull: async (controller) => {
@@ -351,7 +359,7 @@ export class Http1Transport implements Transport {
           return;
         }
         if (chunk === null) {
-          finish(keepAlive && reader.reusable && state.pumpDone);
+          finish(keepAlive && reader.reusable);
           controller.close();
           return;
         }
@@ -361,6 +369,30 @@ export class Http1Transport implements Transport {
     }, { highWaterMark: 0 });
     const response = clientResponse(stream, status, statusText, fields);
     return { response, socket: null, head: EMPTY };
+  }
+
+  /**
+   * Ends an exchange whose response is over: as {@linkcode #done} with `reusable` only once the
+   * request body went out too. When the upstream answered before it had all of a streamed body
+   * (nginx's `return`, an early 200 or 413) on a connection it keeps, the body is still sent
+   * (the upstream reads and drops it: HAProxy does the same) when the body's producer takes
+   * the promise to wait for it (`followToEnd`), and the connection is pooled after it.
+   */
+  #settle(
+    conn: Http1Connection,
+    cancel: Cancellation,
+    reusable: boolean,
+    state: ExchangeState,
+    body: UpstreamRequest["body"],
+  ): void {
+    if (
+      reusable && !state.pumpEnded && !conn.closed && body instanceof ReadableStream &&
+      followToEnd(body)
+    ) {
+      state.afterPump = (ok) => this.#done(conn, cancel, ok);
+      return;
+    }
+    this.#done(conn, cancel, reusable && state.pumpDone);
   }
 
   /** Ends an exchange: pools the connection when `reusable`, else closes it. */
@@ -427,7 +459,8 @@ const encoder = new TextEncoder();
  * Sends a streamed request body: chunked, or raw with the declared length checked. A chunk is
  * read from the client only after the previous one was written (backpressure). A failing
  * client body closes the connection and is recorded in `state` (the exchange then fails with
- * it); a failing write stops quietly (the response read reports the upstream's side).
+ * it), at once even while a write waits for the upstream; a failing write stops quietly (the
+ * response read reports the upstream's side). Ends with `state.afterPump`, when set.
  */
 async function pump(
   conn: Http1Connection,
@@ -437,6 +470,27 @@ async function pump(
   state: ExchangeState,
 ): Promise<void> {
   const reader = body.getReader();
+  reader.closed.catch((error) => {
+    if (state.pumpEnded) return;
+    state.sourceFailed = true;
+    state.sourceError = error;
+    conn.close();
+  });
+  try {
+    await send(conn, reader, chunked, declared, state);
+  } finally {
+    state.pumpEnded = true;
+    state.afterPump?.(state.pumpDone);
+  }
+}
+
+async function send(
+  conn: Http1Connection,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  chunked: boolean,
+  declared: number,
+  state: ExchangeState,
+): Promise<void> {
   let sent = 0;
   try {
     for (;;) {

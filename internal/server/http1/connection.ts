@@ -20,6 +20,7 @@ import { createContext, type Handler, type RequestContext } from "../../middlewa
 import {
   BODILESS_RESPONSES,
   BYTE_BODIES,
+  onFollow,
   RequestTimeoutError,
   takeTunnel,
   type TunnelEnd,
@@ -72,6 +73,12 @@ export interface ConnectionSettings {
 
 const INITIAL_BUFFER = 4096;
 const BODY_READ_BYTES = 64 * 1024;
+/**
+ * Largest read of a request body into a chunk of its own, bytes. 256 KiB against 64 KiB, 1 MiB
+ * uploads at 50 connections: 1.63 -> 1.12 ms CPU per MiB (a quarter of the upstream writes,
+ * each of which also pays the upstream's wake-up on loopback).
+ */
+const REQUEST_BODY_READ_BYTES = 256 * 1024;
 /** Bytes of an unread request body read and thrown away to keep the connection. */
 const MAX_DISCARD_BYTES = 256 * 1024;
 /** A lingering close reads for at most this long, ms, so the client sees the response. */
@@ -110,6 +117,10 @@ interface Exchange {
   detached: boolean;
   /** The reader of the response body being written, cancelled when the client leaves. */
   reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  /** The body's reader promised to read it to its end after the response (`followToEnd`). */
+  followed: boolean;
+  /** Wakes {@linkcode Http1Connection.#followBody}: a body read ended, failed or was cancelled. */
+  wake: (() => void) | undefined;
 }
 
 /**
@@ -226,6 +237,7 @@ export class Http1Connection {
         try {
           exchange.bodyController?.error(new RequestTimeoutError(this.#settings.bodyTimeoutMs));
         } catch { /* already closed */ }
+        exchange.wake?.();
       }
     }
   }
@@ -334,6 +346,8 @@ export class Http1Connection {
       reading: false,
       detached: false,
       reader: undefined,
+      followed: false,
+      wake: undefined,
     };
     this.#exchange = exchange;
     const body = exchange.bodyDone || bodyless ? null : this.#bodyStream(exchange);
@@ -374,9 +388,13 @@ export class Http1Connection {
       });
     }
     // A body the handler did not read: throw a small one away, else close after the response.
+    // A body whose reader goes on after the response (an upload the upstream answered early)
+    // is waited for after it.
     let keepAlive = head.keepAlive && !this.#draining;
     if (!exchange.bodyDone) {
-      if (exchange.bodyFailed || exchange.reading) keepAlive = false;
+      if (exchange.bodyFailed) keepAlive = false;
+      else if (exchange.followed) { /* see #followBody */ }
+      else if (exchange.reading) keepAlive = false;
       else if (head.expectContinue && !exchange.continueSent) keepAlive = false;
       else if (exchange.remaining > MAX_DISCARD_BYTES || exchange.remaining < 0) keepAlive = false;
     }
@@ -401,9 +419,12 @@ export class Http1Connection {
       completed.reject(new Error("the client closed the connection"));
       request.clientGone();
     }
+    if (ok && keepAlive && exchange.followed && !(await this.#followBody(exchange))) {
+      keepAlive = false;
+    }
     this.#exchange = undefined;
     if (!ok || !keepAlive) {
-      if (ok && !exchange.bodyDone) await this.#linger();
+      if (ok && !exchange.bodyDone && !this.#closed) await this.#linger();
       return false;
     }
     if (!exchange.bodyDone) {
@@ -426,8 +447,33 @@ export class Http1Connection {
     });
   }
 
+  /**
+   * Waits, after the response, for the body's reader to read the body to its end as it
+   * promised (`followToEnd`); each next read must start within the body timeout (else 408's
+   * path: the body fails, the connection closes).
+   * @returns true when the body ended, or when its reader stopped with at most
+   *   MAX_DISCARD_BYTES left (thrown away next); false when the connection must close.
+   */
+  async #followBody(exchange: Exchange): Promise<boolean> {
+    const timeoutMs = this.#settings.bodyTimeoutMs;
+    while (!exchange.bodyDone) {
+      if (exchange.bodyFailed || this.#closed) return false;
+      if (exchange.bodyController === undefined) {
+        return !exchange.reading && exchange.remaining >= 0 &&
+          exchange.remaining <= MAX_DISCARD_BYTES;
+      }
+      if (!exchange.reading) this.#setPhase("body", timeoutMs);
+      const { promise, resolve } = Promise.withResolvers<void>();
+      exchange.wake = resolve;
+      await promise;
+      exchange.wake = undefined;
+    }
+    this.#afterBodyRead();
+    return true;
+  }
+
   #bodyStream(exchange: Exchange): ReadableStream<Uint8Array> {
-    return new ReadableStream<Uint8Array>({
+    const stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
         exchange.bodyController = controller;
       },
@@ -449,12 +495,21 @@ export class Http1Connection {
           controller.error(error);
         } finally {
           exchange.reading = false;
+          exchange.wake?.();
         }
       },
       cancel: () => {
         exchange.bodyController = undefined;
+        exchange.wake?.();
       },
     }, { highWaterMark: 0 });
+    onFollow(stream, () => {
+      if (exchange.bodyFailed || exchange.detached || !exchange.head.keepAlive) return false;
+      if (this.#draining) return false;
+      exchange.followed = true;
+      return true;
+    });
+    return stream;
   }
 
   /** The next piece of the request body, `null` at its end. */
@@ -477,7 +532,7 @@ export class Http1Connection {
         }
         if (this.#reading === undefined && !this.#eof) {
           // Nothing buffered: read straight into a chunk of its own, no copy.
-          const chunk = new Uint8Array(Math.min(exchange.remaining, BODY_READ_BYTES));
+          const chunk = new Uint8Array(Math.min(exchange.remaining, REQUEST_BODY_READ_BYTES));
           this.#setPhase("body", this.#settings.bodyTimeoutMs);
           const n = await this.#conn.read(chunk).catch(() => null);
           this.#afterBodyRead();
@@ -486,7 +541,9 @@ export class Http1Connection {
             throw new ClientGoneError();
           }
           this.#consumed(exchange, n);
-          return chunk.subarray(0, n);
+          // A read that filled under a quarter of its array gets one that fits (a trickle
+          // must not hold 256 KiB per chunk, nor in the retry buffer).
+          return n * 4 < chunk.length ? chunk.slice(0, n) : chunk.subarray(0, n);
         }
       } else {
         const piece = decoder.decode(this.#buffer, this.#start, this.#end);
@@ -819,6 +876,7 @@ export class Http1Connection {
         try {
           exchange.bodyController?.error(new ClientGoneError());
         } catch { /* already closed */ }
+        exchange.wake?.();
       }
     }
     this.#settings.onClose(this);
