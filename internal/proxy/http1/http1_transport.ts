@@ -26,7 +26,12 @@ import { clientResponse } from "./client_response.ts";
 import { Http1Connection } from "./connection.ts";
 import { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
 import { MalformedResponseError } from "./errors.ts";
-import { encodeLatin1Into, type RequestFraming, serializeRequestHead } from "./request_head.ts";
+import {
+  encodeLatin1Into,
+  type RequestFraming,
+  serializeRequestHead,
+  writeRequestHead,
+} from "./request_head.ts";
 import type { ResponseHead } from "./response_head.ts";
 import { WriteBuffers } from "./write_buffers.ts";
 import { bodyReaderFor, readResponseHead } from "./response_reader.ts";
@@ -268,15 +273,40 @@ export class Http1Transport implements Transport {
     let head: ResponseHead;
     try {
       let framing: RequestFraming;
-      if (body === null) framing = { kind: "none" };
+      if (body === null) framing = NO_BODY;
       else if (body instanceof Uint8Array) framing = { kind: "length", length: body.byteLength };
-      else framing = hasContentLength(request.headers) ? { kind: "declared" } : { kind: "chunked" };
-      const text = serializeRequestHead(method, target, origin.authority, request.headers, framing);
+      else framing = hasContentLength(request.headers) ? DECLARED : CHUNKED;
       const inline = body instanceof Uint8Array && body.byteLength <= INLINE_BODY_BYTES;
-      const buffer = this.#writeBuffers.take(text.length + (inline ? body.byteLength : 0));
+      let buffer = this.#writeBuffers.take(0);
       try {
-        let length = encodeLatin1Into(text, buffer);
+        let length = writeRequestHead(
+          buffer,
+          method,
+          target,
+          origin.authority,
+          request.headers,
+          framing,
+        );
+        if (length < 0) {
+          // A head over the pooled buffer's size: through a string, into an array of its own.
+          const text = serializeRequestHead(
+            method,
+            target,
+            origin.authority,
+            request.headers,
+            framing,
+          );
+          this.#writeBuffers.give(buffer);
+          buffer = this.#writeBuffers.take(text.length);
+          length = encodeLatin1Into(text, buffer);
+        }
         if (inline) {
+          if (length + body.byteLength > buffer.length) {
+            const larger = new Uint8Array(length + body.byteLength);
+            larger.set(buffer.subarray(0, length));
+            this.#writeBuffers.give(buffer);
+            buffer = larger;
+          }
           buffer.set(body, length);
           length += body.byteLength;
         }
@@ -429,6 +459,9 @@ export class Http1Transport implements Transport {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_BODY: RequestFraming = { kind: "none" };
+const DECLARED: RequestFraming = { kind: "declared" };
+const CHUNKED: RequestFraming = { kind: "chunked" };
 
 function hasContentLength(headers: UpstreamRequest["headers"]): boolean {
   for (let i = 0; i < headers.length; i++) if (headers[i]![0] === "content-length") return true;

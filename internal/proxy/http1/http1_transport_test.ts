@@ -419,3 +419,34 @@ Deno.test("http1: a response cut inside a Content-Length body is UpstreamClosedE
   assert.ok(error instanceof UpstreamClosedError);
   assert.equal(error.responseStarted, true);
 });
+
+Deno.test("http1: a head larger than a pooled write buffer, and a small body after a large head", async () => {
+  const seen: { head: string; body: string }[] = [];
+  await using up = rawUpstream(async (conn) => {
+    seen.push((await conn.readRequest())!);
+    await conn.write(OK);
+    seen.push((await conn.readRequest(10_000))!);
+    await conn.write(OK);
+  });
+  using t = transport();
+  const big = "v".repeat(9_000);
+  await (await t.send(req(up.url + "/big", { headers: [["x-big", big]] }))).text();
+  assert.equal(
+    seen[0]!.head,
+    `GET /big HTTP/1.1\r\nhost: ${up.url.slice(7)}\r\nx-big: ${big}\r\n\r\n`,
+  );
+  const body = new Uint8Array(10_000).fill(98);
+  const large = "w".repeat(4_000);
+  await (await t.send(req(up.url + "/post", {
+    method: "POST",
+    headers: [["x-large", large]],
+    body,
+  }))).text();
+  assert.equal(
+    seen[1]!.head,
+    `POST /post HTTP/1.1\r\nhost: ${up.url.slice(7)}\r\nx-large: ${large}\r\n` +
+      "content-length: 10000\r\n\r\n",
+  );
+  assert.equal(seen[1]!.body, "b".repeat(10_000));
+  assert.equal(up.accepted, 1);
+});

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { encodeLatin1, encodeLatin1Into, serializeRequestHead } from "./request_head.ts";
+import {
+  encodeLatin1,
+  encodeLatin1Into,
+  type RequestFraming,
+  serializeRequestHead,
+  writeRequestHead,
+} from "./request_head.ts";
 
 Deno.test("request head: target as given, Host first, headers in order, framing last", () => {
   assert.equal(
@@ -62,4 +68,36 @@ Deno.test("request head: encodeLatin1Into writes one byte per character into a l
   assert.equal(encodeLatin1Into("ok", target), 2);
   assert.deepEqual([...target.subarray(0, 2)], [111, 107]);
   assert.throws(() => encodeLatin1Into("too long", new Uint8Array(3)), RangeError);
+});
+
+Deno.test("request head: writeRequestHead writes serializeRequestHead's head byte for byte", () => {
+  const lists: [string, string][][] = [
+    [],
+    [["host", "h:1"], ["x-a", "1"]],
+    [["x-a", "caf\u00e9"], ["content-length", "99"], ["transfer-encoding", "gzip"], ["host", "h"]],
+    [["content-length", "5"], ["x-forwarded-for", "10.0.0.1, 10.0.0.2"]],
+  ];
+  const framings: RequestFraming[] = [
+    { kind: "none" },
+    { kind: "length", length: 12345 },
+    { kind: "declared" },
+    { kind: "chunked" },
+  ];
+  const buffer = new Uint8Array(1024);
+  for (const method of ["GET", "POST", "PATCH", "DELETE"]) {
+    for (const target of ["/", "/a/../b?x=%41", "/caf\u00e9?q=\u00fc"]) {
+      for (const list of lists) {
+        for (const framing of framings) {
+          const { bytes, length } = encodeLatin1(
+            serializeRequestHead(method, target, "up:80", list, framing),
+          );
+          const written = writeRequestHead(buffer, method, target, "up:80", list, framing);
+          assert.deepEqual(buffer.subarray(0, written), bytes.subarray(0, length));
+          // One byte short of the head: refused, never written past the end.
+          const short = new Uint8Array(length - 1);
+          assert.equal(writeRequestHead(short, method, target, "up:80", list, framing), -1);
+        }
+      }
+    }
+  }
 });
