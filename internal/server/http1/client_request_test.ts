@@ -76,3 +76,25 @@ Deno.test("ClientRequest: cancelWhenGone cancels every target once the client le
   assert.deepEqual(reasons, ["first", "retry", "late"]);
   assert.equal(request.signal.aborted, true);
 });
+
+Deno.test("ClientRequest: every field arrives, repeated ones combined as Headers does", async () => {
+  const fields: [string, string][] = [
+    ["host", "a.example"],
+    ["x-a", "1"],
+    ["content-type", "text/plain"],
+    ["x-a", "2"],
+  ];
+  const get = buildRequest("GET", "a.example", "/", fields, null, "l:1")!;
+  assert.deepEqual([...get.headers], [
+    ["content-type", "text/plain"],
+    ["host", "a.example"],
+    ["x-a", "1, 2"],
+  ]);
+  const post = buildRequest("POST", "a.example", "/", fields, new Blob(["hi"]).stream(), "l:1")!;
+  assert.equal(post.method, "POST");
+  assert.equal(post.headers.get("x-a"), "1, 2");
+  assert.equal(await post.text(), "hi");
+  const put = buildRequest("DELETE", "a.example", "/", fields, null, "l:1")!;
+  assert.equal(put.method, "DELETE");
+  assert.equal(put.headers.get("content-type"), "text/plain");
+});
