@@ -100,13 +100,22 @@ function latin1(buffer: Uint8Array, from: number, to: number): string {
   return text;
 }
 
-function lowerToken(buffer: Uint8Array, from: number, to: number): string {
-  let text = "";
-  for (let i = from; i < to; i++) {
-    const c = buffer[i]!;
-    text += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 32 : c);
-  }
-  return text;
+/**
+ * WHATWG `latin1` is windows-1252: one code unit per byte, so offsets into the head hold, and
+ * exact Latin-1 for every byte but 27 of 0x80–0x9F, which decode above U+00FF (then the head is
+ * decoded again exactly, see {@linkcode headText}).
+ */
+const WINDOWS_1252 = new TextDecoder("latin1");
+const ABOVE_LATIN1 = /[\u0100-\uffff]/;
+
+/**
+ * The head's bytes as one string, one code unit per byte (Latin-1): decoded once, natively, so
+ * that the method, target, names and values are slices of it (V8 shares the characters of a
+ * slice of 13 or more) instead of a decoding each.
+ */
+function headText(buffer: Uint8Array, from: number, to: number): string {
+  const text = WINDOWS_1252.decode(buffer.subarray(from, to));
+  return ABOVE_LATIN1.test(text) ? latin1(buffer, from, to) : text;
 }
 
 /**
@@ -129,18 +138,19 @@ export function parseHead(
   limits: HeadLimits = {},
 ): RequestHead | HeadError {
   const maxFields = limits.maxFields ?? 100;
+  const text = headText(buffer, start, end);
   let i = start;
   while (buffer[i] === CR && buffer[i + 1] === LF) i += 2;
   // Method.
   const methodStart = i;
   while (TCHAR[buffer[i]!] === 1) i++;
   if (i === methodStart || buffer[i] !== SP) return fail(400, "malformed request line");
-  const method = latin1(buffer, methodStart, i);
+  const method = text.slice(methodStart - start, i - start);
   // Target: visible ASCII.
   const targetStart = ++i;
   for (let c = buffer[i]!; c > 0x20 && c < 0x7f; c = buffer[++i]!);
   if (i === targetStart || buffer[i] !== SP) return fail(400, "malformed request target");
-  const target = latin1(buffer, targetStart, i);
+  const target = text.slice(targetStart - start, i - start);
   i++;
   // Version: HTTP/1.0 or HTTP/1.1.
   if (
@@ -168,7 +178,10 @@ export function parseHead(
   const last = end - 2; // the final CRLF
   while (i < last) {
     const nameStart = i;
-    while (TCHAR[buffer[i]!] === 1) i++;
+    let upper = false;
+    for (let c = buffer[i]!; TCHAR[c] === 1; c = buffer[++i]!) {
+      if (c <= 0x5a && c >= 0x41) upper = true;
+    }
     if (i === nameStart) {
       return fail(
         400,
@@ -190,8 +203,9 @@ export function parseHead(
     if (buffer[i + 1] !== LF) return fail(400, "bare CR in a field");
     i += 2;
     if (fields.length === maxFields) return fail(431, "too many header fields");
-    const name = lowerToken(buffer, nameStart, nameEnd);
-    const value = latin1(buffer, valueStart, valueEnd);
+    const raw = text.slice(nameStart - start, nameEnd - start);
+    const name = upper ? raw.toLowerCase() : raw;
+    const value = text.slice(valueStart - start, valueEnd - start);
     fields.push([name, value]);
     switch (name) {
       case "host":
