@@ -384,6 +384,11 @@ export class SluiceMetrics {
   /** The registry holding every metric; {@linkcode render} exposes it. */
   readonly registry: Registry;
   readonly #series = new Map<string, Series>();
+  /**
+   * The same series by upstream name, then route, then pool: found from the request's own
+   * strings (their hashes cached), with no key built per request.
+   */
+  readonly #seriesIndex = new Map<string, Map<string, Map<string, Series>>>();
   readonly #healthChecks: Counter<"pool" | "upstream" | "result">;
   readonly #healthCheckDuration: Histogram<"pool" | "upstream">;
   readonly #acceptErrors: Counter;
@@ -650,9 +655,8 @@ export class SluiceMetrics {
     const name = request.upstream === undefined ? NO_UPSTREAM : request.upstream.name;
     const route = request.route ?? NO_ROUTE;
     const pool = request.pool ?? NO_POOL;
-    // One string key per (route, pool, upstream); the NUL cannot occur in a name.
-    const key = route + "\0" + pool + "\0" + name;
-    const series = this.#series.get(key) ?? this.#createSeries(key, route, pool, name);
+    const series = this.#seriesIndex.get(name)?.get(route)?.get(pool) ??
+      this.#createSeries(route, pool, name);
     series.requests[methodIndex(request.request.method) * CLASS_COUNT + classIndex(status)]!++;
     const attempts = request.attempts;
     if (attempts > 1) series.retries += attempts - 1;
@@ -699,7 +703,10 @@ export class SluiceMetrics {
     this.#acceptErrors.inc();
   };
 
-  #createSeries(key: string, route: string, pool: string, name: string): Series {
+  #createSeries(route: string, pool: string, name: string): Series {
+    // One string key per (route, pool, upstream) for the scrape's list; the NUL cannot occur in
+    // a name.
+    const key = route + "\0" + pool + "\0" + name;
     const labels = { route, pool, upstream: name };
     const series: Series = {
       labels,
@@ -712,6 +719,11 @@ export class SluiceMetrics {
       durationCount: 0,
     };
     this.#series.set(key, series);
+    let byRoute = this.#seriesIndex.get(name);
+    if (byRoute === undefined) this.#seriesIndex.set(name, byRoute = new Map());
+    let byPool = byRoute.get(route);
+    if (byPool === undefined) byRoute.set(route, byPool = new Map());
+    byPool.set(pool, series);
     return series;
   }
 }
