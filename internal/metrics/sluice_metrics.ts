@@ -154,6 +154,8 @@ export function codeClass(status: number): CodeClass {
 export interface RecordedRequest {
   /** The client's request: its method, and its Content-Length for the bytes received. */
   readonly request: { readonly method: string; readonly headers: Headers };
+  /** The request's header fields as the listener parsed them, read instead of `headers`. */
+  readonly headerFields?: readonly (readonly [string, string])[] | undefined;
   /** The upstream of the last attempt, `undefined` when none was chosen. */
   readonly upstream: Upstream | undefined;
   /** Upstream attempts made (0 when none was available). */
@@ -162,6 +164,18 @@ export interface RecordedRequest {
   readonly route?: string | undefined;
   /** The pool the route sent it to, `undefined` when none. */
   readonly pool?: string | undefined;
+}
+
+/** The request's Content-Length as `Headers.get` gives it (repeated values joined). */
+function contentLength(request: RecordedRequest): string | null {
+  const fields = request.headerFields;
+  if (fields === undefined) return request.request.headers.get("content-length");
+  let value: string | null = null;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (field[0] === "content-length") value = value === null ? field[1] : `${value}, ${field[1]}`;
+  }
+  return value;
 }
 
 /** A pool whose upstreams the scrape-time series report, with its name (the `pool` label). */
@@ -660,7 +674,7 @@ export class SluiceMetrics {
     series.requests[methodIndex(request.request.method) * CLASS_COUNT + classIndex(status)]!++;
     const attempts = request.attempts;
     if (attempts > 1) series.retries += attempts - 1;
-    const length = request.request.headers.get("content-length");
+    const length = contentLength(request);
     if (length !== null) {
       const bytes = Number(length);
       if (bytes > 0 && bytes <= Number.MAX_SAFE_INTEGER) series.bytesReceived += bytes;

@@ -39,6 +39,7 @@ export { metrics, type MetricsOptions } from "./metrics.ts";
 export { rateLimit, RateLimiter, type RateLimiterOptions } from "./rate_limit.ts";
 export { recover } from "./recover.ts";
 export { FORWARDED_METHODS, requestChecks } from "./request_checks.ts";
+export { requestField } from "./request_field.ts";
 export { isValidHost, type RequestAddress, splitRequestUrl } from "./request_target.ts";
 export {
   headerBytes,

@@ -12,6 +12,7 @@ import {
   parseContentLength,
 } from "../proxy/mod.ts";
 import type { Handler, Middleware, RequestContext } from "./context.ts";
+import { requestField } from "./request_field.ts";
 import { isValidHost } from "./request_target.ts";
 
 /** Methods answered for `OPTIONS *` in `Allow`: those Sluice forwards (any other token is too). */
@@ -61,15 +62,14 @@ export function requestChecks(): Middleware {
         ),
       );
     }
-    const headers = request.headers;
-    const coding = headers.get("transfer-encoding");
+    const coding = requestField(ctx, "transfer-encoding");
     if (coding !== null && coding.trim().toLowerCase() !== "chunked") {
       return Promise.reject(
         new NotImplementedError(`transfer coding ${JSON.stringify(coding)} (only chunked)`),
       );
     }
     try {
-      parseContentLength(headers.get("content-length"));
+      parseContentLength(requestField(ctx, "content-length"));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -5,6 +5,7 @@
  */
 
 import type { Handler, Middleware, RequestContext } from "./context.ts";
+import { requestField } from "./request_field.ts";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:+\/=-]{1,128}$/;
 
@@ -26,7 +27,7 @@ export function isSaneRequestId(value: string): boolean {
  */
 export function requestId(): Middleware {
   return async function requestIdMiddleware(ctx: RequestContext, next: Handler) {
-    const incoming = ctx.request.headers.get("x-request-id");
+    const incoming = requestField(ctx, "x-request-id");
     ctx.requestId = incoming !== null && isSaneRequestId(incoming) ? incoming : crypto.randomUUID();
     const response = await next(ctx);
     response.headers.set("x-request-id", ctx.requestId);

@@ -7,6 +7,7 @@
 
 import { trace } from "@opentelemetry/api";
 import type { Handler, Middleware, RequestContext } from "./context.ts";
+import { requestField } from "./request_field.ts";
 
 /** `version-traceid-parentid-flags`, lower-case hex (W3C Trace Context §3.2.2). */
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
@@ -80,17 +81,20 @@ function newTraceparent(): string {
  */
 export function traceContext(): Middleware {
   return function traceContextMiddleware(ctx: RequestContext, next: Handler) {
-    ctx.trace = decideTrace(ctx.request.headers);
+    ctx.trace = decideTrace(ctx);
     return next(ctx);
   };
 }
 
 /**
  * The trace context to send upstream for a request with these headers.
- * @param headers the client's request headers.
+ * @param headers the client's request headers, or its context (whose parsed fields are read
+ *   when the listener gave them, see `requestField`).
  * @returns the context; see {@linkcode traceContext}.
  */
-export function decideTrace(headers: Headers): TraceContext {
+export function decideTrace(
+  headers: Headers | Pick<RequestContext, "request" | "headerFields">,
+): TraceContext {
   const span = trace.getActiveSpan();
   if (span !== undefined) {
     const context = span.spanContext();
@@ -104,13 +108,13 @@ export function decideTrace(headers: Headers): TraceContext {
     };
   }
   // Headers.get joins repeated fields with ", ", which no valid value contains.
-  const incoming = headers.get("traceparent");
+  const incoming = header(headers, "traceparent");
   const traceId = incoming === null ? undefined : parseTraceparent(incoming);
   if (traceId !== undefined) {
     return {
       traceId,
       traceparent: incoming!,
-      tracestate: headers.get("tracestate") ?? undefined,
+      tracestate: header(headers, "tracestate") ?? undefined,
       fromPlatform: false,
     };
   }
@@ -121,6 +125,13 @@ export function decideTrace(headers: Headers): TraceContext {
     tracestate: undefined,
     fromPlatform: false,
   };
+}
+
+function header(
+  source: Headers | Pick<RequestContext, "request" | "headerFields">,
+  name: string,
+): string | null {
+  return source instanceof Headers ? source.get(name) : requestField(source, name);
 }
 
 /** The trace context a request carries upstream. */
