@@ -85,6 +85,12 @@ export class ReplayableBody {
   stream(): ReadableStream<Uint8Array> {
     if (this.#overflowed) throw new RangeError("request body is larger than the retry buffer");
     this.#attempts++;
+    // An earlier attempt may still be reading: one whose upstream answered early (a 503 retried
+    // now) and whose reader promised to send the rest (followToEnd). It stops here, so that two
+    // attempts never share the client's chunks; what it read is kept for this one.
+    try {
+      this.#current?.error(new Error("request body taken over by a retry"));
+    } catch { /* closed */ }
     let index = 0;
     let followed = false;
     const stream = new ReadableStream<Uint8Array>({

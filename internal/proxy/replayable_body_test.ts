@@ -108,3 +108,22 @@ Deno.test("replayable body: a promise to read to the end reaches the client's bo
   await second.cancel();
   assert.equal(cancelled, true);
 });
+
+Deno.test("replayable body: a retry stops an earlier attempt still reading and gets every chunk", async () => {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const client = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  onFollow(client, () => true);
+  const body = new ReplayableBody(client, 100);
+  const first = body.stream();
+  assert.equal(followToEnd(first), true); // the upstream answered early; the reader goes on
+  const firstReader = first.getReader();
+  controller.enqueue(enc.encode("ab"));
+  assert.equal(new TextDecoder().decode((await firstReader.read()).value), "ab");
+  const pending = firstReader.read(); // still reading when the director retries
+  const second = body.stream();
+  await assert.rejects(firstReader.closed);
+  await pending.catch(() => {});
+  controller.enqueue(enc.encode("cd"));
+  controller.close();
+  assert.equal(await readAll(second), "abcd");
+});
