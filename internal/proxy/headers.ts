@@ -221,7 +221,9 @@ export function rewriteResponseHeaders(headers: Headers, requestId: string): voi
 }
 
 function connectionTokens(connection: string | null): Set<string> | undefined {
-  if (connection === null) return undefined;
+  // `Connection: keep-alive` alone (nginx's and browsers') names only a field that is
+  // hop-by-hop anyway: no set, no split.
+  if (connection === null || connection === "keep-alive") return undefined;
   const names = new Set<string>();
   for (const token of connection.split(",")) {
     const name = token.trim().toLowerCase();

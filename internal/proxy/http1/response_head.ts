@@ -192,7 +192,10 @@ export function parseResponseHead(buf: Uint8Array, start: number, headEnd: numbe
     chunked = true;
   }
   let keepAlive = minor === 1;
-  if (connection !== undefined) {
+  // The common single options first: no split, no token strings.
+  if (connection === "keep-alive") keepAlive = true;
+  else if (connection === "close") keepAlive = false;
+  else if (connection !== undefined) {
     for (const token of connection.split(",")) {
       const t = token.trim().toLowerCase();
       if (t === "close") {
