@@ -38,7 +38,9 @@ export class Http1Connection {
   /** Whether {@linkcode close} was called. */
   closed = false;
   #pending: Promise<number | null> | undefined;
-  #onIdleEvent: (() => void) | undefined;
+  #onIdleEvent: ((conn: Http1Connection) => void) | undefined;
+  /** The idle read's settlement handler, made once per connection rather than per watch. */
+  readonly #onSettled = () => this.#idleEvent();
 
   /**
    * @param conn an open socket.
@@ -121,22 +123,28 @@ export class Http1Connection {
 
   /**
    * Starts the idle watch: a pending read whose completion (close, reset or unasked bytes)
-   * calls `onEvent`, unless a {@linkcode read} took it over first. Requires an empty buffer.
-   * @param onEvent called once when anything happens on the idle connection.
+   * calls `onEvent` with this connection, unless a {@linkcode read} took it over first.
+   * Requires an empty buffer.
+   * @param onEvent called once when anything happens on the idle connection (one function may
+   *   serve every connection of a pool: no closure per watch).
    */
-  watch(onEvent: () => void): void {
+  watch(onEvent: (conn: Http1Connection) => void): void {
     this.start = this.end = 0;
     this.#onIdleEvent = onEvent;
     const pending = this.conn.read(this.buf);
     this.#pending = pending;
-    pending.then(() => this.#idleEvent(pending), () => this.#idleEvent(pending));
+    pending.then(this.#onSettled, this.#onSettled);
   }
 
-  #idleEvent(pending: Promise<number | null>): void {
-    if (this.#pending !== pending) return;
+  /**
+   * The idle read settled. A read that took it over cleared `#onIdleEvent` first, and this
+   * handler, registered before that read's own, runs before anything can start a new watch.
+   */
+  #idleEvent(): void {
     const onEvent = this.#onIdleEvent;
+    if (onEvent === undefined) return;
     this.#onIdleEvent = undefined;
-    onEvent?.();
+    onEvent(this);
   }
 
   /**

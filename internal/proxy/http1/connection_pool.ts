@@ -36,6 +36,8 @@ export class ConnectionPool {
   #count = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** Every pooled connection's idle event: one function, not a closure per put. */
+  readonly #onIdleEvent = (conn: Http1Connection) => this.#evict(conn);
 
   /** @param options limits. */
   constructor(options: ConnectionPoolOptions = {}) {
@@ -77,7 +79,7 @@ export class ConnectionPool {
     conn.idleSince = performance.now();
     list.push(conn);
     this.#count++;
-    conn.watch(() => this.#evict(conn));
+    conn.watch(this.#onIdleEvent);
     if (this.#timer === undefined) {
       const every = Math.max(10, Math.floor(this.#idleTimeoutMs / 4));
       const timer = setInterval(() => this.#sweep(), every);
