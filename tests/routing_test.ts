@@ -289,7 +289,11 @@ Deno.test("routing: a pool whose every upstream is down answers 503 while the ot
     health: { interval: "50ms", unhealthy_threshold: 1 },
     pools: {
       down: { backends: [deadUrl] },
-      alive: { backends: [up.url] },
+      // The live pool's checks tolerate a slow probe: with the 50 ms interval (so a 50 ms
+      // timeout) and one failure to fall, a probe delayed on the loaded machine marked the live
+      // upstream down and /ok got 503 (seen in a full-suite run); the dead upstream refuses
+      // connections at once, so its pool keeps the fast settings.
+      alive: { backends: [up.url], health: { interval: "1s", unhealthy_threshold: 3 } },
     },
     routes: [
       { name: "down", match: { path_prefix: "/down" }, pool: "down" },
