@@ -25,16 +25,27 @@ Deno.test("parseHead: method, target, lower-cased names and trimmed values, as s
 });
 
 Deno.test("parseHead: obs-text in a value is kept byte for byte, 0x80-0x9F included", () => {
-  for (const byte of [0x80, 0x81, 0x8d, 0x9f, 0xa0, 0xe9, 0xff]) {
-    const bytes = head(`GET / HTTP/1.1\r\nHost: a\r\nX-V: a${String.fromCharCode(byte)}b\r\n\r\n`);
-    const parsed = parseHead(bytes, 0, bytes.length);
-    assert.ok(parsed.ok);
-    assert.equal(
-      parsed.fields[1]![1],
-      `a${String.fromCharCode(byte)}b`,
-      `byte 0x${byte.toString(16)}`,
-    );
+  // A short head and one past 64 bytes (decoded another way), each with the byte in a value.
+  for (const padding of ["", `X-Pad: ${"p".repeat(80)}\r\n`]) {
+    for (const byte of [0x80, 0x81, 0x8d, 0x9f, 0xa0, 0xc3, 0xe9, 0xef, 0xff]) {
+      const value = `a${String.fromCharCode(byte)}b`;
+      const bytes = head(`GET / HTTP/1.1\r\nHost: a\r\n${padding}X-V: ${value}\r\n\r\n`);
+      const parsed = parseHead(bytes, 0, bytes.length);
+      assert.ok(parsed.ok);
+      assert.equal(
+        parsed.fields.at(-1)![1],
+        value,
+        `byte 0x${byte.toString(16)}, ${bytes.length} B`,
+      );
+    }
   }
+  // Two bytes that are valid UTF-8 together (é) stay two Latin-1 characters.
+  const utf8 = head(
+    `GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ${"p".repeat(80)}\r\nX-V: \u00c3\u00a9\r\n\r\n`,
+  );
+  const parsed = parseHead(utf8, 0, utf8.length);
+  assert.ok(parsed.ok);
+  assert.equal(parsed.fields.at(-1)![1], "\u00c3\u00a9");
 });
 
 Deno.test("parseHead: a head in the middle of the buffer", () => {
