@@ -23,6 +23,8 @@ interface EarlyUpstream extends AsyncDisposable {
   readonly requests: { connection: number; bodyBytes: number }[];
   /** Resolves when request `index` (0-based) had its whole body read. */
   bodyRead(index: number): Promise<void>;
+  /** Resolves when the connection that carried request `index` ended. */
+  closed(index: number): Promise<void>;
 }
 
 function startEarlyUpstream(answer: string): EarlyUpstream {
@@ -30,6 +32,8 @@ function startEarlyUpstream(answer: string): EarlyUpstream {
   const requests: { connection: number; bodyBytes: number }[] = [];
   const reads: PromiseWithResolvers<void>[] = [];
   const read = (index: number) => (reads[index] ??= Promise.withResolvers<void>());
+  const ends: PromiseWithResolvers<void>[] = [];
+  const ended = (connection: number) => (ends[connection] ??= Promise.withResolvers<void>());
   const conns = new Set<Deno.Conn>();
   const handlers = new Set<Promise<void>>();
   let accepted = 0;
@@ -72,6 +76,7 @@ function startEarlyUpstream(answer: string): EarlyUpstream {
       try {
         conn.close();
       } catch { /* closed by close() */ }
+      ended(number).resolve();
     }
   }
 
@@ -87,6 +92,7 @@ function startEarlyUpstream(answer: string): EarlyUpstream {
     url: `http://127.0.0.1:${listener.addr.port}`,
     requests,
     bodyRead: (index) => read(index).promise,
+    closed: (index) => ended(requests[index]!.connection).promise,
     async [Symbol.asyncDispose]() {
       listener.close();
       await accepting.catch(() => {});
@@ -189,4 +195,57 @@ Deno.test("early answer with Connection: close: the client's connection closes a
   } finally {
     conn.close();
   }
+});
+
+Deno.test("early answer: a client that leaves while the rest of its upload is sent closes the upstream connection", async () => {
+  await using up = startEarlyUpstream("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
+  await using sluice = await startSluice(["--backends", up.url, "--passive-failures", "0"]);
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: Number(new URL(sluice.url).port),
+  });
+  try {
+    await writeAll(
+      conn,
+      `POST /upload HTTP/1.1\r\nHost: lb\r\nContent-Length: ${BODY_BYTES}\r\n\r\n`,
+    );
+    await writeAll(conn, new Uint8Array(FIRST_PART).fill(120));
+    const response = await within(readResponse(conn), 5_000, "the early answer");
+    assert.match(response?.head ?? "", /^HTTP\/1\.1 200 /);
+  } finally {
+    conn.close();
+  }
+  // The body never ends: Sluice must not pool (nor keep) the upstream connection mid-body.
+  await within(up.closed(0), 5_000, "Sluice closing the upstream connection");
+  assert.equal(up.requests[0]!.bodyBytes, 0, "the upstream never got a whole body");
+});
+
+Deno.test("early answer: a client that stalls after the answer is closed at timeouts.client_body, and so is the upstream connection", async () => {
+  await using up = startEarlyUpstream("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  await using _file = { [Symbol.asyncDispose]: () => Deno.remove(file) };
+  await Deno.writeTextFile(
+    file,
+    `timeouts:\n  client_body: 300ms\nbackends:\n  - url: ${up.url}\n`,
+  );
+  await using sluice = await startSluice(["--config", file, "--passive-failures", "0"]);
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: Number(new URL(sluice.url).port),
+  });
+  try {
+    await writeAll(
+      conn,
+      `POST /upload HTTP/1.1\r\nHost: lb\r\nContent-Length: ${BODY_BYTES}\r\n\r\n`,
+    );
+    await writeAll(conn, new Uint8Array(FIRST_PART).fill(120));
+    const response = await within(readResponse(conn), 5_000, "the early answer");
+    assert.match(response?.head ?? "", /^HTTP\/1\.1 200 /);
+    // Nothing more is sent: the wait for the rest of the body is bounded.
+    const end = await within(readResponse(conn).catch(() => null), 5_000, "the close");
+    assert.equal(end, null);
+  } finally {
+    conn.close();
+  }
+  await within(up.closed(0), 5_000, "Sluice closing the upstream connection");
 });
