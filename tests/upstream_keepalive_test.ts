@@ -59,6 +59,7 @@ Deno.test("keep-alive: by default sequential requests reuse one upstream connect
   await sequential(sluice, 4);
   assert.equal(up.heads.length, 4);
   assert.equal(new Set(up.connections).size, 1, `connections: ${up.connections}`);
+  for (const head of up.heads) assert.doesNotMatch(head, /^connection:/im, head);
 });
 
 Deno.test("keep-alive: proxy.keepalive 0 opens a new upstream connection per request and closes it", async () => {
@@ -67,6 +68,8 @@ Deno.test("keep-alive: proxy.keepalive 0 opens a new upstream connection per req
   await sequential(sluice, 4);
   assert.equal(up.heads.length, 4);
   assert.equal(new Set(up.connections).size, 4, `connections: ${up.connections}`);
+  // RFC 9112 §9.6: a client that will not reuse the connection says so.
+  for (const head of up.heads) assert.match(head, /^connection: close$/im, head);
   for (let i = 0; i < 4; i++) {
     await within(up.closed(i), 5_000, `Sluice closing the connection of request ${i}`);
   }
@@ -90,6 +93,11 @@ Deno.test("keep-alive: proxy.keepalive_requests closes a connection after that m
   await within(up.closed(1), 5_000, "Sluice closing the connection after its second request");
   const [a, b, c, d, e] = up.connections;
   assert.deepEqual([a === b, b === c, c === d, d === e], [true, false, true, false]);
+  // The last request of each connection says `Connection: close` (RFC 9112 §9.6), no other.
+  assert.deepEqual(
+    up.heads.map((head) => /^connection: close$/im.test(head)),
+    [false, true, false, true, false],
+  );
 });
 
 Deno.test("keep-alive: a streamed download hands its connection back whole and is logged as delivered", async () => {

@@ -45,6 +45,15 @@ export class ConnectionPool {
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 4000;
   }
 
+  /**
+   * Whether a connection can ever be pooled: false with `maxIdlePerUpstream` 0 or an idle
+   * timeout of 0 (every connection then carries one request: the transport says
+   * `Connection: close`, RFC 9112 §9.6).
+   */
+  get keeps(): boolean {
+    return this.#maxIdle > 0 && this.#idleTimeoutMs > 0;
+  }
+
   /** Idle connections held, all upstreams. */
   get idle(): number {
     return this.#count;

@@ -97,7 +97,9 @@ const INLINE_BODY_BYTES = 16 * 1024;
  * for `https:` upstreams).
  *
  * - Requests go as given: method, the request target byte for byte, the headers of the list in
- *   order (nothing added but `Host` when absent and the body's framing). Bodies: bytes with
+ *   order (nothing added but `Host` when absent, the body's framing, and `Connection: close`
+ *   when the connection will carry no other request: no pool, or the last of
+ *   `maxRequestsPerConnection`, RFC 9112 §9.6). Bodies: bytes with
  *   `Content-Length`; streams chunked, or raw when the list has a `Content-Length`; with
  *   backpressure (a chunk is read from the client only after the last was written).
  * - Responses are framed per RFC 9112 §6.3 (see {@linkcode parseResponseHead} for what is
@@ -268,6 +270,10 @@ export class Http1Transport implements Transport {
       sourceError: undefined,
     };
     conn.requests++;
+    // A connection that will not carry another request says so (RFC 9112 §9.6), as nginx does
+    // upstream without `keepalive`: no pool, or the last of `maxRequestsPerConnection`.
+    const last = !upgrade && (!this.#pool.keeps || conn.requests >= this.#maxRequests);
+    const sent = last ? withClose(request.headers) : request.headers;
     this.#busy.add(conn);
     cancel.closeOnCancel(conn);
     let head: ResponseHead;
@@ -284,7 +290,7 @@ export class Http1Transport implements Transport {
           method,
           target,
           origin.authority,
-          request.headers,
+          sent,
           framing,
         );
         if (length < 0) {
@@ -293,7 +299,7 @@ export class Http1Transport implements Transport {
             method,
             target,
             origin.authority,
-            request.headers,
+            sent,
             framing,
           );
           this.#writeBuffers.give(buffer);
@@ -338,7 +344,7 @@ export class Http1Transport implements Transport {
     const status = head.status;
     const statusText = head.statusText;
     const fields = withoutHopByHop(head.headers);
-    const keepAlive = head.keepAlive && conn.requests < this.#maxRequests;
+    const keepAlive = head.keepAlive && !last && conn.requests < this.#maxRequests;
     const reader = bodyReaderFor(conn, head, method);
     if (reader === null) {
       this.#settle(conn, cancel, keepAlive, state, body);
@@ -572,6 +578,18 @@ function bodyLengthError(state: ExchangeState, conn: Http1Connection, how: strin
 }
 
 /** A response without a body, marked in {@linkcode BODILESS_RESPONSES}. */
+const CONNECTION_CLOSE: [string, string] = ["connection", "close"];
+
+/** A copy of the request's fields with `Connection: close` replacing any `connection` field. */
+function withClose(headers: HeaderList): HeaderList {
+  const out: HeaderList = [];
+  for (let i = 0; i < headers.length; i++) {
+    if (headers[i]![0] !== "connection") out.push(headers[i]!);
+  }
+  out.push(CONNECTION_CLOSE);
+  return out;
+}
+
 function bodiless(status: number, statusText: string, fields: HeaderList): Response {
   const response = clientResponse(null, status, statusText, fields);
   BODILESS_RESPONSES.add(response);
