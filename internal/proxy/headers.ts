@@ -50,12 +50,24 @@ export function stripHopByHop(headers: Headers): void {
 /**
  * Removes hop-by-hop fields from a header list (RFC 9110 §7.6.1), as {@linkcode stripHopByHop}
  * does from `Headers`: the fixed set and every field named in `Connection` except
- * {@linkcode END_TO_END_HEADERS}. One pass over the list when it has no `Connection` field, two
- * when it has; no `Headers` lookups.
+ * {@linkcode END_TO_END_HEADERS}. A copy edited by {@linkcode stripHopByHopFields}.
  * @param list lower-case names (as the http1 response parser makes them); not modified.
  * @returns `list` itself when nothing was removed, else a new list in the same order.
  */
 export function withoutHopByHop(list: HeaderList): HeaderList {
+  const copy = list.slice();
+  stripHopByHopFields(copy);
+  return copy.length === list.length ? list : copy;
+}
+
+/**
+ * Removes hop-by-hop fields from a header list in place, as {@linkcode withoutHopByHop} does
+ * into a new one: same fields removed, same order kept, no new list (nginx answers every
+ * response with `Connection: keep-alive`, so a copy would be made on every response). One pass
+ * over the list when it has no hop-by-hop field, two when it has; no `Headers` lookups.
+ * @param list lower-case names (as the http1 response parser makes them); edited.
+ */
+export function stripHopByHopFields(list: HeaderList): void {
   let connection: string | undefined;
   let found = false;
   for (let i = 0; i < list.length; i++) {
@@ -67,14 +79,14 @@ export function withoutHopByHop(list: HeaderList): HeaderList {
       connection = connection === undefined ? value : `${connection}, ${value}`;
     }
   }
-  if (!found) return list;
+  if (!found) return;
   const named = connection === undefined ? undefined : connectionTokens(connection);
-  const out: HeaderList = [];
+  let kept = 0;
   for (let i = 0; i < list.length; i++) {
     const entry = list[i]!;
-    if (!HOP_BY_HOP_HEADERS.has(entry[0]) && named?.has(entry[0]) !== true) out.push(entry);
+    if (!HOP_BY_HOP_HEADERS.has(entry[0]) && named?.has(entry[0]) !== true) list[kept++] = entry;
   }
-  return out;
+  list.length = kept;
 }
 
 /** What {@linkcode upstreamRequestHeaders} needs besides the client's headers. */

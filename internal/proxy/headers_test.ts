@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   rewriteResponseHeaders,
   stripHopByHop,
+  stripHopByHopFields,
   upstreamRequestHeaders,
   withoutHopByHop,
 } from "./headers.ts";
@@ -60,6 +61,14 @@ Deno.test("headers: withoutHopByHop removes what stripHopByHop removes, from a l
   assert.deepEqual([...h], [...new Headers(withoutHopByHop(list))]);
   const clean: [string, string][] = [["content-type", "text/plain"], ["x-a", "1"]];
   assert.equal(withoutHopByHop(clean), clean);
+  const edited = structuredClone(list);
+  stripHopByHopFields(edited);
+  assert.deepEqual(edited, withoutHopByHop(list));
+  const keepAlive: [string, string][] = [["connection", "keep-alive"], ["x-a", "1"]];
+  stripHopByHopFields(keepAlive);
+  assert.deepEqual(keepAlive, [["x-a", "1"]]);
+  stripHopByHopFields(clean);
+  assert.deepEqual(clean, [["content-type", "text/plain"], ["x-a", "1"]]);
 });
 
 Deno.test("headers: forwarding headers are set, X-Forwarded-For appended", () => {

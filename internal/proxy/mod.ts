@@ -40,6 +40,7 @@ export {
   HOP_BY_HOP_HEADERS,
   rewriteResponseHeaders,
   stripHopByHop,
+  stripHopByHopFields,
   upstreamRequestHeaders,
   withoutHopByHop,
 } from "./headers.ts";

@@ -11,7 +11,7 @@ import {
   UpstreamClosedError,
   type UpstreamTlsOptions,
 } from "../../net/mod.ts";
-import { type HeaderList, withoutHopByHop } from "../headers.ts";
+import { type HeaderList, stripHopByHopFields } from "../headers.ts";
 import {
   BODILESS_RESPONSES,
   BYTE_BODIES,
@@ -343,7 +343,9 @@ export class Http1Transport implements Transport {
     // (clientReadyResponses).
     const status = head.status;
     const statusText = head.statusText;
-    const fields = withoutHopByHop(head.headers);
+    // The parser's own list: edited in place, no copy.
+    const fields = head.headers;
+    stripHopByHopFields(fields);
     const keepAlive = head.keepAlive && !last && conn.requests < this.#maxRequests;
     const reader = bodyReaderFor(conn, head, method);
     if (reader === null) {
