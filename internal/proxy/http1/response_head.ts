@@ -127,7 +127,7 @@ export function parseResponseHead(buf: Uint8Array, start: number, headEnd: numbe
   let statusText = "";
   if (eol > 12) {
     if (text.charCodeAt(12) !== 32) throw new MalformedResponseError("invalid status line");
-    statusText = text.slice(13, eol);
+    statusText = eol === 15 && text.startsWith("OK", 13) ? "OK" : text.slice(13, eol);
     checkValue(statusText, "reason phrase");
   }
   const headers: HeaderList = [];
@@ -155,8 +155,10 @@ export function parseResponseHead(buf: Uint8Array, start: number, headEnd: numbe
     let vs = colon + 1, ve = next;
     while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
     while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
-    const name = text.slice(pos, colon).toLowerCase();
-    const value = text.slice(vs, ve);
+    const name = knownName(text, pos, colon) ?? text.slice(pos, colon).toLowerCase();
+    const value = name === "connection" && ve - vs === 10 && text.startsWith("keep-alive", vs)
+      ? "keep-alive"
+      : text.slice(vs, ve);
     checkValue(value, "field value");
     pos = next + 2;
     switch (name) {
@@ -168,7 +170,9 @@ export function parseResponseHead(buf: Uint8Array, start: number, headEnd: numbe
         contentLength = length;
         if (lengthIndex >= 0) continue;
         lengthIndex = headers.length;
-        headers.push([name, String(length)]);
+        // The value itself when it is already the number's canonical form (nearly always).
+        const canonical = value.length === 1 || (value.charCodeAt(0) !== 48 && isDigits(value));
+        headers.push([name, canonical ? value : String(length)]);
         continue;
       }
       case "transfer-encoding":
@@ -218,10 +222,82 @@ function checkValue(value: string, what: string): void {
   }
 }
 
+/** Whether `text` is 1*DIGIT. */
+function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+  }
+  return text.length > 0;
+}
+
+/**
+ * Field names most responses carry, lower case, by length: a name found here is not sliced and
+ * lower-cased again (the parser's largest garbage per field before).
+ */
+const KNOWN_NAMES: (readonly string[] | undefined)[] = (() => {
+  const byLength: string[][] = [];
+  for (
+    const name of [
+      "accept-ranges",
+      "access-control-allow-origin",
+      "age",
+      "cache-control",
+      "connection",
+      "content-encoding",
+      "content-length",
+      "content-security-policy",
+      "content-type",
+      "date",
+      "etag",
+      "expires",
+      "keep-alive",
+      "last-modified",
+      "location",
+      "pragma",
+      "server",
+      "set-cookie",
+      "strict-transport-security",
+      "transfer-encoding",
+      "upgrade",
+      "vary",
+      "via",
+      "x-content-type-options",
+      "x-frame-options",
+      "x-powered-by",
+      "x-request-id",
+    ]
+  ) (byLength[name.length] ??= []).push(name);
+  return byLength;
+})();
+
+/**
+ * The interned lower-case name `text[start, end)` spells in any case, if it is one of
+ * {@linkcode KNOWN_NAMES}. The range holds token characters only (checked before): among them
+ * `| 0x20` lower-cases A–Z and maps nothing else onto a letter, digit or `-`.
+ */
+function knownName(text: string, start: number, end: number): string | undefined {
+  const candidates = KNOWN_NAMES[end - start];
+  if (candidates === undefined) return undefined;
+  for (let k = 0; k < candidates.length; k++) {
+    const name = candidates[k]!;
+    let i = 0;
+    while (i < name.length && (text.charCodeAt(start + i) | 0x20) === name.charCodeAt(i)) i++;
+    if (i === name.length) return name;
+  }
+  return undefined;
+}
+
 /**
  * Content-Length: 1*DIGIT, or a list of one repeated value (RFC 9110 §8.6), at most 2^53 - 1.
  */
 function parseContentLength(value: string): number {
+  if (value.length <= 16 && isDigits(value)) {
+    // One plain number (nearly always): no split, no trimmed parts.
+    const n = Number(value);
+    if (n > Number.MAX_SAFE_INTEGER) throw new MalformedResponseError("invalid Content-Length");
+    return n;
+  }
   let result = -1;
   for (const part of value.split(",")) {
     const digits = part.trim();

@@ -54,6 +54,39 @@ Deno.test("response head: empty reason with or without its space; obs-text kept 
   assert.deepEqual(ok("HTTP/1.1 200 OK\r\nX-N: caf\xe9\r\n\r\n").headers, [["x-n", "caf\xe9"]]);
 });
 
+Deno.test("response head: common names in any case come out lower case; the rest untouched", () => {
+  const head = ok(
+    "HTTP/1.1 200 OK\r\nCONTENT-TYPE: a\r\ncontent-Type: b\r\nX-Powered-By: c\r\n" +
+      "Content^Type: d\r\nContent_Type: e\r\nConnection: Keep-Alive\r\nconnection: keep-alive\r\n" +
+      "Content-Length: 0007\r\nSET-COOKIE: f\r\n\r\n",
+  );
+  assert.equal(head.statusText, "OK");
+  assert.deepEqual(head.headers, [
+    ["content-type", "a"],
+    ["content-type", "b"],
+    ["x-powered-by", "c"],
+    ["content^type", "d"],
+    ["content_type", "e"],
+    ["connection", "Keep-Alive"],
+    ["connection", "keep-alive"],
+    ["content-length", "7"],
+    ["set-cookie", "f"],
+  ]);
+  assert.equal(head.contentLength, 7);
+  assert.equal(
+    ok("HTTP/1.1 200 OKAY\r\nContent-Length: 9007199254740991\r\n\r\n").statusText,
+    "OKAY",
+  );
+  assert.equal(
+    ok("HTTP/1.1 200 OK\r\nContent-Length: 9007199254740991\r\n\r\n").contentLength,
+    2 ** 53 - 1,
+  );
+  assert.deepEqual(ok("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").headers, [[
+    "content-length",
+    "0",
+  ]]);
+});
+
 Deno.test("response head: keep-alive by version and Connection", () => {
   assert.equal(ok("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n").keepAlive, false);
   assert.equal(ok("HTTP/1.1 200 OK\r\nConnection: x, Close\r\n\r\n").keepAlive, false);
@@ -118,6 +151,8 @@ Deno.test("response head: refusals (RFC 9112, RFC 9110)", () => {
     ["HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", /invalid Content-Length/],
     ["HTTP/1.1 200 OK\r\nContent-Length: 1 2\r\n\r\n", /invalid Content-Length/],
     ["HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999\r\n\r\n", /invalid Content-Length/],
+    ["HTTP/1.1 200 OK\r\nContent-Length: 9007199254740992\r\n\r\n", /invalid Content-Length/],
+    ["HTTP/1.1 200 OK\r\nContent-Length: 1.5\r\n\r\n", /invalid Content-Length/],
     [
       "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
       /both Content-Length and Transfer-Encoding/,
