@@ -59,7 +59,8 @@ void (async () => {
 })();
 
 const transport = new Http1Transport();
-const url = `http://127.0.0.1:${listener.addr.port}/api/v1/items/42`;
+const origin = `http://127.0.0.1:${listener.addr.port}`;
+const target = "/api/v1/items/42";
 const headers: HeaderList = [
   ["host", "shop.example"],
   ["x-forwarded-for", "10.1.2.3"],
@@ -72,7 +73,10 @@ const headers: HeaderList = [
 
 async function exchange(): Promise<void> {
   const response = await transport.send({
-    url,
+    // As forward() sends it: the joined URL, and its origin and target apart.
+    url: origin + target,
+    origin,
+    target,
     method: "GET",
     headers,
     body: null,

@@ -170,8 +170,11 @@ export async function forward(
     }, ctx.headerFields);
     // A route's rules come after Sluice's own headers, so they may override them.
     if (ctx.requestHeaderRules !== undefined) applyHeaderRules(headers, ctx.requestHeaderRules);
+    const target = ctx.upstreamTarget ?? ctx.target;
     response = await options.transport.send({
-      url: upstream.url + (ctx.upstreamTarget ?? ctx.target),
+      url: upstream.url + target,
+      origin: upstream.url,
+      target,
       method: request.method,
       headers,
       body,

@@ -12,6 +12,14 @@ import { Cancellation } from "./cancellation.ts";
 export interface UpstreamRequest {
   /** Absolute URL: the upstream's origin followed by the client's path and query. */
   url: string;
+  /**
+   * The upstream's origin (`scheme://host[:port]`, no path) when the caller has it apart from
+   * the request target: then `url` is exactly `origin + target`, and a transport may use the two
+   * rather than split `url` again (the http1 transport does; fetch takes `url`).
+   */
+  origin?: string;
+  /** The request target in origin form (`/path?query`), given with `origin`. */
+  target?: string;
   /** Request method, as the client sent it. */
   method: string;
   /** Headers to send, already rewritten for the upstream. */

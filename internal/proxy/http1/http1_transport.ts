@@ -67,6 +67,8 @@ interface Origin extends ConnectTarget {
   key: string;
   /** `host[:port]` as in the URL, for the Host header. */
   authority: string;
+  /** The key is an origin alone (no path, query or trailing `/`): a request's own is usable. */
+  pathless: boolean;
 }
 
 /** How far one exchange got, for classifying its failure. */
@@ -183,13 +185,22 @@ export class Http1Transport implements Transport {
     const signal = request.signal;
     if (signal.aborted) throw signal.reason;
     const cancel = signal instanceof Cancellation ? signal : Cancellation.following(signal);
-    const url = request.url;
-    const schemeEnd = url.indexOf("://");
-    const slash = url.indexOf("/", schemeEnd + 3);
-    const key = slash < 0 ? url : url.slice(0, slash);
-    const target = slash < 0 ? "/" : url.slice(slash);
-    const origin = this.#origins.get(key) ?? this.#addOrigin(key);
-    const pooled = this.#pool.take(key);
+    // The caller's origin and target as given (forward's): no split of the URL it just joined,
+    // no new key string to hash. A URL alone, or an "origin" with a path, is split here.
+    const given = request.origin;
+    let target = request.target;
+    let origin = given === undefined
+      ? undefined
+      : this.#origins.get(given) ?? this.#addOrigin(given);
+    if (origin === undefined || !origin.pathless || target === undefined) {
+      const url = request.url;
+      const schemeEnd = url.indexOf("://");
+      const slash = url.indexOf("/", schemeEnd + 3);
+      const key = slash < 0 ? url : url.slice(0, slash);
+      target = slash < 0 ? "/" : url.slice(slash);
+      origin = this.#origins.get(key) ?? this.#addOrigin(key);
+    }
+    const pooled = this.#pool.take(origin.key);
     if (pooled !== undefined) {
       try {
         return await this.#roundTrip(pooled, origin, target, request, cancel, upgrade, true);
@@ -207,6 +218,7 @@ export class Http1Transport implements Transport {
     const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
     const origin: Origin = {
       key,
+      pathless: url.pathname === "/" && !key.endsWith("/") && url.search === "",
       hostname,
       port: url.port === "" ? (tls ? 443 : 80) : Number(url.port),
       tls,

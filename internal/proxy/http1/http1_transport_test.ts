@@ -53,6 +53,30 @@ Deno.test("http1: request line, target byte for byte, headers as given, Host fir
   );
 });
 
+Deno.test("http1: an origin and target given apart are used as given; an origin with a path is not", async () => {
+  const heads: string[] = [];
+  await using up = rawUpstream(async (conn) => {
+    for (let r; (r = await conn.readRequest()) !== null;) {
+      heads.push(r.head.slice(0, r.head.indexOf("\r\n")));
+      await conn.write(OK);
+    }
+  });
+  using t = transport();
+  // The target as given (not what the URL says), one pooled connection for both forms.
+  await (await t.send(req(up.url + "/from-url", { origin: up.url, target: "/given?q" }))).text();
+  await (await t.send(req(up.url + "/url-only"))).text();
+  // Not an origin alone: the URL decides.
+  await (await t.send(req(up.url + "/p/x", { origin: up.url + "/p", target: "/x" }))).text();
+  await (await t.send(req(up.url + "/slash", { origin: up.url + "/", target: "slash" }))).text();
+  assert.deepEqual(heads, [
+    "GET /given?q HTTP/1.1",
+    "GET /url-only HTTP/1.1",
+    "GET /p/x HTTP/1.1",
+    "GET /slash HTTP/1.1",
+  ]);
+  assert.equal(up.accepted, 1);
+});
+
 Deno.test("http1: without a host header the upstream's authority is sent", async () => {
   const seen = Promise.withResolvers<string>();
   await using up = rawUpstream(async (conn) => {
