@@ -11,7 +11,8 @@
 import { findBinary } from "./binaries.ts";
 import { cells } from "./figures.ts";
 import { parseOptions, selects, USAGE } from "./options.ts";
-import { ProcessGroups } from "./process_groups.ts";
+import type { ProcessGroups } from "./process_groups.ts";
+import { runTool } from "./tool_main.ts";
 import type { BenchResults } from "./results.ts";
 import { runRounds } from "./runner.ts";
 import { startSystems } from "./start_systems.ts";
@@ -160,34 +161,5 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
 }
 
 if (import.meta.main) {
-  const controller = new AbortController();
-  const groups = new ProcessGroups();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      groups.killAll(); // a second Ctrl-C: no more waiting
-      Deno.exit(130);
-    }
-    console.error("stopping: every started process is being stopped");
-    controller.abort();
-    groups.stopAll();
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  const dir = await Deno.makeTempDir({ prefix: "sluice-bench-" });
-  // nginx's worker may run as another user (nobody when started as root): it reads www/.
-  await Deno.chmod(dir, 0o755);
-  let code = 1;
-  try {
-    code = await run(controller.signal, groups, dir);
-  } catch (error) {
-    code = controller.signal.aborted ? 130 : 1;
-    if (!controller.signal.aborted) console.error(error);
-  } finally {
-    await groups.stopAll();
-    if (Deno.args.includes("--keep-temp")) console.error(`kept: ${dir}`);
-    else await Deno.remove(dir, { recursive: true });
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
-  }
-  Deno.exit(code);
+  await runTool(run, { prefix: "sluice-bench-", keepTemp: Deno.args.includes("--keep-temp") });
 }

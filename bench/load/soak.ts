@@ -11,7 +11,8 @@
 
 import { parseArgs } from "node:util";
 import { findBinary } from "./binaries.ts";
-import { ProcessGroups } from "./process_groups.ts";
+import type { ProcessGroups } from "./process_groups.ts";
+import { runTool } from "./tool_main.ts";
 import type { Scenario } from "./scenarios.ts";
 import { soakMarkdown, type SoakSegment, summariseSoak } from "./soak_report.ts";
 import { sluiceVariants, startTaskArgs } from "./sluice_variants.ts";
@@ -156,27 +157,5 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
 }
 
 if (import.meta.main) {
-  const controller = new AbortController();
-  const groups = new ProcessGroups();
-  const onSignal = () => {
-    controller.abort();
-    groups.stopAll();
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  const dir = await Deno.makeTempDir({ prefix: "sluice-soak-" });
-  await Deno.chmod(dir, 0o755);
-  let code = 1;
-  try {
-    code = await run(controller.signal, groups, dir);
-  } catch (error) {
-    code = controller.signal.aborted ? 130 : 1;
-    if (!controller.signal.aborted) console.error(error);
-  } finally {
-    await groups.stopAll();
-    await Deno.remove(dir, { recursive: true });
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
-  }
-  Deno.exit(code);
+  await runTool(run, { prefix: "sluice-soak-" });
 }
