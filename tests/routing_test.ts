@@ -16,6 +16,7 @@ import {
 } from "./_fixtures.ts";
 import { proxyTest, type Variant } from "./_matrix.ts";
 import { rawRequest } from "./_raw_http.ts";
+import type { Pool } from "../internal/pool/mod.ts";
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 
@@ -280,6 +281,25 @@ Deno.test("routing: two pools with different strategies balance independently", 
   assert.equal(sluice.app.pools.get("rr")?.strategy.name, "round_robin");
 });
 
+/**
+ * Resolves when `done()` holds for `pool`, re-checking on each of the pool's change events;
+ * rejects after `timeoutMs` (a bound on the wait, not a timing assumption).
+ */
+function poolState(pool: Pool, done: () => boolean, what: string, timeoutMs = 5_000) {
+  return within(
+    new Promise<void>((resolve) => {
+      if (done()) return resolve();
+      const off = pool.onChange(() => {
+        if (!done()) return;
+        off();
+        resolve();
+      });
+    }),
+    timeoutMs,
+    what,
+  );
+}
+
 Deno.test("routing: a pool whose every upstream is down answers 503 while the other serves", async () => {
   await using up = startUpstream("alive");
   const dead = startUpstream("dead");
@@ -288,12 +308,13 @@ Deno.test("routing: a pool whose every upstream is down answers 503 while the ot
   await using sluice = await startRouted({
     health: { interval: "50ms", unhealthy_threshold: 1 },
     pools: {
+      // The dead upstream refuses connections, so every probe of it fails, whatever its speed.
       down: { backends: [deadUrl] },
-      // The live pool's checks tolerate a slow probe: with the 50 ms interval (so a 50 ms
-      // timeout) and one failure to fall, a probe delayed on the loaded machine marked the live
-      // upstream down and /ok got 503 (seen in a full-suite run); the dead upstream refuses
-      // connections at once, so its pool keeps the fast settings.
-      alive: { backends: [up.url], health: { interval: "1s", unhealthy_threshold: 3 } },
+      // The live upstream's state must not depend on the machine's speed: one probe at start,
+      // the next an hour away, and a timeout (at most the interval) that cannot fire during the
+      // test, so its only probe passes however slow the machine is (a 50 ms timeout and one
+      // failure to fall marked it down on the loaded machine and /ok got 503).
+      alive: { backends: [up.url], health: { interval: "1h", timeout: "1h" } },
     },
     routes: [
       { name: "down", match: { path_prefix: "/down" }, pool: "down" },
@@ -303,20 +324,10 @@ Deno.test("routing: a pool whose every upstream is down answers 503 while the ot
   const failed = await fetchText(sluice.url + "/down/x");
   assert.ok(failed.status === 502 || failed.status === 503, String(failed.status));
   const down = sluice.app.pools.get("down")!.pool;
-  await new Promise<void>((resolve, reject) => {
-    const check = () => down.available().length === 0;
-    if (check()) return resolve();
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error("the dead upstream was not marked down"));
-    }, 3_000);
-    const off = down.onChange(() => {
-      if (!check()) return;
-      off();
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  await poolState(down, () => down.available().length === 0, "the dead upstream marked down");
+  // The live upstream's only probe has passed (the event, not a moment) before /ok is asked.
+  const alive = sluice.app.pools.get("alive")!.pool;
+  await poolState(alive, () => alive.list()[0]?.health === "up", "the live upstream marked up");
   const unavailable = await fetchText(sluice.url + "/down/x");
   assert.equal(unavailable.status, 503);
   assert.ok(unavailable.headers.get("retry-after"));
