@@ -24,6 +24,14 @@ function startTlsUpstream(pki: TestPki, name: string): AsyncDisposable & { url: 
   };
 }
 
+/**
+ * Health check timing for these tests: one probe at start (the next an hour away) whose timeout
+ * (at most the interval) cannot fire during a test, so its result is the TLS outcome however
+ * slow the machine is. A 100 ms interval (so a 100 ms timeout) made a loaded machine's probe
+ * end "timed out after 100ms" instead of in the certificate error the tests assert.
+ */
+const ONE_PROBE = ["--health-interval", "1h", "--health-timeout", "1h"];
+
 function upstreamOf(sluice: TestSluice) {
   const upstream = sluice.app.pool.list()[0];
   assert.ok(upstream);
@@ -40,8 +48,7 @@ proxyTest("an https upstream behind a private CA is reached with --upstream-tls-
     pki.caFile,
     "--health-path",
     "/",
-    "--health-interval",
-    "100ms",
+    ...ONE_PROBE,
   ]);
   const answer = await get(sluice.url + "/");
   assert.equal(answer.status, 200);
@@ -59,8 +66,7 @@ proxyTest("without the CA: 502, and the HTTP health check marks the upstream dow
     upstream.url,
     "--health-path",
     "/",
-    "--health-interval",
-    "100ms",
+    ...ONE_PROBE,
   ]);
   assert.equal((await get(sluice.url + "/")).status, 502);
   await waitForPool(sluice.app, () => upstreamOf(sluice).health === "down", 5_000, "down");
@@ -70,7 +76,7 @@ proxyTest("without the CA: 502, and the HTTP health check marks the upstream dow
 Deno.test("the TCP health check of an https upstream completes the TLS handshake", async (t) => {
   await using pki = await makeTestPki();
   await using upstream = startTlsUpstream(pki, "secure");
-  const args = ["--backends", upstream.url, "--health-interval", "100ms"];
+  const args = ["--backends", upstream.url, ...ONE_PROBE];
   await t.step("a certificate the proxy refuses: down", async () => {
     // Trusting only an unrelated CA: the TCP connect alone would pass.
     await using sluice = await startSluice([...args, "--upstream-tls-ca", pki.otherCaFile]);
