@@ -75,7 +75,17 @@ export class Http1Listener implements Listener {
   readonly #maxConnections: number;
   readonly #onAcceptError: ((error: unknown) => void) | undefined;
   readonly #sweep: ReturnType<typeof setInterval>;
+  /**
+   * The timeouts' clock, ms (`settings.now()`, read by connections): each sweep advances it by
+   * the time since the previous sweep, but by at most two sweep intervals, so a stall of the
+   * event loop or of the whole process (a loaded machine, a long pause) counts at most that much
+   * against a client's deadlines: time the proxy could not serve is not time the client wasted.
+   */
   #now = performance.now();
+  /** `performance.now()` of the last sweep. */
+  #swept = this.#now;
+  /** Interval of the deadline sweep, ms. */
+  #tick = 0;
   #refused = 0;
   #tunnels = 0;
   #acceptErrors = 0;
@@ -145,6 +155,7 @@ export class Http1Listener implements Listener {
       10_000,
     );
     const tick = Math.min(1000, Math.max(10, Math.floor(shortest / 10)));
+    this.#tick = tick;
     this.#sweep = setInterval(() => this.#expire(), tick);
     this.#settings = settings;
     this.#acceptDone = this.#acceptLoop(settings, this.#listener);
@@ -218,7 +229,9 @@ export class Http1Listener implements Listener {
   }
 
   #expire(): void {
-    const now = this.#now = performance.now();
+    const real = performance.now();
+    const now = this.#now += Math.min(real - this.#swept, 2 * this.#tick);
+    this.#swept = real;
     for (const connection of this.#connections) {
       if (now >= connection.deadline || now >= connection.sendDeadline) connection.expire(now);
     }

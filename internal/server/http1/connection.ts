@@ -65,7 +65,10 @@ export interface ConnectionSettings {
    * request, as `Deno.serve` opens one; `undefined` when telemetry is off.
    */
   tracer: Tracer | undefined;
-  /** `performance.now()` of the listener's last sweep: a cheap, coarse clock. */
+  /**
+   * The listener's clock at its last sweep, ms: cheap and coarse; a stall of the process counts
+   * at most two sweep intervals on it. Every deadline below is on this clock.
+   */
   now(): number;
   /** Called once when the connection has closed. */
   onClose(connection: Http1Connection): void;
@@ -128,13 +131,14 @@ interface Exchange {
  * `Http1Listener`.
  */
 export class Http1Connection {
-  /** `performance.now()` after which the sweep acts, by `phase`. */
+  /** Time on `settings.now()`'s clock after which the sweep acts, by `phase`. */
   deadline = Infinity;
   /** What the connection waits for. */
   phase: Phase = "head";
   /**
-   * `performance.now()` after which a write to the client still in flight closes the
-   * connection (whatever the phase: a request body may be read while the response is written).
+   * Time on `settings.now()`'s clock after which a write to the client still in flight closes the
+   * connection (whatever the phase: a request body may be read while the response is written);
+   * `-Infinity` while a write waits unstamped: the next sweep stamps it (see {@linkcode expire}).
    */
   sendDeadline = Infinity;
   readonly #conn: Deno.Conn;
@@ -206,12 +210,19 @@ export class Http1Connection {
    * Acts on a passed deadline (called by the listener's sweep): 408 and close for a head or
    * body that did not arrive in time, close for an idle keep-alive connection, close for a
    * write to the client that made no progress within the send timeout (the response being
-   * written is then cancelled as a client abort, see {@linkcode clientGone}).
-   * @param now `performance.now()`.
+   * written is then cancelled as a client abort, see {@linkcode clientGone}). A write's send
+   * timeout starts at the first sweep that sees it waiting, so it is never cut early and at
+   * most one sweep late.
+   * @param now the listener's clock (see `ConnectionSettings.now`).
    */
   expire(now: number): void {
     if (this.#closed) return;
-    if (now >= this.sendDeadline) {
+    if (this.sendDeadline === -Infinity) {
+      // The first sweep to see a write waiting starts its send timeout, so never before the
+      // write began (the coarse clock is as old as the previous sweep, which a busy event loop
+      // delays: a deadline from it came early and cut steady readers).
+      this.sendDeadline = now + this.#settings.sendTimeoutMs;
+    } else if (now >= this.sendDeadline) {
       logger.debug("Client {client} read nothing of its response for {ms}ms", {
         client: this.#remote,
         ms: this.#settings.sendTimeoutMs,
@@ -624,7 +635,8 @@ export class Http1Connection {
     this.#writes++;
     try {
       for (let written = 0; written < bytes.length;) {
-        if (timeoutMs > 0) this.sendDeadline = this.#settings.now() + timeoutMs;
+        // Progress (or the first write) restarts the send timeout at the next sweep.
+        if (timeoutMs > 0) this.sendDeadline = -Infinity;
         written += await this.#conn.write(bytes.subarray(written));
       }
     } finally {
