@@ -1,7 +1,8 @@
 /**
  * End-to-end: the HTTP/1.1 listener (`--listener http1`) through Sluice on real sockets —
- * client header, body and idle timeouts, slowloris, the client connection cap and its metric,
- * pipelining, `Expect: 100-continue`, HTTP/1.0 keep-alive.
+ * client header, body and idle timeouts (a stall of the process not charged to clients),
+ * slowloris, the client connection cap and its metric, pipelining, `Expect: 100-continue`,
+ * HTTP/1.0 keep-alive.
  *
  * @module
  */
@@ -123,6 +124,29 @@ Deno.test("http1 listener: an idle keep-alive connection is closed at --client-i
   assert.equal(rest, "", "closed without a word");
   // The sweep runs every 30 ms here: never closed before the timeout less one sweep.
   assert.ok(idleMs >= 250, `closed after ${idleMs.toFixed(0)}ms of idleness`);
+});
+
+Deno.test("http1 listener: a stall of the whole process is not charged to a keep-alive client's idle timeout", async () => {
+  await using up = startUpstream("up", () => new Response("ok"));
+  await using sluice = await startSluice([
+    "--backends",
+    up.url,
+    "--listener",
+    "http1",
+    "--client-idle-timeout",
+    "2s",
+  ]);
+  using conn = await connect(sluice.url);
+  await writeAll(conn, "GET / HTTP/1.1\r\nHost: lb\r\n\r\n");
+  await within(readResponses(conn, 1), 5_000, "the first answer");
+  // The stimulus, not a wait: the process (Sluice and this client alike) stops for 3 s, past the
+  // 2 s idle timeout, as a loaded machine can stop it. The first sweep after it would find the
+  // idle deadline passed before the request below is read; the listener's clock counts at most
+  // two sweep intervals (400 ms here) of such a stall, so the connection still serves.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_000);
+  await writeAll(conn, "GET / HTTP/1.1\r\nHost: lb\r\n\r\n");
+  const [second] = await within(readResponses(conn, 1), 5_000, "the answer after the stall");
+  assert.match(second ?? "", /^HTTP\/1\.1 200 /);
 });
 
 Deno.test("http1 listener: a partial request line gets 408 at --client-header-timeout", async () => {
