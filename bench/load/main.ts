@@ -17,8 +17,8 @@ import type { BenchResults } from "./results.ts";
 import { runRounds } from "./runner.ts";
 import { startSystems } from "./start_systems.ts";
 import { SCENARIOS } from "./scenarios.ts";
-import { sluiceVariants, startTaskArgs } from "./sluice_variants.ts";
-import { allSystems, type SystemContext } from "./systems.ts";
+import { sluiceVariants } from "./sluice_variants.ts";
+import { allSystems, systemContext } from "./systems.ts";
 import { startUpstreams } from "./upstreams.ts";
 import { readEnvironment } from "./versions.ts";
 import { readmeBlock, replaceBetweenMarkers, writeResults } from "./write_results.ts";
@@ -63,16 +63,8 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
   const upstreams = await startUpstreams(dir, groups, signal, options.upstreams);
   console.error(`upstreams: ${upstreams.server} on ports ${upstreams.ports.join(", ")}`);
 
-  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks;
-  const sluiceCommand = startTaskArgs(tasks.start);
-  const variants = sluiceVariants(await sluiceHelp(sluiceCommand));
-  const context: SystemContext = {
-    dir,
-    groups,
-    upstreams: upstreams.ports,
-    root: ROOT,
-    sluiceCommand,
-  };
+  const context = await systemContext(ROOT, dir, groups, upstreams.ports);
+  const variants = sluiceVariants(await sluiceHelp(context.sluiceCommand));
   const specs = allSystems(variants).filter((spec) =>
     spec.id === REFERENCE || selects(options.systems, spec.id)
   );

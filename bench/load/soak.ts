@@ -15,9 +15,9 @@ import type { ProcessGroups } from "./process_groups.ts";
 import { runTool } from "./tool_main.ts";
 import type { Scenario } from "./scenarios.ts";
 import { soakMarkdown, type SoakSegment, summariseSoak } from "./soak_report.ts";
-import { sluiceVariants, startTaskArgs } from "./sluice_variants.ts";
+import { sluiceVariants } from "./sluice_variants.ts";
 import { startSystems } from "./start_systems.ts";
-import { sluiceSystem, type SystemContext } from "./systems.ts";
+import { sluiceSystem, systemContext } from "./systems.ts";
 import { TreeSampler } from "./tree_sampler.ts";
 import { startUpstreams } from "./upstreams.ts";
 import { runWrk } from "./wrk.ts";
@@ -76,15 +76,7 @@ async function run(signal: AbortSignal, groups: ProcessGroups, dir: string): Pro
     return 1;
   }
   const upstreams = await startUpstreams(dir, groups, signal);
-  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks;
-  const sluiceCommand = startTaskArgs(tasks.start);
-  const context: SystemContext = {
-    dir,
-    groups,
-    upstreams: upstreams.ports,
-    root: ROOT,
-    sluiceCommand,
-  };
+  const context = await systemContext(ROOT, dir, groups, upstreams.ports);
   const defaults = sluiceVariants("", [])[0]!;
   const log = (line: string) => console.error(line);
   const { running, skipped } = await startSystems([sluiceSystem(defaults)], context, signal, log);

@@ -12,7 +12,7 @@ import { haproxyConfig } from "./haproxy_config.ts";
 import { nginxProxyConfig } from "./nginx_config.ts";
 import { freePorts } from "./ports.ts";
 import type { ProcessGroups, Spawned } from "./process_groups.ts";
-import type { SluiceVariant } from "./sluice_variants.ts";
+import { type SluiceVariant, startTaskArgs } from "./sluice_variants.ts";
 
 /** What systems are started with. */
 export interface SystemContext {
@@ -45,6 +45,23 @@ export interface SystemSpec {
   requires?: string;
   /** Starts it (not yet serving: the caller waits). */
   start(context: SystemContext): Promise<Started>;
+}
+
+/**
+ * The context systems start with: Sluice's command from `deno.json`'s `start` task (so flags or
+ * permissions added there are measured too), the run's directory and process groups.
+ * @param root the repository root (where `deno.json` and `main.ts` are).
+ * @param upstreams the upstreams' ports on 127.0.0.1.
+ * @throws {RangeError} when the start task is not a plain `deno …` command.
+ */
+export async function systemContext(
+  root: string,
+  dir: string,
+  groups: ProcessGroups,
+  upstreams: readonly number[],
+): Promise<SystemContext> {
+  const tasks = JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).tasks;
+  return { dir, groups, upstreams, root, sluiceCommand: startTaskArgs(tasks.start) };
 }
 
 /** The environment of Deno children: the harness's without `SLUICE_*`, colours off. */
