@@ -56,6 +56,7 @@ export {
 } from "./retry.ts";
 export {
   ConnectFailedError,
+  encodeLatin1Into,
   Http1Transport,
   type Http1TransportOptions,
   MalformedResponseError,

@@ -13,3 +13,4 @@ export {
   type Http1TransportOptions,
 } from "./http1_transport.ts";
 export { MAX_HEAD_BYTES, parseResponseHead, type ResponseHead } from "./response_head.ts";
+export { encodeLatin1Into } from "./request_head.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { STATUS_TEXT } from "../../proxy/mod.ts";
+import { encodeLatin1Into, STATUS_TEXT } from "../../proxy/mod.ts";
 
 const encoder = new TextEncoder();
 
@@ -155,7 +155,7 @@ export function responseHead(
     ? pool.pop() ?? new Uint8Array(POOLED_BYTES)
     : undefined;
   const bytes = buffer === undefined ? new Uint8Array(size) : buffer.subarray(0, size);
-  writeLatin1(text, bytes);
+  encodeLatin1Into(text, bytes);
   if (withBody) bytes.set(body, text.length);
   return { bytes, framing, length, close: !keepAlive, withBody, pooled: buffer };
 }
@@ -171,21 +171,6 @@ function addField(this: HeadFields, value: string, name: string): void {
   if (isOwnField(name)) return;
   if (name === "date") this.hasDate = true;
   this.text += `${name}: ${value}\r\n`;
-}
-
-const NON_ASCII = /[\u0080-\uffff]/;
-
-/**
- * Writes `text` (code units up to 0xFF: a ByteString head) at the start of `bytes`, one byte per
- * code unit: TextEncoder's native copy when all ASCII (the usual case), else a loop.
- */
-function writeLatin1(text: string, bytes: Uint8Array): void {
-  if (!NON_ASCII.test(text)) {
-    encoder.encodeInto(text, bytes);
-    return;
-  }
-  const n = text.length;
-  for (let i = 0; i < n; i++) bytes[i] = text.charCodeAt(i);
 }
 
 function isDigits(value: string): boolean {
