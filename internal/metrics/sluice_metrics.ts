@@ -6,6 +6,7 @@
  */
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { fieldValue } from "../net/mod.ts";
 import type { CheckResult, Pool, Upstream } from "../pool/mod.ts";
 import { registerProcessMetrics } from "./process_metrics.ts";
 import type { Traffic } from "./traffic.ts";
@@ -169,13 +170,9 @@ export interface RecordedRequest {
 /** The request's Content-Length as `Headers.get` gives it (repeated values joined). */
 function contentLength(request: RecordedRequest): string | null {
   const fields = request.headerFields;
-  if (fields === undefined) return request.request.headers.get("content-length");
-  let value: string | null = null;
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    if (field[0] === "content-length") value = value === null ? field[1] : `${value}, ${field[1]}`;
-  }
-  return value;
+  return fields === undefined
+    ? request.request.headers.get("content-length")
+    : fieldValue(fields, "content-length");
 }
 
 /** A pool whose upstreams the scrape-time series report, with its name (the `pool` label). */

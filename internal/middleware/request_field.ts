@@ -4,6 +4,7 @@
  * @module
  */
 
+import { fieldValue } from "../net/mod.ts";
 import type { RequestContext } from "./context.ts";
 
 /**
@@ -19,11 +20,5 @@ export function requestField(
   name: string,
 ): string | null {
   const fields = ctx.headerFields;
-  if (fields === undefined) return ctx.request.headers.get(name);
-  let value: string | null = null;
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    if (field[0] === name) value = value === null ? field[1] : `${value}, ${field[1]}`;
-  }
-  return value;
+  return fields === undefined ? ctx.request.headers.get(name) : fieldValue(fields, name);
 }
