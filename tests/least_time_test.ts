@@ -85,10 +85,10 @@ proxyTest(
       sent += batch.length;
       latest = [...latest, ...batch].slice(-300);
     }
-    const after = await within(run(url, 300), 2_000, "300 requests after c recovered");
-    // Recovery was shown above (a quarter of 300 requests); here c must stay in rotation. Shares
-    // among equally fast upstreams swing with pauses of this one process (measured 19-58% for c
-    // in a loaded full-suite run), so the bound is half its fair share, not the fair share.
-    assert.ok(share(after, "c") > 0.16, `c's share after recovery: ${percent(share(after, "c"))}`);
+    // That c then keeps its share is asserted where time is simulated
+    // (internal/balancer/least_time_test.ts, "and keeps its share"): here the shares among equally
+    // fast upstreams follow the pauses of this one process — a pause that delays one of c's
+    // answers is a latency peak, which peak-EWMA keeps for seconds by design — so a share bound
+    // after recovery measured the machine (16.0% against > 16% in a clean-clone CI run).
   },
 );
