@@ -28,6 +28,7 @@
 
 import { fileURLToPath } from "node:url";
 import { startUpstream, type Upstream } from "./upstream.ts";
+import { RUNTIME_ENV } from "../internal/app/runtime_env.ts";
 
 /** Ports of the demo upstreams on 127.0.0.1. */
 export const DEFAULT_UPSTREAM_PORTS: readonly number[] = [9001, 9002, 9003];
@@ -48,7 +49,7 @@ export const DEFAULT_ADMIN_PORT = 8090;
 export const SLUICE_PERMISSIONS: readonly string[] = [
   "--allow-net",
   "--allow-read",
-  "--allow-env=SLUICE_*",
+  "--allow-env=SLUICE_*,DENO_TOKIO_EVENT_INTERVAL",
 ];
 
 /** Options for {@linkcode buildSluiceArgs}. */
@@ -270,6 +271,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const backends = upstreams.slice(0, upstreamPorts.length).map((upstream) => upstream.url);
     sluice = new Deno.Command(denoCommand, {
       args: buildSluiceArgs(mainModule, backends, { port, extraArgs: args }),
+      // As `deno task start`: see internal/app/runtime_env.ts.
+      env: { ...RUNTIME_ENV },
       stdin: "null",
       stdout: "inherit",
       stderr: "inherit",

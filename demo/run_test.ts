@@ -57,7 +57,11 @@ Deno.test("buildSluiceArgs() runs main.ts with the demo flags", () => {
     "--config",
     DEMO_CONFIG,
   ]);
-  assert.deepEqual(SLUICE_PERMISSIONS, ["--allow-net", "--allow-read", "--allow-env=SLUICE_*"]);
+  assert.deepEqual(SLUICE_PERMISSIONS, [
+    "--allow-net",
+    "--allow-read",
+    "--allow-env=SLUICE_*,DENO_TOKIO_EVENT_INTERVAL",
+  ]);
 });
 
 Deno.test("buildSluiceArgs() lets user arguments replace the demo's defaults", () => {

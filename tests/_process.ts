@@ -5,6 +5,8 @@
  * @module
  */
 
+import { RUNTIME_ENV } from "../internal/app/runtime_env.ts";
+
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -87,7 +89,8 @@ export function spawnMain(
   const child = new Deno.Command(command.program, {
     args: command.args,
     cwd: ROOT,
-    env: { NO_COLOR: "1", ...options.env },
+    // As `deno task start` runs it (internal/app/runtime_env.ts).
+    env: { NO_COLOR: "1", ...RUNTIME_ENV, ...options.env },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",

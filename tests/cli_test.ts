@@ -172,3 +172,33 @@ Deno.test("cli: SIGTERM lets a request in flight finish, then exits 0", async ()
   assert.equal(await response.text(), "finished");
   assert.equal((await proc.child.status).code, 0);
 });
+
+Deno.test("cli: warns at start-up when Deno's I/O polling interval is not set to 1", async () => {
+  await using upstream = startUpstream("ok");
+  const args = ["--host", "127.0.0.1", "--port", "0", "--backends", upstream.url];
+  const permissions = ["--allow-net", "--allow-env=SLUICE_*,DENO_TOKIO_EVENT_INTERVAL"];
+  {
+    await using proc = spawnMain(permissions, [...args, "--log-format", "json"], {
+      env: { DENO_TOKIO_EVENT_INTERVAL: "61" },
+      stderrLines: true,
+    });
+    const warning = await proc.line((e) =>
+      e.level === "warning" && String(e.message).startsWith('DENO_TOKIO_EVENT_INTERVAL is "61"')
+    );
+    assert.equal(warning.logger, "sluice.app");
+  }
+  {
+    // spawnMain sets it as `deno task start` does: the start-up ends without the warning.
+    await using proc = spawnMain(permissions, [...args, "--log-format", "json"], {
+      stderrLines: true,
+    });
+    const start = await proc.line(listening);
+    const response = await fetch(`http://127.0.0.1:${start.port}/`);
+    assert.equal(await response.text(), "ok");
+    await proc.line((e) => e.logger === "sluice.access");
+    assert.ok(
+      !proc.lines.some((line) => line.includes("DENO_TOKIO_EVENT_INTERVAL")),
+      proc.lines.join("\n"),
+    );
+  }
+});

@@ -103,17 +103,32 @@ export function sluiceVariants(
   return [{ id: "sluice", label, args: [] }, ...variants];
 }
 
+/** A `deno …` command line split: the variables set before it and the words after `deno`. */
+export interface StartTask {
+  /** `NAME=value` assignments before `deno` (e.g. `{DENO_TOKIO_EVENT_INTERVAL: "1"}`). */
+  env: Record<string, string>;
+  /** The words after `deno` (e.g. `["run", "--allow-net", "main.ts"]`). */
+  args: string[];
+}
+
 /**
  * The command a user runs Sluice with: `deno.json`'s `start` task, split into words, so V8
- * flags or permissions added to the task are measured too.
- * @param task the task's command line, e.g. `deno run --allow-net main.ts`.
- * @returns the words after `deno` (e.g. `["run", "--allow-net", "main.ts"]`).
+ * flags, permissions or variables added to the task are measured too.
+ * @param task the task's command line, e.g. `DENO_X=1 deno run --allow-net main.ts`.
+ * @returns its leading `NAME=value` assignments and the words after `deno`.
  * @throws {RangeError} when the task is not a plain `deno …` command (quotes, pipes, `&&`).
  */
-export function startTaskArgs(task: string): string[] {
+export function startTaskArgs(task: string): StartTask {
   const words = task.trim().split(/\s+/);
-  if (words[0] !== "deno" || /["'`|&;$<>]/.test(task.replaceAll("SLUICE_*", ""))) {
+  const env: Record<string, string> = {};
+  let first = 0;
+  for (; first < words.length; first++) {
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(words[first]!);
+    if (assignment === null) break;
+    env[assignment[1]!] = assignment[2]!;
+  }
+  if (words[first] !== "deno" || /["'`|&;$<>]/.test(task.replaceAll("SLUICE_*", ""))) {
     throw new RangeError(`The start task is not a plain deno command: "${task}"`);
   }
-  return words.slice(1);
+  return { env, args: words.slice(first + 1) };
 }

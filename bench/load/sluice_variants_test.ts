@@ -56,8 +56,22 @@ Deno.test("startTaskArgs splits a plain deno command and refuses shell syntax", 
     startTaskArgs(
       "deno run --allow-net --allow-env=SLUICE_* --v8-flags=--max-old-space-size=64 main.ts",
     ),
-    ["run", "--allow-net", "--allow-env=SLUICE_*", "--v8-flags=--max-old-space-size=64", "main.ts"],
+    {
+      env: {},
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-env=SLUICE_*",
+        "--v8-flags=--max-old-space-size=64",
+        "main.ts",
+      ],
+    },
   );
+  assert.deepEqual(
+    startTaskArgs("DENO_TOKIO_EVENT_INTERVAL=1 A_B=x=y deno run main.ts"),
+    { env: { DENO_TOKIO_EVENT_INTERVAL: "1", A_B: "x=y" }, args: ["run", "main.ts"] },
+  );
+  assert.throws(() => startTaskArgs("DENO_X=1"), RangeError);
   assert.throws(() => startTaskArgs("deno run main.ts | tee log"), RangeError);
   assert.throws(() => startTaskArgs("node main.js"), RangeError);
 });

@@ -25,6 +25,8 @@ export interface SystemContext {
   root: string;
   /** The `deno` arguments of the `start` task, before main.ts's own. */
   sluiceCommand: readonly string[];
+  /** The variables the `start` task sets for `deno` (`DENO_TOKIO_EVENT_INTERVAL`). */
+  sluiceEnv: Readonly<Record<string, string>>;
 }
 
 /** A system as started. */
@@ -61,7 +63,8 @@ export async function systemContext(
   upstreams: readonly number[],
 ): Promise<SystemContext> {
   const tasks = JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).tasks;
-  return { dir, groups, upstreams, root, sluiceCommand: startTaskArgs(tasks.start) };
+  const start = startTaskArgs(tasks.start);
+  return { dir, groups, upstreams, root, sluiceCommand: start.args, sluiceEnv: start.env };
 }
 
 /** The environment of Deno children: the harness's without `SLUICE_*`, colours off. */
@@ -106,7 +109,7 @@ export function sluiceSystem(variant: SluiceVariant): SystemSpec {
           ...variant.args,
         ],
         cwd: context.root,
-        env: denoEnv(),
+        env: { ...denoEnv(), ...context.sluiceEnv },
         clearEnv: true,
         // The access log (JSON lines on stdout) goes to a file, as in production.
         stdoutFile: `${context.dir}/${variant.id}.access.log`,

@@ -9,4 +9,4 @@ if ! ulimit -S -n "$hard" 2>/dev/null; then
   echo "sluice entrypoint: cannot raise the open-files limit to $hard; it stays $(ulimit -S -n)" >&2
 fi
 
-exec deno run --allow-net --allow-read --allow-env='SLUICE_*' --cached-only /app/main.ts "$@"
+exec deno run --allow-net --allow-read --allow-env='SLUICE_*,DENO_TOKIO_EVENT_INTERVAL' --cached-only /app/main.ts "$@"

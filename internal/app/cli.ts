@@ -13,6 +13,7 @@ import {
 } from "../config/mod.ts";
 import type { Config } from "../config/types.ts";
 import { getLogger } from "@logtape/logtape";
+import { runtimeEnvWarnings } from "./runtime_env.ts";
 import { DASHBOARD_ASSETS } from "../admin/dashboard/assets.ts";
 import { App, type AppOptions } from "./app.ts";
 import { accessLogLines, configureLogging, flushLogs, reopenAccessLog } from "./logging.ts";
@@ -102,6 +103,9 @@ export async function runCli(args: string[], signal: AbortSignal): Promise<numbe
     return 0;
   }
   const app = result.app;
+  for (const warning of runtimeEnvWarnings((name) => Deno.env.get(name))) {
+    logger.warn("{warning}", { warning });
+  }
   const onHangup = () => void reloadOnSignal(app);
   // SIGUSR1: reopen the access log file after log rotation (nginx's USR1).
   const onUser1 = () => void reopenAccessLog();
