@@ -4,6 +4,7 @@
  * @module
  */
 
+import { BODY_ARRAYS } from "../net/body_array_pool.ts";
 import { followToEnd, onFollow } from "./follow_body.ts";
 
 /**
@@ -152,6 +153,8 @@ export class ReplayableBody {
       this.#keptBytes = 0;
       return;
     }
+    // Kept to be sent again: its array must never go back to the body pool.
+    BODY_ARRAYS.retain(chunk);
     this.#kept.push(chunk);
     this.#keptBytes += chunk.byteLength;
   }

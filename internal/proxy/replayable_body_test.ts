@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { followToEnd, onFollow } from "./follow_body.ts";
 import { ReplayableBody } from "./replayable_body.ts";
+import { BODY_ARRAYS } from "../net/body_array_pool.ts";
 
 const enc = new TextEncoder();
 
@@ -126,4 +127,52 @@ Deno.test("replayable body: a retry stops an earlier attempt still reading and g
   controller.enqueue(enc.encode("cd"));
   controller.close();
   assert.equal(await readAll(second), "abcd");
+});
+
+/** A source of `count` chunks lent by the body array pool, as the http1 listener reads them. */
+function lentSource(count: number, bytes: number): {
+  stream: ReadableStream<Uint8Array>;
+  chunks: Uint8Array[];
+} {
+  const chunks = Array.from({ length: count }, (_, i) => {
+    const chunk = BODY_ARRAYS.lend(BODY_ARRAYS.take().subarray(0, bytes));
+    return chunk.fill(i + 1);
+  });
+  let i = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(chunks[i++]!);
+      else c.close();
+    },
+  }, { highWaterMark: 0 });
+  return { stream, chunks };
+}
+
+/** Reads an attempt to its end releasing each chunk once "written", as the http1 pump does. */
+async function sendAndRelease(stream: ReadableStream<Uint8Array>): Promise<boolean[]> {
+  const released: boolean[] = [];
+  for await (const chunk of stream) released.push(BODY_ARRAYS.release(chunk));
+  return released;
+}
+
+Deno.test("replayable body: chunks kept for a retry are never given back to the body array pool", async () => {
+  const { stream, chunks } = lentSource(3, 1000);
+  const body = new ReplayableBody(stream, 5000);
+  assert.deepEqual(await sendAndRelease(body.stream()), [false, false, false]);
+  // Other transfers take arrays from the pool and fill them: never the kept ones.
+  const others = Array.from({ length: 8 }, () => BODY_ARRAYS.take().fill(0xee));
+  for (const other of others) {
+    assert.ok(chunks.every((chunk) => chunk.buffer !== other.buffer));
+  }
+  const replayed = new Uint8Array(await new Response(body.stream()).arrayBuffer());
+  assert.equal(replayed.length, 3000);
+  for (let i = 0; i < 3000; i++) assert.equal(replayed[i], Math.floor(i / 1000) + 1);
+  for (const other of others) BODY_ARRAYS.giveBack(other);
+});
+
+Deno.test("replayable body: without a retry buffer the chunks go back to the body array pool", async () => {
+  const { stream } = lentSource(3, 1000);
+  const body = new ReplayableBody(stream, 0);
+  assert.deepEqual(await sendAndRelease(body.stream()), [true, true, true]);
+  assert.equal(body.replayable, false);
 });

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { BODY_ARRAYS } from "../../net/body_array_pool.ts";
+
 /** Initial size of a connection's read buffer, bytes. */
 export const READ_BUFFER_BYTES = 16 * 1024;
 /** Largest size a read buffer grows to, bytes: the largest head it can hold. */
@@ -92,7 +94,9 @@ export class Http1Connection {
 
   /**
    * Reads the next bytes into a new array of at most `max` bytes, past the read buffer, when
-   * that buffer is empty: body bytes handed on without a copy out of the buffer. With bytes
+   * that buffer is empty: body bytes handed on without a copy out of the buffer (when `max` is
+   * at least a quarter of a pooled array, into an array of {@linkcode BODY_ARRAYS}: the chunk is
+   * lent, see its ownership rule). With bytes
    * buffered, or the idle watch's read pending, takes those instead (a copy, as a body reader
    * would).
    * @param max largest number of bytes wanted, at least 1.
@@ -102,6 +106,9 @@ export class Http1Connection {
   async readFresh(max: number): Promise<Uint8Array<ArrayBuffer> | null> {
     if (this.#pending === undefined && this.start === this.end) {
       this.start = this.end = 0;
+      if (max * FRESH_KEEP_RATIO >= BODY_ARRAYS.arrayBytes && max <= BODY_ARRAYS.arrayBytes) {
+        return await this.#readPooled(max);
+      }
       const fresh = new Uint8Array(max);
       const n = await this.conn.read(fresh);
       if (n === null) return null;
@@ -114,6 +121,26 @@ export class Http1Connection {
     this.start += n;
     if (this.start === this.end) this.start = this.end = 0;
     return chunk;
+  }
+
+  /**
+   * One read into an array of the body pool ({@linkcode BODY_ARRAYS}): the filled view is lent
+   * (the final consumer releases it once written); a read that filled under a quarter of the
+   * array is copied out and the array given back at once.
+   */
+  async #readPooled(max: number): Promise<Uint8Array<ArrayBuffer> | null> {
+    const array = BODY_ARRAYS.take();
+    const n = await this.conn.read(max === array.length ? array : array.subarray(0, max));
+    if (n === null) {
+      BODY_ARRAYS.giveBack(array);
+      return null;
+    }
+    if (n * FRESH_KEEP_RATIO < array.length) {
+      const copy = array.slice(0, n);
+      BODY_ARRAYS.giveBack(array);
+      return copy;
+    }
+    return BODY_ARRAYS.lend(n === array.length ? array : array.subarray(0, n));
   }
 
   #advance(n: number | null): number | null {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { BODY_ARRAYS } from "../../net/body_array_pool.ts";
 import { describeNetworkError } from "../../health/network_errors.ts";
 import {
   ConnectFailedError,
@@ -574,6 +575,9 @@ async function send(
         }
         await conn.write(chunk);
       }
+      // Written: the final consumer gives a lent array back to the body pool (a no-op for any
+      // chunk not lent by it, or kept for a retry; see BODY_ARRAYS for the ownership rule).
+      BODY_ARRAYS.release(chunk);
     }
     if (chunked) await conn.write(LAST_CHUNK);
     else if (sent !== declared) throw bodyLengthError(state, conn, "shorter");

@@ -17,6 +17,7 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import { createContext, type Handler, type RequestContext } from "../../middleware/mod.ts";
+import { BODY_ARRAYS } from "../../net/body_array_pool.ts";
 import {
   BODILESS_RESPONSES,
   BYTE_BODIES,
@@ -542,8 +543,15 @@ export class Http1Connection {
           return chunk;
         }
         if (this.#reading === undefined && !this.#eof) {
-          // Nothing buffered: read straight into a chunk of its own, no copy.
-          const chunk = new Uint8Array(Math.min(exchange.remaining, REQUEST_BODY_READ_BYTES));
+          // Nothing buffered: read straight into a chunk of its own, no copy; from the body
+          // array pool when the rest fills at least a quarter of a pooled array.
+          const want = Math.min(exchange.remaining, REQUEST_BODY_READ_BYTES);
+          const pooled = want * 4 >= BODY_ARRAYS.arrayBytes ? BODY_ARRAYS.take() : undefined;
+          const chunk = pooled === undefined
+            ? new Uint8Array(want)
+            : want === pooled.length
+            ? pooled
+            : pooled.subarray(0, want);
           this.#setPhase("body", this.#settings.bodyTimeoutMs);
           const n = await this.#conn.read(chunk).catch(() => null);
           this.#afterBodyRead();
@@ -554,7 +562,15 @@ export class Http1Connection {
           this.#consumed(exchange, n);
           // A read that filled under a quarter of its array gets one that fits (a trickle
           // must not hold 256 KiB per chunk, nor in the retry buffer).
-          return n * 4 < chunk.length ? chunk.slice(0, n) : chunk.subarray(0, n);
+          const array = pooled ?? chunk;
+          if (n * 4 < array.length) {
+            const copy = chunk.slice(0, n);
+            if (pooled !== undefined) BODY_ARRAYS.giveBack(pooled);
+            return copy;
+          }
+          if (pooled === undefined) return chunk.subarray(0, n);
+          // Lent: the transport's pump releases it once written (see BODY_ARRAYS).
+          return BODY_ARRAYS.lend(n === pooled.length ? pooled : pooled.subarray(0, n));
         }
       } else {
         const piece = decoder.decode(this.#buffer, this.#start, this.#end);
@@ -772,9 +788,13 @@ export class Http1Connection {
         }
         if (out.framing === "length" && sent === out.length && ended) {
           await this.#write(chunk);
+          BODY_ARRAYS.release(value);
           break;
         }
         await this.#write(chunk);
+        // Written: the final consumer gives a lent array back to the body pool (a no-op for
+        // any chunk not lent by it; see BODY_ARRAYS for the ownership rule).
+        BODY_ARRAYS.release(value);
         if (out.framing === "length" && sent === out.length) {
           // The whole length went out: the source's end is normally known by now (a proxied
           // body ends where its Content-Length says). Read it, so that the source sees a
