@@ -39,8 +39,7 @@ const requestHeaders = () => keep(upstreamRequestHeaders(browserHeaders, info));
 // The same request with the field lines the http1 listener parsed (ctx.headerFields).
 const browserFields: [string, string][] = [];
 browserHeaders.forEach((value, name) => browserFields.push([name, value]));
-const requestHeadersFromFields = () =>
-  keep(upstreamRequestHeaders(browserHeaders, info, browserFields));
+const requestHeadersFromFields = () => keep(upstreamRequestHeaders(browserFields, info));
 // What the http1 transport does instead (clientReadyResponses): strip the parsed list, build
 // the Response from it once, with a small byte body (read whole) and its headers appended
 // (clientResponse); and the same with the list in the init, as it did before.

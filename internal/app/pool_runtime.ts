@@ -29,7 +29,7 @@ import {
 } from "../health/mod.ts";
 import { createDnsLookup, DnsDiscovery } from "../discovery/mod.ts";
 import type { SluiceMetrics } from "../metrics/mod.ts";
-import { compose, type Handler, sticky } from "../middleware/mod.ts";
+import { compose, type Handler, requestField, sticky } from "../middleware/mod.ts";
 import type { UpstreamTlsOptions } from "../net/mod.ts";
 import { Pool, type Upstream } from "../pool/mod.ts";
 import {
@@ -491,8 +491,10 @@ export class PoolRuntime {
 function withUpgrades(global: Config, director: Handler, upgrade: Handler): Handler {
   if (global.listener !== "http1") return director;
   return function upgradeOrDirector(ctx) {
-    const headers = ctx.request.headers;
-    return headers.has("upgrade") && isUpgradeRequest(headers) ? upgrade(ctx) : director(ctx);
+    // The parsed field first: the request's Headers is made only for an upgrade.
+    return requestField(ctx, "upgrade") !== null && isUpgradeRequest(ctx.request.headers)
+      ? upgrade(ctx)
+      : director(ctx);
   };
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 export { type Cidr, CidrSet, formatCidr, parseCidr } from "./cidr.ts";
-export { fieldValue } from "./header_fields.ts";
+export { type FieldLines, fieldValue } from "./header_fields.ts";
 export { formatIp, type IpFamily, parseIp, readIp } from "./ip.ts";
 export { ConnectFailedError, UpstreamClosedError } from "./upstream_errors.ts";
 export {

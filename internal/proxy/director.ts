@@ -7,6 +7,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Strategy } from "../balancer/mod.ts";
 import type { Handler, RequestContext } from "../middleware/context.ts";
+import { requestField } from "../middleware/request_field.ts";
 import type { Pool, Upstream } from "../pool/mod.ts";
 import {
   ClientBodyError,
@@ -288,8 +289,8 @@ async function prepareBody(
   // A middleware may have wrapped the body (bodyLimit() does for chunked uploads).
   let stream = ctx.body === undefined ? request.body : ctx.body;
   if (stream === null) return { bytes: undefined, stream, replayable: undefined };
-  const length = parseContentLength(request.headers.get("content-length"));
-  if (length === null && !request.headers.has("transfer-encoding")) {
+  const length = parseContentLength(requestField(ctx, "content-length"));
+  if (length === null && requestField(ctx, "transfer-encoding") === null) {
     // Deno.serve gives every request but GET and HEAD a body stream, empty when the request
     // had none (HTTP/1.1 without Content-Length or Transfer-Encoding): sent as is, fetch would
     // invent an empty chunked body. HTTP/2 bodies have neither header: look at the first chunk.

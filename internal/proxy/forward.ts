@@ -155,7 +155,9 @@ export async function forward(
   );
   let response: Response;
   try {
-    const headers = upstreamRequestHeaders(request.headers, {
+    // The parsed field lines when the listener has them: `request.headers` would make them a
+    // Headers (the http1 listener's request makes it on first read).
+    const headers = upstreamRequestHeaders(ctx.headerFields ?? request.headers, {
       clientAddress: ctx.clientAddress,
       clientIp: ctx.clientIp,
       protocol: ctx.protocol,
@@ -167,7 +169,7 @@ export async function forward(
         : ctx.trace.fromPlatform && options.transport.injectsTraceContext
         ? null
         : ctx.trace,
-    }, ctx.headerFields);
+    });
     // A route's rules come after Sluice's own headers, so they may override them.
     if (ctx.requestHeaderRules !== undefined) applyHeaderRules(headers, ctx.requestHeaderRules);
     const target = ctx.upstreamTarget ?? ctx.target;

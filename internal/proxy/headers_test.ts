@@ -214,7 +214,7 @@ Deno.test("headers: from the parsed field lines, the client's order and repeated
     ["forwarded", "for=203.0.113.9"],
     ["forwarded", "for=198.51.100.2"],
   ];
-  const out = upstreamRequestHeaders(new Headers(fields), info, fields);
+  const out = upstreamRequestHeaders(fields, info);
   assert.deepEqual(out, [
     ["host", "shop.example"],
     ["cookie", "a=1"],

@@ -108,7 +108,7 @@ export function createUpgradeHandler(options: UpgradeHandlerOptions): Handler {
     ctx.upstream = upstream;
     ctx.attempts = 1;
     const request = ctx.request;
-    const headers = upstreamRequestHeaders(request.headers, {
+    const headers = upstreamRequestHeaders(ctx.headerFields ?? request.headers, {
       clientAddress: ctx.clientAddress,
       clientIp: ctx.clientIp,
       protocol: ctx.protocol,

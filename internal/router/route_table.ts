@@ -7,6 +7,7 @@
  */
 
 import type { HeaderRules, RouteConfig } from "../config/mod.ts";
+import { type FieldLines, fieldValue } from "../net/mod.ts";
 
 /** A compiled route: its configuration, conditions prepared for matching, and a hit counter. */
 export interface CompiledRoute {
@@ -45,8 +46,11 @@ export interface RouteInput {
   path: string;
   /** The request method. */
   method: string;
-  /** The request headers. */
-  headers: Headers;
+  /**
+   * The request headers, or the field lines the listener parsed (`RequestContext.headerFields`:
+   * read with `fieldValue`, which joins repeated lines as `Headers.get` does).
+   */
+  headers: Headers | FieldLines;
 }
 
 /** What {@linkcode compileRoutes} returns. */
@@ -210,10 +214,10 @@ function foldHeaderRuns(routes: readonly CompiledRoute[]): Candidate[] {
   return out;
 }
 
-function headerValue(headers: Headers, name: string): string | null {
+function headerValue(headers: Headers | FieldLines, name: string): string | null {
   if (lookedUp !== name) {
     lookedUp = name;
-    lookedUpValue = headers.get(name);
+    lookedUpValue = headers instanceof Headers ? headers.get(name) : fieldValue(headers, name);
   }
   return lookedUpValue;
 }

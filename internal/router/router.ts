@@ -74,7 +74,8 @@ export function createRouter(current: () => RoutingTable): Handler {
       host,
       path,
       method: ctx.request.method,
-      headers: ctx.request.headers,
+      // The parsed field lines when the listener has them (no Headers made; see RouteInput).
+      headers: ctx.headerFields ?? ctx.request.headers,
     });
     if (route === undefined) throw new NoRouteError();
     route.hits++;

@@ -1,65 +1,265 @@
 /**
- * The WHATWG `Request` the HTTP/1.1 listener hands to the handler, with its two costly parts
- * made only when read: `url` (a WHATWG URL parse) and `signal` (an `AbortController`). A
- * `Request` given a `signal` makes a dependent signal (a weak reference the GC must trace) and
- * one given a URL parses it: the proxy reads neither on most requests, or reads the signal once.
+ * The request the HTTP/1.1 listener hands to the handler: a lean object with the `Request`
+ * interface that makes a WHATWG `Request` only when a member that needs one is used.
+ *
+ * Building a `Request` per request (Deno's constructor, its inner request, WebIDL checks and
+ * one `Headers.append` per field) was about 6% of the busy time of the defaults and the largest
+ * object promoted by scavenges; the proxy reads the method, the parsed field lines
+ * (`RequestContext.headerFields`) and, for an upload, the body stream.
  *
  * @module
  */
 
 /**
- * URL given to `Request` itself: never parsed per request, never resolvable (RFC 6761
- * `.invalid`). Only Deno's own readers of a request's internal slots see it: `fetch(request)`,
- * `new Request(request)`, `request.clone()`; Sluice calls none of them on a client request.
+ * URL of the `Request` made on first use (see {@linkcode ClientRequest}): never parsed per
+ * request, never resolvable (RFC 6761 `.invalid`). Only that inner request carries it; `url`
+ * and {@linkcode ClientRequest.clone} give the request's own URL.
  */
 const PLACEHOLDER_URL = "http://sluice.invalid/";
 
-/** Methods `new Request` refuses (Fetch: forbidden methods). */
+/** Methods `new Request` refuses (Fetch: forbidden methods), upper case. */
 const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
+/** Methods `new Request` upper-cases when sent in another case (Fetch: normalize a method). */
+const NORMALIZED_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+
+/** Header field lines in wire order: names lower case, values trimmed (`parseHead`'s). */
+type FieldLines = readonly (readonly [string, string])[];
+
 /**
- * A client's request as the listener read it. `url` is `http://<authority><target>` as
- * `Deno.serve` builds it, parsed on first read; an authority the WHATWG URL parser refuses
- * falls back to the listener's (`localhost:<port>`; the request checks answer such a Host with
- * 400 from `ctx.authority`). `signal` aborts when the client leaves
- * ({@linkcode ClientRequest.clientGone}), also when first read after that.
+ * A client's request as the listener read it: implements `Request` (it is not an
+ * `instanceof Request`). Cheap members read what the listener parsed:
+ * - `method`: as `new Request` normalises it (DELETE, GET, HEAD, OPTIONS, POST and PUT in any
+ *   case upper-cased; others as sent, CONNECT, TRACE and TRACK too, which `new Request`
+ *   refuses and `Deno.serve` hands over as sent).
+ * - `url`: `http://<authority><target>` as `Deno.serve` builds it, parsed on first read; an
+ *   authority the WHATWG URL parser refuses falls back to the listener's (`localhost:<port>`;
+ *   the request checks answer such a Host with 400 from `ctx.authority`).
+ * - `signal`: an `AbortSignal` made on first read, aborted when the client leaves
+ *   ({@linkcode ClientRequest.clientGone}), also when first read after that.
+ * - `body`: `null` for a request without one; `bodyUsed` is false while nothing read it.
+ *
+ * Every other member is delegated to a real `Request` made on first use (method, the parsed
+ * fields appended to its `Headers`, the listener's body stream, which stays the same object):
+ * `headers`, `body` (of a request with a body), `bodyUsed` once made, `arrayBuffer()`,
+ * `blob()`, `bytes()`, `formData()`, `json()`, `text()`, `textStream()`, `cache`,
+ * `credentials`, `destination`, `integrity`, `isHistoryNavigation`, `isReloadNavigation`,
+ * `keepalive`, `mode`, `redirect`, `referrer` and
+ * `referrerPolicy`. `clone()` gives a real `Request` with this one's URL, method, headers, a
+ * tee of the body and this one's `signal`. So the hot path, which reads `headerFields`
+ * instead of `headers`, never makes a `Request` nor a `Headers` for a request without a body.
+ *
+ * Not a `Request` to Deno: `fetch(request)` and `new Request(request)` do not take it (they
+ * would read it as a URL string). For a forbidden method, the inner request (and a clone)
+ * carries GET (no body) or POST instead.
  */
-export class ClientRequest extends Request {
+export class ClientRequest implements Request {
+  readonly #method: string;
   readonly #authority: string;
   readonly #path: string;
   readonly #fallbackAuthority: string;
+  readonly #fields: FieldLines;
+  readonly #body: ReadableStream<Uint8Array> | null;
   #url: string | undefined;
   #abort: AbortController | undefined;
   #gone = false;
   /** What to cancel when the client leaves, and with what: target, reason, target, … */
   #onGone: unknown[] | undefined;
+  /** The real request, made on first use of a member that needs one. */
+  #request: Request | undefined;
 
   /**
+   * Use {@linkcode buildRequest}, which refuses what `new Request` would.
+   * @param method the method, normalised as `new Request` does (see {@linkcode normalizeMethod}).
    * @param authority the request's authority (Host or absolute-form target).
    * @param path the origin-form path and query (`/` for CONNECT, `/*` for `OPTIONS *`).
    * @param fallbackAuthority the listener's authority, for an authority the URL parser refuses.
-   * @param init method (one `new Request` accepts), headers and body.
-   * @throws {TypeError} what `new Request` throws for `init` (an invalid header or method).
+   * @param fields the header field lines (see `parseHead`): names lower case, values trimmed;
+   *   kept, not copied.
+   * @param body the body stream, `null` for none; never with GET or HEAD.
    */
-  constructor(authority: string, path: string, fallbackAuthority: string, init: RequestInit) {
-    super(PLACEHOLDER_URL, init);
+  constructor(
+    method: string,
+    authority: string,
+    path: string,
+    fallbackAuthority: string,
+    fields: FieldLines,
+    body: ReadableStream<Uint8Array> | null,
+  ) {
+    this.#method = method;
     this.#authority = authority;
     this.#path = path;
     this.#fallbackAuthority = fallbackAuthority;
+    this.#fields = fields;
+    this.#body = body;
+  }
+
+  /** The method, normalised as `new Request` does. */
+  get method(): string {
+    return this.#method;
   }
 
   /** `http://<authority><target>`, normalised by the WHATWG URL parser. */
-  override get url(): string {
+  get url(): string {
     return this.#url ??= requestUrl(this.#authority, this.#path, this.#fallbackAuthority);
   }
 
   /** Aborts (an `AbortError`) when the client closed the connection before its response. */
-  override get signal(): AbortSignal {
+  get signal(): AbortSignal {
     if (this.#abort === undefined) {
       this.#abort = new AbortController();
       if (this.#gone) this.#abort.abort();
     }
     return this.#abort.signal;
+  }
+
+  /** The request's headers: a `Headers` of the parsed fields, made on first read. */
+  get headers(): Headers {
+    return this.#real().headers;
+  }
+
+  /** The listener's body stream, `null` for a request without a body. */
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    return this.#body === null ? null : this.#real().body;
+  }
+
+  /** Whether the body was read (or cancelled), as `Request.bodyUsed`. */
+  get bodyUsed(): boolean {
+    // Without the real request nothing has seen the stream: `body` makes it.
+    return this.#request === undefined ? false : this.#request.bodyUsed;
+  }
+
+  /** As `Request.cache`. */
+  get cache(): RequestCache {
+    return this.#real().cache;
+  }
+
+  /** As `Request.credentials`. */
+  get credentials(): RequestCredentials {
+    return this.#real().credentials;
+  }
+
+  /** As `Request.destination`. */
+  get destination(): RequestDestination {
+    return this.#real().destination;
+  }
+
+  /** As `Request.isHistoryNavigation` (Deno has none: `undefined`). */
+  get isHistoryNavigation(): boolean {
+    return this.#real().isHistoryNavigation;
+  }
+
+  /** As `Request.isReloadNavigation` (Deno has none: `undefined`). */
+  get isReloadNavigation(): boolean {
+    return this.#real().isReloadNavigation;
+  }
+
+  /** As `Request.integrity`. */
+  get integrity(): string {
+    return this.#real().integrity;
+  }
+
+  /** As `Request.keepalive`. */
+  get keepalive(): boolean {
+    return this.#real().keepalive;
+  }
+
+  /** As `Request.mode`. */
+  get mode(): RequestMode {
+    return this.#real().mode;
+  }
+
+  /** As `Request.redirect`. */
+  get redirect(): RequestRedirect {
+    return this.#real().redirect;
+  }
+
+  /** As `Request.referrer`. */
+  get referrer(): string {
+    return this.#real().referrer;
+  }
+
+  /** As `Request.referrerPolicy`. */
+  get referrerPolicy(): ReferrerPolicy {
+    return this.#real().referrerPolicy;
+  }
+
+  /**
+   * The body read whole, as `Request.arrayBuffer()`.
+   * @throws {TypeError} (rejects) when the body was already read.
+   */
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#real().arrayBuffer();
+  }
+
+  /**
+   * The body as a `Blob` typed by Content-Type, as `Request.blob()`.
+   * @throws {TypeError} (rejects) when the body was already read.
+   */
+  blob(): Promise<Blob> {
+    return this.#real().blob();
+  }
+
+  /**
+   * The body read whole, as `Request.bytes()`.
+   * @throws {TypeError} (rejects) when the body was already read.
+   */
+  bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#real().bytes();
+  }
+
+  /**
+   * The body parsed by Content-Type, as `Request.formData()`.
+   * @throws {TypeError} (rejects) when the body was already read or is not form data.
+   */
+  formData(): Promise<FormData> {
+    return this.#real().formData();
+  }
+
+  /**
+   * The body parsed as JSON, as `Request.json()`.
+   * @throws {TypeError} (rejects) when the body was already read.
+   * @throws {SyntaxError} (rejects) when it is not JSON.
+   */
+  // deno-lint-ignore no-explicit-any
+  json(): Promise<any> {
+    return this.#real().json();
+  }
+
+  /**
+   * The body decoded as UTF-8, as `Request.text()`.
+   * @throws {TypeError} (rejects) when the body was already read.
+   */
+  text(): Promise<string> {
+    return this.#real().text();
+  }
+
+  /**
+   * The body decoded as UTF-8, streamed, as Deno's `Request.textStream()`.
+   * @throws {TypeError} when the body was already read.
+   */
+  textStream(): ReadableStream<string> {
+    return this.#real().textStream();
+  }
+
+  /**
+   * A real `Request` with this one's URL, method (GET or POST for a forbidden method),
+   * headers, a tee of its body (as `Request.clone()`) and its `signal`.
+   * @throws {TypeError} when the body was already read.
+   */
+  clone(): Request {
+    const copy = this.#real().clone();
+    // The fields appended again, not the copy's combined lines: `Headers` would trim a value
+    // combined from lines of which the last is empty ("a, ").
+    return withFields(
+      new Request(this.url, {
+        method: copy.method,
+        body: copy.body,
+        signal: this.signal,
+        duplex: "half",
+      } as RequestInit),
+      this.#fields,
+    );
   }
 
   /** Whether the client left (`signal.aborted` without making the signal). */
@@ -93,25 +293,45 @@ export class ClientRequest extends Request {
       (onGone[i] as { cancel(reason: unknown): void }).cancel(onGone[i + 1]);
     }
   }
+
+  /** Shown by `console.log` and `Deno.inspect` as a request's method and URL. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return `ClientRequest { method: ${JSON.stringify(this.#method)}, url: ${
+      JSON.stringify(this.url)
+    } }`;
+  }
+
+  /**
+   * The real request: made once, with the method (GET or POST for a forbidden one), the fields
+   * appended to its own `Headers` (an init's header list costs more: its conversion iterates a
+   * sequence of sequences) and the body stream, which it keeps as its `body`.
+   */
+  #real(): Request {
+    if (this.#request !== undefined) return this.#request;
+    const body = this.#body;
+    const method = FORBIDDEN_METHODS.has(this.#method.toUpperCase())
+      ? (body === null ? "GET" : "POST")
+      : this.#method;
+    return this.#request = withFields(
+      new Request(
+        PLACEHOLDER_URL,
+        body === null
+          ? (method === "GET" ? NO_INIT : { method })
+          : { method, body, duplex: "half" } as RequestInit,
+      ),
+      this.#fields,
+    );
+  }
 }
 
-/** A {@linkcode ClientRequest} whose method Fetch forbids, handed over as `Deno.serve` does. */
-class ForbiddenMethodRequest extends ClientRequest {
-  readonly #method: string;
-  constructor(
-    authority: string,
-    path: string,
-    fallbackAuthority: string,
-    init: RequestInit,
-    method: string,
-  ) {
-    super(authority, path, fallbackAuthority, init);
-    this.#method = method;
+/** `request` with `fields` appended to its headers, in order. */
+function withFields(request: Request, fields: FieldLines): Request {
+  const headers = request.headers;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    headers.append(field[0], field[1]);
   }
-
-  override get method(): string {
-    return this.#method;
-  }
+  return request;
 }
 
 function requestUrl(authority: string, path: string, fallbackAuthority: string): string {
@@ -123,49 +343,46 @@ function requestUrl(authority: string, path: string, fallbackAuthority: string):
 }
 
 /**
- * The request the handler gets for a parsed request head.
- * @param method the method token as sent (case kept); CONNECT, TRACE and TRACK, which
- *   `new Request` refuses, are kept by an override of `method`.
+ * The method as `new Request` keeps it (Fetch: normalize a method): DELETE, GET, HEAD, OPTIONS,
+ * POST and PUT in any case upper-cased, every other token as sent.
+ * @param method a method token (RFC 9110 §9.1).
+ * @returns the normalised method.
+ */
+export function normalizeMethod(method: string): string {
+  if (NORMALIZED_METHODS.has(method)) return method;
+  const upper = method.toUpperCase();
+  return NORMALIZED_METHODS.has(upper) ? upper : method;
+}
+
+/**
+ * The request the handler gets for a parsed request head. Makes no `Request` and no `Headers`
+ * (see {@linkcode ClientRequest}). Refuses what `new Request` would refuse for a head
+ * `parseHead` accepted: a body with GET or HEAD in any case (`get` with a Content-Length; the
+ * listener gives no body to GET and HEAD as sent). Nothing else: the method and field names are
+ * tokens, the values Latin-1 without NUL, CR or LF and trimmed (what `Headers` checks;
+ * `client_request_test.ts` checks it for every byte `parseHead` lets through).
+ * @param method the method token as sent (case kept).
  * @param authority Host or the absolute-form target's authority (`fallbackAuthority` when none).
  * @param target the request target: origin form, `*` or `""` (CONNECT).
- * @param fields header fields in wire order, names lower-cased (already validated).
+ * @param fields header fields in wire order, names lower-cased (as `parseHead` validated them);
+ *   kept, not copied.
  * @param body the body stream, `null` for none.
  * @param fallbackAuthority the listener's `localhost:<port>`.
- * @returns the request, or `undefined` when `new Request` refuses the head (an answer of 400).
+ * @returns the request, or `undefined` when `new Request` would refuse the head (an answer of
+ *   400).
  */
 export function buildRequest(
   method: string,
   authority: string,
   target: string,
-  fields: [string, string][],
+  fields: FieldLines,
   body: ReadableStream<Uint8Array> | null,
   fallbackAuthority: string,
 ): ClientRequest | undefined {
+  const normalized = normalizeMethod(method);
+  if (body !== null && (normalized === "GET" || normalized === "HEAD")) return undefined;
   const path = target === "*" ? "/*" : target === "" ? "/" : target;
-  const forbidden = FORBIDDEN_METHODS.has(method.toUpperCase());
-  const placeholder = forbidden ? (body === null ? "GET" : "POST") : method;
-  // The fields are appended to the request's own Headers rather than passed in the init: the
-  // init's conversion (a sequence of sequences, iterated) allocated 7.8 KB for a browser's
-  // 7 fields against 3.2 KB so; the same validation either way. A GET's init is empty, which
-  // skips the init's header step altogether.
-  const init: RequestInit = body !== null
-    ? { method: placeholder, body, duplex: "half" } as RequestInit
-    : placeholder === "GET"
-    ? NO_INIT
-    : { method: placeholder };
-  try {
-    const request = forbidden
-      ? new ForbiddenMethodRequest(authority, path, fallbackAuthority, init, method)
-      : new ClientRequest(authority, path, fallbackAuthority, init);
-    const headers = request.headers;
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i]!;
-      headers.append(field[0], field[1]);
-    }
-    return request;
-  } catch {
-    return undefined;
-  }
+  return new ClientRequest(normalized, authority, path, fallbackAuthority, fields, body);
 }
 
 /** The init of a GET without a body: no member, so `new Request` skips its header step. */

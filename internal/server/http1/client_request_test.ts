@@ -56,8 +56,17 @@ Deno.test("ClientRequest: signal aborts when the client leaves, read before or a
   assert.equal((late.signal.reason as DOMException).name, "AbortError");
 });
 
-Deno.test("ClientRequest: a head new Request refuses gives undefined (answered 400)", () => {
-  assert.equal(buildRequest("GET", "a.example", "/", [["bad name", "x"]], null, "l:1"), undefined);
+Deno.test("ClientRequest: GET or HEAD with a body, in any case, gives undefined (answered 400) as new Request refuses it", () => {
+  for (const method of ["GET", "get", "Get", "HEAD", "head", "hEaD"]) {
+    const body = new Blob(["x"]).stream();
+    assert.equal(buildRequest(method, "a.example", "/", [], body, "l:1"), undefined, method);
+    assert.throws(
+      () => new Request("http://a.example/", { method, body: "x" }),
+      TypeError,
+      `new Request refuses ${method} with a body`,
+    );
+    assert.ok(buildRequest(method, "a.example", "/", [], null, "l:1"), `${method} without a body`);
+  }
 });
 
 Deno.test("ClientRequest: cancelWhenGone cancels every target once the client leaves, at once after", () => {

@@ -26,6 +26,7 @@ import {
   takeTunnel,
   type TunnelEnd,
 } from "../../proxy/mod.ts";
+import { type FieldLines, fieldValue } from "../../net/mod.ts";
 import { ChunkedDecoder } from "./chunked_decoder.ts";
 import { buildRequest, type ClientRequest } from "./client_request.ts";
 import { findHeadEnd, parseHead, type RequestHead } from "./parse_head.ts";
@@ -993,9 +994,10 @@ async function measured(response: Response): Promise<Response> {
   );
 }
 
-const HEADERS_GETTER: TextMapGetter<Headers> = {
-  get: (headers, key) => headers.get(key) ?? undefined,
-  keys: (headers) => [...headers.keys()],
+/** The client's trace context read from the parsed fields: the request's Headers is not made. */
+const FIELDS_GETTER: TextMapGetter<FieldLines> = {
+  get: (fields, key) => fieldValue(fields, key) ?? undefined,
+  keys: (fields) => [...new Set(fields.map((field) => field[0]))],
 };
 
 /**
@@ -1005,7 +1007,7 @@ const HEADERS_GETTER: TextMapGetter<Headers> = {
  */
 function traced(tracer: Tracer, handler: Handler, ctx: RequestContext): Promise<Response> {
   const request = ctx.request;
-  const parent = propagation.extract(context.active(), request.headers, HEADERS_GETTER);
+  const parent = propagation.extract(context.active(), ctx.headerFields ?? [], FIELDS_GETTER);
   return tracer.startActiveSpan(
     request.method,
     { kind: SpanKind.SERVER, attributes: { "http.request.method": request.method } },

@@ -1,0 +1,94 @@
+/**
+ * End-to-end: the http1 listener's request makes no WHATWG `Request` (nor its `Headers`) on the
+ * default path. Every member of `ClientRequest` that makes one (see its JSDoc) is spied on
+ * while plain GETs go through Sluice with its defaults (health checks, metrics, access log,
+ * request id, round robin), over both transports.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { startSluice, startUpstream } from "./_fixtures.ts";
+import { buildRequest, ClientRequest } from "../internal/server/http1/client_request.ts";
+
+/** The members that are cheap: everything else makes the real request. */
+const CHEAP = new Set([
+  "constructor",
+  "method",
+  "url",
+  "signal",
+  "clientHasGone",
+  "cancelWhenGone",
+  "clientGone",
+  "bodyUsed",
+]);
+
+/**
+ * Records the name of every member of `ClientRequest` outside {@linkcode CHEAP} used while it
+ * is installed (and `body` when the request has one); returns the record and the restore.
+ */
+function spyOnCostlyMembers(): { used: string[]; restore: () => void } {
+  const used: string[] = [];
+  const prototype = ClientRequest.prototype;
+  const saved = new Map<string, PropertyDescriptor>();
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    if (CHEAP.has(name)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, name)!;
+    saved.set(name, descriptor);
+    if (descriptor.get !== undefined) {
+      const get = descriptor.get;
+      Object.defineProperty(prototype, name, {
+        ...descriptor,
+        get(this: ClientRequest) {
+          const value = get.call(this);
+          if (name !== "body" || value !== null) used.push(name);
+          return value;
+        },
+      });
+    } else if (typeof descriptor.value === "function") {
+      const method = descriptor.value as (...args: unknown[]) => unknown;
+      Object.defineProperty(prototype, name, {
+        ...descriptor,
+        value(this: ClientRequest, ...args: unknown[]) {
+          used.push(name);
+          return method.apply(this, args);
+        },
+      });
+    }
+  }
+  return {
+    used,
+    restore: () => {
+      for (const [name, descriptor] of saved) Object.defineProperty(prototype, name, descriptor);
+    },
+  };
+}
+
+for (const transport of ["http1", "fetch"]) {
+  Deno.test(`lean request: plain GETs through the defaults make no Request and no Headers [${transport}]`, async () => {
+    const spy = spyOnCostlyMembers();
+    try {
+      // The spy sees what it should: a member that makes the real request is recorded.
+      const probe = buildRequest("GET", "a.example", "/", [["x-a", "1"]], null, "l:1")!;
+      assert.equal(probe.headers.get("x-a"), "1");
+      assert.deepEqual(spy.used, ["headers"]);
+      spy.used.length = 0;
+
+      await using up = startUpstream("up");
+      await using sluice = await startSluice(["--transport", transport, "--backends", up.url]);
+      for (let i = 0; i < 5; i++) {
+        const response = await fetch(`${sluice.url}/page?i=${i}`, {
+          headers: { "user-agent": "lean-test", accept: "text/html", "x-request-id": `id-${i}` },
+        });
+        assert.equal(response.status, 200);
+        assert.equal(await response.text(), "up");
+        assert.equal(response.headers.get("x-request-id"), `id-${i}`);
+      }
+      assert.equal(up.seen.length, 5);
+      assert.equal(up.seen[4]!.headers.get("user-agent"), "lean-test");
+      assert.deepEqual(spy.used, [], "members that make a Request were used on the default path");
+    } finally {
+      spy.restore();
+    }
+  });
+}
