@@ -92,3 +92,47 @@ for (const transport of ["http1", "fetch"]) {
     }
   });
 }
+
+Deno.test("lean request: GETs with compression, trusted proxies, a header hash key, sticky sessions and a body limit make no Request either", async () => {
+  const spy = spyOnCostlyMembers();
+  try {
+    await using up = startUpstream("up");
+    await using sluice = await startSluice([
+      "--backends",
+      up.url,
+      "--compression",
+      "--trusted-proxies",
+      "127.0.0.0/8",
+      "--strategy",
+      "consistent_hash",
+      "--hash-key",
+      "header:x-tenant",
+      "--sticky-cookie",
+      "lb",
+      "--max-body-size",
+      "1048576",
+    ]);
+    const response = await fetch(`${sluice.url}/page`, {
+      headers: {
+        "x-tenant": "t1",
+        "x-forwarded-for": "203.0.113.9",
+        "x-forwarded-proto": "https",
+        "accept-encoding": "gzip",
+      },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), "up");
+    const cookie = response.headers.get("set-cookie")!;
+    assert.match(cookie, /^lb=.*; Secure/, "X-Forwarded-Proto from a trusted proxy read");
+    const again = await fetch(`${sluice.url}/page`, {
+      headers: { cookie: cookie.split(";")[0]!, "x-tenant": "t1" },
+    });
+    assert.equal(again.status, 200);
+    assert.equal(await again.text(), "up");
+    assert.equal(again.headers.get("set-cookie"), null, "the cookie was read: no new one");
+    assert.equal(up.seen[0]!.headers.get("x-real-ip"), "203.0.113.9", "X-Forwarded-For read");
+    assert.deepEqual(spy.used, [], "members that make a Request were used");
+  } finally {
+    spy.restore();
+  }
+});

@@ -6,6 +6,7 @@
  */
 
 import type { HashKey } from "../config/types.ts";
+import { fieldValue } from "../net/mod.ts";
 import type { SelectContext } from "./strategy.ts";
 
 export type { HashKey };
@@ -57,16 +58,22 @@ export function locateHashKey(key: HashKey, ctx: SelectContext, span: KeySpan): 
       locatePath(ctx.request.url, span);
       return true;
     case "header": {
-      const value = ctx.request.headers.get(key.name);
+      const value = field(ctx, key.name);
       if (value === null || value === "") return false;
       setSpan(span, value, 0, value.length);
       return true;
     }
     case "cookie": {
-      const header = ctx.request.headers.get("cookie");
+      const header = field(ctx, "cookie");
       return header !== null && locateCookie(header, key.name, span);
     }
   }
+}
+
+/** A request header as `Headers.get` gives it, from the parsed fields when the context has them. */
+function field(ctx: SelectContext, name: string): string | null {
+  const fields = ctx.headerFields;
+  return fields === undefined ? ctx.request.headers.get(name) : fieldValue(fields, name);
 }
 
 function setSpan(span: KeySpan, text: string, start: number, end: number): void {

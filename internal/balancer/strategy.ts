@@ -4,12 +4,19 @@
  * @module
  */
 
+import type { FieldLines } from "../net/mod.ts";
 import type { Upstream } from "../pool/mod.ts";
 
 /** What a strategy may look at besides the upstreams: the request and who sent it. */
 export interface SelectContext {
   /** The client's request; a strategy must not read its body. */
   readonly request: Request;
+  /**
+   * The request's header field lines as the listener parsed them, when it has them
+   * (`RequestContext.headerFields`): read instead of `request.headers`, which the http1
+   * listener's request makes only when read.
+   */
+  readonly headerFields?: FieldLines | undefined;
   /**
    * The client's IP address: the socket's peer, or the address a trusted proxy reported in
    * X-Forwarded-For (see `--trusted-proxies`).

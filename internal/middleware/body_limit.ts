@@ -6,6 +6,7 @@
 
 import { ClientClosedError, ContentTooLargeError, parseContentLength } from "../proxy/mod.ts";
 import type { Handler, Middleware, RequestContext } from "./context.ts";
+import { requestField } from "./request_field.ts";
 
 /** Options of {@linkcode bodyLimit}. */
 export interface BodyLimitOptions {
@@ -52,7 +53,7 @@ export function bodyLimit(options: BodyLimitOptions): Middleware {
     let declared: number | null;
     try {
       // Repeated identical fields ("5242880, 5242880") are one value (RFC 9112 §6.3).
-      declared = parseContentLength(request.headers.get("content-length"));
+      declared = parseContentLength(requestField(ctx, "content-length"));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -4,7 +4,14 @@
  * @module
  */
 
-import { CidrSet, formatIp, type IpFamily, readIp } from "../net/mod.ts";
+import {
+  CidrSet,
+  type FieldLines,
+  fieldValue,
+  formatIp,
+  type IpFamily,
+  readIp,
+} from "../net/mod.ts";
 import type { Handler, Middleware, RequestContext } from "./context.ts";
 
 /** Options of {@linkcode clientIp}. */
@@ -28,7 +35,11 @@ export interface ClientIpOptions {
 export function clientIp(options: ClientIpOptions): Middleware {
   const trusted = new CidrSet(options.trustedProxies);
   return function clientIpMiddleware(ctx: RequestContext, next: Handler) {
-    ctx.clientIp = resolveClientIp(ctx.clientAddress, ctx.request.headers, trusted);
+    ctx.clientIp = resolveClientIp(
+      ctx.clientAddress,
+      ctx.headerFields ?? ctx.request.headers,
+      trusted,
+    );
     return next(ctx);
   };
 }
@@ -58,13 +69,20 @@ export function clientIp(options: ClientIpOptions): Middleware {
  * ```
  *
  * @param peer the socket peer's address.
- * @param headers the request's headers (X-Forwarded-For, several fields joined by `, `).
+ * @param headers the request's headers, or its parsed field lines (`RequestContext.headerFields`):
+ *   X-Forwarded-For, several fields joined by `, `.
  * @param trusted the trusted proxies.
  * @returns the client's address.
  */
-export function resolveClientIp(peer: string, headers: Headers, trusted: CidrSet): string {
+export function resolveClientIp(
+  peer: string,
+  headers: Headers | FieldLines,
+  trusted: CidrSet,
+): string {
   if (trusted.empty || !trusted.contains(peer)) return peer;
-  const forwarded = headers.get("x-forwarded-for");
+  const forwarded = headers instanceof Headers
+    ? headers.get("x-forwarded-for")
+    : fieldValue(headers, "x-forwarded-for");
   if (forwarded === null) return peer;
   let found: IpFamily | 0 = 0;
   let end = forwarded.length;

@@ -8,6 +8,7 @@
 import { Duplex } from "node:stream";
 import { constants, createBrotliCompress } from "node:zlib";
 import type { Handler, Middleware, RequestContext } from "./context.ts";
+import { requestField } from "./request_field.ts";
 
 /** Content codings Sluice can produce. */
 export type CompressionAlgorithm = "br" | "gzip";
@@ -153,7 +154,7 @@ function finish(
   quality: number,
 ): Response {
   const algorithm = negotiateEncoding(
-    ctx.request.headers.get("accept-encoding"),
+    requestField(ctx, "accept-encoding"),
     options.algorithms,
   );
   if (algorithm === undefined) return response;

@@ -7,6 +7,7 @@
 import { type HashKey, hashKeyOf } from "../balancer/mod.ts";
 import type { Upstream } from "../pool/mod.ts";
 import type { Handler, Middleware, RequestContext } from "./context.ts";
+import { requestField } from "./request_field.ts";
 import { timingSafeEqual } from "./timing_safe_equal.ts";
 
 /**
@@ -141,7 +142,7 @@ function setCookie(name: string, value: string, secure: boolean): string {
 
 function isHttps(ctx: RequestContext): boolean {
   return ctx.protocol === "https" ||
-    ctx.request.headers.get("x-forwarded-proto")?.trim().toLowerCase() === "https";
+    requestField(ctx, "x-forwarded-proto")?.trim().toLowerCase() === "https";
 }
 
 function base64url(bytes: Uint8Array): string {
