@@ -1,7 +1,8 @@
 /**
  * Every way this repository starts Sluice gives Deno the environment of
  * `internal/app/runtime_env.ts`: the `start` task, the container image (and the permission its
- * entrypoint needs to check it), the demo, and the tests' `spawnMain`.
+ * entrypoint needs to check it), the demo, and the test tasks (whose in-process Sluice and
+ * `spawnMain` children then run as users run it).
  */
 import assert from "node:assert/strict";
 import { RUNTIME_ENV } from "../internal/app/runtime_env.ts";
@@ -18,6 +19,13 @@ Deno.test("runtime env: the start task sets it and lets main.ts read it", async 
   const allowEnv = start.args.find((arg) => arg.startsWith("--allow-env="));
   for (const name of NAMES) assert.ok(allowEnv?.split(/[=,]/).includes(name), allowEnv);
   for (const name of NAMES) assert.ok(tasks.compile.includes(name), tasks.compile);
+});
+
+Deno.test("runtime env: the test tasks run the in-process Sluice with it too", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
+  const prefix = Object.entries(RUNTIME_ENV).map(([name, value]) => `${name}=${value} `).join("");
+  assert.ok(tasks.test.startsWith(`${prefix}deno test `), tasks.test);
+  assert.ok(tasks.chaos.startsWith(`${prefix}deno test `), tasks.chaos);
 });
 
 Deno.test("runtime env: the container image sets it and its entrypoint may read it", async () => {
