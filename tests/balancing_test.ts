@@ -48,11 +48,15 @@ proxyTest(
     await using a = startUpstream("a");
     await using b = startUpstream("b");
     await using c = startUpstream("c");
+    // One probe each at start (interval and timeout 1 h): the order cannot be disturbed by a
+    // probe that a loaded machine delays past a 100 ms timeout.
     await using sluice = await startSluice(variant, [
       "--backends",
       [a.url, b.url, c.url].join(","),
       "--health-interval",
-      "100ms",
+      "1h",
+      "--health-timeout",
+      "1h",
     ]);
     await waitForPool(sluice.app, () => allUp(sluice.app), HEALTH_BOUND_MS, "all upstreams up");
 
