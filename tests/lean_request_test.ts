@@ -1,8 +1,9 @@
 /**
  * End-to-end: the http1 listener's request makes no WHATWG `Request` (nor its `Headers`) on the
- * default path. Every member of `ClientRequest` that makes one (see its JSDoc) is spied on
- * while plain GETs go through Sluice with its defaults (health checks, metrics, access log,
- * request id, round robin), over both transports.
+ * default path, and the http1 transport's response no `Response`. Every member of
+ * `ClientRequest` and `FieldResponse` that makes one (see their JSDoc) is spied on while plain
+ * GETs go through Sluice with its defaults (health checks, metrics, access log, request id,
+ * round robin), over both transports.
  *
  * @module
  */
@@ -10,8 +11,19 @@
 import assert from "node:assert/strict";
 import { startSluice, startUpstream } from "./_fixtures.ts";
 import { buildRequest, ClientRequest } from "../internal/server/http1/client_request.ts";
+import { FieldResponse } from "../internal/proxy/field_response.ts";
 
-/** The members that are cheap: everything else makes the real request. */
+/** The response's members that are cheap: everything else makes the real response. */
+const CHEAP_RESPONSE = new Set([
+  "constructor",
+  "status",
+  "statusText",
+  "ok",
+  "bodyUsed",
+  "fieldList",
+]);
+
+/** The request's members that are cheap: everything else makes the real request. */
 const CHEAP = new Set([
   "constructor",
   "method",
@@ -27,19 +39,21 @@ const CHEAP = new Set([
  * Records the name of every member of `ClientRequest` outside {@linkcode CHEAP} used while it
  * is installed (and `body` when the request has one); returns the record and the restore.
  */
-function spyOnCostlyMembers(): { used: string[]; restore: () => void } {
+function spyOnCostlyMembers(
+  prototype: object = ClientRequest.prototype,
+  cheap: ReadonlySet<string> = CHEAP,
+): { used: string[]; restore: () => void } {
   const used: string[] = [];
-  const prototype = ClientRequest.prototype;
   const saved = new Map<string, PropertyDescriptor>();
   for (const name of Object.getOwnPropertyNames(prototype)) {
-    if (CHEAP.has(name)) continue;
+    if (cheap.has(name)) continue;
     const descriptor = Object.getOwnPropertyDescriptor(prototype, name)!;
     saved.set(name, descriptor);
     if (descriptor.get !== undefined) {
       const get = descriptor.get;
       Object.defineProperty(prototype, name, {
         ...descriptor,
-        get(this: ClientRequest) {
+        get(this: object) {
           const value = get.call(this);
           if (name !== "body" || value !== null) used.push(name);
           return value;
@@ -49,7 +63,7 @@ function spyOnCostlyMembers(): { used: string[]; restore: () => void } {
       const method = descriptor.value as (...args: unknown[]) => unknown;
       Object.defineProperty(prototype, name, {
         ...descriptor,
-        value(this: ClientRequest, ...args: unknown[]) {
+        value(this: object, ...args: unknown[]) {
           used.push(name);
           return method.apply(this, args);
         },
@@ -132,6 +146,31 @@ Deno.test("lean request: GETs with compression, trusted proxies, a header hash k
     assert.equal(again.headers.get("set-cookie"), null, "the cookie was read: no new one");
     assert.equal(up.seen[0]!.headers.get("x-real-ip"), "203.0.113.9", "X-Forwarded-For read");
     assert.deepEqual(spy.used, [], "members that make a Request were used");
+  } finally {
+    spy.restore();
+  }
+});
+
+Deno.test("lean response: plain GETs through the defaults make no Response from the http1 transport's answer", async () => {
+  const spy = spyOnCostlyMembers(FieldResponse.prototype, CHEAP_RESPONSE);
+  try {
+    // The spy sees what it should: a member that makes the real response is recorded.
+    const probe = new FieldResponse(null, 204, "", [["x-a", "1"]]);
+    assert.equal(probe.headers.get("x-a"), "1");
+    assert.deepEqual(spy.used, ["headers"]);
+    spy.used.length = 0;
+
+    await using up = startUpstream("up");
+    await using sluice = await startSluice(["--transport", "http1", "--backends", up.url]);
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${sluice.url}/page?i=${i}`, {
+        headers: { "x-request-id": `id-${i}` },
+      });
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), "up");
+      assert.equal(response.headers.get("x-request-id"), `id-${i}`);
+    }
+    assert.deepEqual(spy.used, [], "members that make a Response were used on the default path");
   } finally {
     spy.restore();
   }

@@ -6,6 +6,7 @@
 
 import type { Handler, Middleware, RequestContext } from "./context.ts";
 import { requestField } from "./request_field.ts";
+import { setResponseField } from "../proxy/field_response.ts";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:+\/=-]{1,128}$/;
 
@@ -30,7 +31,8 @@ export function requestId(): Middleware {
     const incoming = requestField(ctx, "x-request-id");
     ctx.requestId = incoming !== null && isSaneRequestId(incoming) ? incoming : crypto.randomUUID();
     const response = await next(ctx);
-    response.headers.set("x-request-id", ctx.requestId);
+    // In a transport's field list when the response has one (no Headers made).
+    setResponseField(response, "x-request-id", ctx.requestId);
     return response;
   };
 }

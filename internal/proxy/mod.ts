@@ -72,6 +72,12 @@ export {
   type UpstreamUpgrade,
 } from "./transport.ts";
 export { parseContentLength } from "./content_length.ts";
+export {
+  FieldResponse,
+  realResponse,
+  responseFieldList,
+  setResponseField,
+} from "./field_response.ts";
 export { followToEnd, onFollow } from "./follow_body.ts";
 export { STATUS_TEXT } from "./status_text.ts";
 export { applyHeaderRules } from "./header_rules.ts";

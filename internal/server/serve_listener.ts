@@ -9,7 +9,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { createContext, type Handler } from "../middleware/mod.ts";
-import { isUpgradeRequest } from "../proxy/mod.ts";
+import { isUpgradeRequest, realResponse } from "../proxy/mod.ts";
 import type { Listener, ListenerStats } from "./listener.ts";
 import { type ResilientServer, serveResiliently } from "./resilient_server.ts";
 
@@ -83,6 +83,7 @@ export class ServeListener implements Listener {
           headers: { "content-type": "text/plain; charset=utf-8" },
         });
       }
+      // Deno.serve takes only a WHATWG Response: a transport's FieldResponse makes its own.
       return handler(
         createContext(request, info.remoteAddr.hostname, {
           completed: info.completed,
@@ -90,7 +91,7 @@ export class ServeListener implements Listener {
           // What Deno.serve puts in Request.url when a request has no Host header.
           fallbackAuthority: this.#fallbackAuthority ??= `localhost:${this.#server.addr.port}`,
         }),
-      );
+      ).then(realResponse);
     });
   }
 

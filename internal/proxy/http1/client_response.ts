@@ -4,26 +4,25 @@
  * @module
  */
 
+import { FieldResponse } from "../field_response.ts";
 import type { HeaderList } from "../headers.ts";
 
 /**
- * A `Response` with `body`, `status`, `statusText` and the fields of `headers` in order
- * (repeated fields such as `set-cookie` kept apart).
- *
- * The fields are appended to the new response's own `Headers` rather than passed in the init:
- * Deno 2.9.6 converts an init's header list as a WebIDL `sequence<sequence<ByteString>>` and,
- * for a byte body, hands status, body and every header to its `Deno.serve` native path
- * (`op_http_new_response_native_headers`), only to drop that copy again as soon as anything
- * reads `response.headers`, which the listener and the middleware always do. Appending skips
- * both: about half the time of the init form for a 200 with a byte body and four headers
- * (`deno bench bench/request_path_bench.ts`, "response headers" group). Names and values are
- * still validated by `Headers.append`.
+ * A response with `body`, `status`, `statusText` and the fields of `headers` in order
+ * (repeated fields such as `set-cookie` kept apart): a {@linkcode FieldResponse}, which makes a
+ * WHATWG `Response` only when a member needs one. The default path reads its status, sets
+ * `X-Request-Id` in its list (`setResponseField`) and the http1 listener writes the list
+ * (`responseFieldList`): no `Response`, no `Headers`. Made, the real response gets the fields
+ * appended to its own `Headers` (in the init Deno 2.9.6 converts the list as a WebIDL
+ * `sequence<sequence<ByteString>>` and, for a byte body, copies everything into `Deno.serve`'s
+ * native response, dropped again when its headers are read). The names and values are the
+ * response parser's, which refuses what `Headers` would (`parseResponseHead`).
  * @param body the body: bytes, a stream, or `null`.
  * @param status the status code (101, or 200–599; `Response` refuses others).
  * @param statusText the reason phrase, possibly empty.
  * @param headers lower-case names with their values, as the response parser makes them.
  * @returns the response.
- * @throws {TypeError} a name or value `Headers` refuses, a body with a null-body status.
+ * @throws {TypeError} a body with a null-body status.
  * @throws {RangeError} a status `Response` refuses.
  */
 export function clientResponse(
@@ -32,11 +31,5 @@ export function clientResponse(
   statusText: string,
   headers: HeaderList,
 ): Response {
-  const response = new Response(body, { status, statusText });
-  const target = response.headers;
-  for (let i = 0; i < headers.length; i++) {
-    const field = headers[i]!;
-    target.append(field[0], field[1]);
-  }
-  return response;
+  return new FieldResponse(body, status, statusText, headers);
 }

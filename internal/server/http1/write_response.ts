@@ -5,7 +5,7 @@
  * @module
  */
 
-import { encodeLatin1Into, STATUS_TEXT } from "../../proxy/mod.ts";
+import { encodeLatin1Into, responseFieldList, STATUS_TEXT } from "../../proxy/mod.ts";
 
 const encoder = new TextEncoder();
 
@@ -117,9 +117,20 @@ export function responseHead(
   pooled = false,
 ): ResponseHead {
   const status = response.status;
-  const headers = response.headers;
   const fields: HeadFields = { text: "", hasDate: false };
-  headers.forEach(addField, fields);
+  // A transport's field list, in the upstream's order, when nothing made its Headers.
+  const list = responseFieldList(response);
+  let declaredLength: string | null | undefined;
+  if (list === undefined) {
+    response.headers.forEach(addField, fields);
+  } else {
+    for (let i = 0; i < list.length; i++) {
+      const field = list[i]!;
+      addField.call(fields, field[1], field[0]);
+      if (field[0] === "content-length") declaredLength = field[1];
+    }
+    declaredLength ??= null;
+  }
   let text = (STATUS_LINES[status] ??
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? (response.statusText || "Unknown")}\r\n`) +
     fields.text;
@@ -127,7 +138,11 @@ export function responseHead(
   let framing: Framing;
   let length = 0;
   const noBody = status < 200 || status === 204 || status === 304;
-  const declared = knownLength === undefined ? headers.get("content-length") : String(knownLength);
+  const declared = knownLength !== undefined
+    ? String(knownLength)
+    : declaredLength !== undefined
+    ? declaredLength
+    : response.headers.get("content-length");
   if (noBody) {
     framing = "none";
   } else if (declared !== null && isDigits(declared)) {

@@ -70,3 +70,46 @@ Deno.test("responseHead: a status without a standard reason keeps the response's
     /^HTTP\/1\.1 599 Custom\r\n/,
   );
 });
+
+Deno.test("responseHead: a transport's FieldResponse is written from its list, as its Headers would be", async () => {
+  const { FieldResponse } = await import("../../proxy/field_response.ts");
+  const fields: [string, string][] = [
+    ["content-type", "text/plain"],
+    ["set-cookie", "a=1"],
+    ["cache-control", "no-store"],
+    ["set-cookie", "b=2"],
+    ["cache-control", "private"],
+    ["content-length", "6"],
+    ["date", "Thu, 03 Dec 2026 16:00:00 GMT"],
+  ];
+  const body = new TextEncoder().encode("hello\n");
+  const lean = new FieldResponse(body, 200, "OK", [...fields]);
+  const out = responseHead(lean, 1, false, true, undefined, true, body);
+  // The list's order, repeated fields as lines of their own (RFC 9110 §5.3), the same framing.
+  assert.equal(
+    text(out.bytes),
+    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nset-cookie: a=1\r\ncache-control: no-store\r\n" +
+      "set-cookie: b=2\r\ncache-control: private\r\ndate: Thu, 03 Dec 2026 16:00:00 GMT\r\n" +
+      "content-length: 6\r\n\r\nhello\n",
+  );
+  const real = new Response(body, { status: 200, headers: fields });
+  const viaHeaders = responseHead(real, 1, false, true, undefined, true, body);
+  assert.equal(out.framing, viaHeaders.framing);
+  assert.equal(out.length, viaHeaders.length);
+  /** The head's fields as a Headers: what a client makes of them. */
+  const parsed = (bytes: Uint8Array) => {
+    const lines = text(bytes).split("\r\n\r\n")[0]!.split("\r\n").slice(1);
+    const headers = new Headers();
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      headers.append(line.slice(0, colon), line.slice(colon + 1).trim());
+    }
+    return [...headers];
+  };
+  assert.deepEqual(parsed(out.bytes), parsed(viaHeaders.bytes));
+  // Without a Content-Length field, nor a known length: chunked, as with Headers.
+  const streamed = new FieldResponse(new Blob(["x"]).stream(), 200, "OK", [["x-a", "1"]]);
+  const chunked = responseHead(streamed, 1, false, true, undefined, true);
+  assert.equal(chunked.framing, "chunked");
+  await streamed.body!.cancel();
+});
