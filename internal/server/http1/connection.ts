@@ -84,6 +84,11 @@ const BODY_READ_BYTES = 64 * 1024;
  * each of which also pays the upstream's wake-up on loopback).
  */
 const REQUEST_BODY_READ_BYTES = 256 * 1024;
+/**
+ * Response chunks up to this are copied into one write with their framing (and the head before
+ * the first); larger ones are written as they are, their framing in a write of its own, bytes.
+ */
+const INLINE_CHUNK_BYTES = 16 * 1024;
 /** Bytes of an unread request body read and thrown away to keep the connection. */
 const MAX_DISCARD_BYTES = 256 * 1024;
 /** A lingering close reads for at most this long, ms, so the client sees the response. */
@@ -779,13 +784,28 @@ export class Http1Connection {
         if (out.framing === "length") {
           if (sent + chunk.length > out.length) chunk = chunk.subarray(0, out.length - sent);
           sent += chunk.length;
-        } else if (out.framing === "chunked") {
-          const size = encoder.encode(chunk.length.toString(16) + "\r\n");
-          chunk = concat(size, chunk, CRLF);
         }
-        if (pending) {
-          chunk = concat(pending, chunk);
+        let after: Uint8Array | undefined;
+        if (chunk.length > INLINE_CHUNK_BYTES) {
+          // A large chunk is written as it is, after what precedes it (the head, the chunk-size
+          // line), and a chunk's CRLF leads the next write: no copy of the chunk, no array of
+          // its size to collect.
+          let lead = pending;
+          if (out.framing === "chunked") {
+            const size = encoder.encode(chunk.length.toString(16) + "\r\n");
+            lead = lead ? concat(lead, size) : size;
+            after = CRLF;
+          }
           pending = undefined;
+          if (lead) await this.#write(lead);
+        } else {
+          if (out.framing === "chunked") {
+            chunk = concat(encoder.encode(chunk.length.toString(16) + "\r\n"), chunk, CRLF);
+          }
+          if (pending) {
+            chunk = concat(pending, chunk);
+            pending = undefined;
+          }
         }
         if (out.framing === "length" && sent === out.length && ended) {
           await this.#write(chunk);
@@ -796,6 +816,7 @@ export class Http1Connection {
         // Written: the final consumer gives a lent array back to the body pool (a no-op for
         // any chunk not lent by it; see BODY_ARRAYS for the ownership rule).
         BODY_ARRAYS.release(value);
+        pending = after;
         if (out.framing === "length" && sent === out.length) {
           // The whole length went out: the source's end is normally known by now (a proxied
           // body ends where its Content-Length says). Read it, so that the source sees a
