@@ -5,7 +5,6 @@
  * @module
  */
 
-import { Duplex } from "node:stream";
 import { constants, createBrotliCompress } from "node:zlib";
 import type { Handler, Middleware, RequestContext } from "./context.ts";
 import { requestField } from "./request_field.ts";
@@ -179,10 +178,50 @@ function appendVary(headers: Headers): void {
   }
 }
 
-/** A brotli compressor as a web TransformStream (node:zlib has the only brotli encoder). */
+/**
+ * A brotli compressor as a web TransformStream (node:zlib has the only brotli encoder). Written
+ * over the zlib stream rather than with `Duplex.toWeb`, whose adapter enqueued output after the
+ * reader had cancelled (a client that left mid-body): an uncaught TypeError, fatal to the
+ * process. Output produced after the reader cancelled is dropped and the compressor destroyed.
+ */
 function brotliStream(quality: number): TransformStream<Uint8Array, Uint8Array> {
   const zlib = createBrotliCompress({
     params: { [constants.BROTLI_PARAM_QUALITY]: quality },
   });
-  return Duplex.toWeb(zlib) as unknown as TransformStream<Uint8Array, Uint8Array>;
+  let output: TransformStreamDefaultController<Uint8Array> | undefined;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    zlib.destroy();
+  };
+  zlib.on("data", (chunk: Uint8Array) => {
+    if (stopped) return;
+    try {
+      output!.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } catch {
+      stop(); // the reader cancelled
+    }
+  });
+  // Failures reach the stream through write and end callbacks; none may go unhandled.
+  zlib.on("error", () => {});
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      output = controller;
+    },
+    transform(chunk) {
+      return new Promise<void>((resolve, reject) => {
+        zlib.write(chunk, (error) => error ? reject(error) : resolve());
+      });
+    },
+    flush() {
+      return new Promise<void>((resolve, reject) => {
+        zlib.once("end", resolve);
+        zlib.once("error", reject);
+        zlib.end();
+      });
+    },
+    cancel() {
+      stop();
+    },
+  });
 }
