@@ -23,6 +23,7 @@ import {
 } from "../internal/proxy/mod.ts";
 import { DeadlineSweep } from "../internal/proxy/deadline_sweep.ts";
 import { clientResponse } from "../internal/proxy/http1/client_response.ts";
+import { buildRequest } from "../internal/server/http1/client_request.ts";
 import { browserHeaders, info } from "./_requests.ts";
 
 const upstreamHeaders = new Headers({
@@ -47,6 +48,12 @@ const requestHeadersFromFields = () => keep(upstreamRequestHeaders(browserFields
 const smallBody = new Uint8Array(5120);
 const responseFromList = () =>
   keep(clientResponse(smallBody, 200, "OK", withoutHopByHop(upstreamList)).headers);
+// The http1 listener's request for a browser's GET: nothing read (the default path), and with
+// its headers read (the Request made, the fields appended: what it always did before).
+const leanRequest = () =>
+  keep(buildRequest("GET", "shop.example", "/", browserFields, null, "localhost:80"));
+const madeRequest = () =>
+  keep(buildRequest("GET", "shop.example", "/", browserFields, null, "localhost:80")!.headers);
 // The default path now: the FieldResponse's list kept, X-Request-Id set in it, no Headers made.
 const responseKept = () => {
   const response = clientResponse(smallBody, 200, "OK", withoutHopByHop(upstreamList));
@@ -127,6 +134,8 @@ const rows: [string, number][] = [
     "request headers: upstreamRequestHeaders from the parsed fields (http1 listener)",
     bytesPerCall(requestHeadersFromFields, chunks),
   ],
+  ["request: buildRequest, nothing read (http1 listener)", bytesPerCall(leanRequest, chunks)],
+  ["request: buildRequest, its headers read", bytesPerCall(madeRequest, chunks)],
   [
     "response headers: new Response + rewriteResponseHeaders",
     bytesPerCall(responseHeaders, chunks),
@@ -172,6 +181,10 @@ Deno.bench(
   { group: "headers" },
   requestHeadersFromFields,
 );
+Deno.bench("request: buildRequest, nothing read (http1 listener)", {
+  group: "request",
+}, leanRequest);
+Deno.bench("request: buildRequest, its headers read", { group: "request" }, madeRequest);
 Deno.bench("response headers: new Response + rewriteResponseHeaders", {
   group: "headers",
 }, responseHeaders);
