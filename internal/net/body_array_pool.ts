@@ -11,7 +11,7 @@
  * no reference to it (nor to a view of it), or is its final consumer. The final consumer, once
  * the chunk's bytes are written to a socket (or copied out), may {@linkcode
  * BodyArrayPool.release} it: the pool takes the array back only when the chunk is the exact
- * view it lent (the brand: a `WeakSet` of lent views), so a chunk a middleware made, a slice
+ * view it lent (the brand: the lent view is recorded with its array), so a chunk a middleware made, a slice
  * or another view of a lent array, or one released already is never taken. A consumer that
  * keeps a chunk after passing it on (the retry buffer, `ReplayableBody`) first calls
  * {@linkcode BodyArrayPool.retain}: the pool forgets the chunk, and the garbage collector frees
@@ -44,10 +44,12 @@ export class BodyArrayPool {
   /** Idle arrays kept at most; more released are left to the garbage collector. */
   readonly maxKept: number;
   readonly #free: ArrayBuffer[] = [];
-  /** Buffers taken and not lent yet: the taker's alone. */
-  readonly #taken = new WeakSet<ArrayBuffer>();
-  /** Views lent and not released nor retained: the brand. */
-  readonly #lent = new WeakSet<Uint8Array>();
+  /**
+   * Each array's state, set once when the array is made: taking, lending, releasing and
+   * retaining change the record, not the map, so the steady state adds no table entries. The
+   * lent view is the brand.
+   */
+  readonly #states = new WeakMap<ArrayBuffer, ArrayState>();
   #reused = 0;
 
   /**
@@ -76,24 +78,37 @@ export class BodyArrayPool {
    */
   take(): Uint8Array<ArrayBuffer> {
     let buffer = this.#free.pop();
-    if (buffer === undefined) buffer = new ArrayBuffer(this.arrayBytes);
-    else this.#reused++;
-    this.#taken.add(buffer);
+    let state: ArrayState;
+    if (buffer === undefined) {
+      buffer = new ArrayBuffer(this.arrayBytes);
+      state = { taken: true, lent: undefined };
+      this.#states.set(buffer, state);
+    } else {
+      this.#reused++;
+      this.#states.get(buffer)!.taken = true;
+    }
     return new Uint8Array(buffer);
   }
 
   /**
    * Brands `view` as the one chunk handed on from an array {@linkcode take} returned; the
    * array then comes back only through {@linkcode release} of this very view.
-   * @param view a view of a taken array (the bytes a read filled).
+   * @param view a view of a taken array (the bytes a read filled), at least a quarter of it
+   *   (a read that filled less is copied out: a small chunk must not hold a whole array).
    * @returns `view`.
-   * @throws {RangeError} when `view`'s array was not taken from this pool, or was lent already.
+   * @throws {RangeError} when `view`'s array was not taken from this pool or was lent already,
+   *   or `view` is under a quarter of the array.
    */
   lend<T extends Uint8Array<ArrayBuffer>>(view: T): T {
-    if (!this.#taken.delete(view.buffer)) {
+    const state = this.#states.get(view.buffer);
+    if (state === undefined || !state.taken) {
       throw new RangeError("lend: the array was not taken from this pool, or was lent already");
     }
-    this.#lent.add(view);
+    if (view.byteLength * 4 < this.arrayBytes) {
+      throw new RangeError("lend: a view under a quarter of its array");
+    }
+    state.taken = false;
+    state.lent = view;
     return view;
   }
 
@@ -103,7 +118,10 @@ export class BodyArrayPool {
    * @param array what {@linkcode take} returned.
    */
   giveBack(array: Uint8Array<ArrayBuffer>): void {
-    if (this.#taken.delete(array.buffer)) this.#keep(array.buffer);
+    const state = this.#states.get(array.buffer);
+    if (state === undefined || !state.taken) return;
+    state.taken = false;
+    this.#keep(array.buffer);
   }
 
   /**
@@ -113,7 +131,9 @@ export class BodyArrayPool {
    * @returns whether the array was taken back (false for any other chunk, which is left alone).
    */
   release(chunk: Uint8Array): boolean {
-    if (!this.#lent.delete(chunk)) return false;
+    const state = this.#lentState(chunk);
+    if (state === undefined) return false;
+    state.lent = undefined;
     this.#keep(chunk.buffer as ArrayBuffer);
     return true;
   }
@@ -124,7 +144,17 @@ export class BodyArrayPool {
    * @param chunk a body chunk, the pool's or not.
    */
   retain(chunk: Uint8Array): void {
-    this.#lent.delete(chunk);
+    const state = this.#lentState(chunk);
+    if (state !== undefined) state.lent = undefined;
+  }
+
+  /** The state of `chunk`'s array when `chunk` is the view lent from it. */
+  #lentState(chunk: Uint8Array): ArrayState | undefined {
+    // Small chunks are never lent: no `buffer` getter for them (it would make a small on-heap
+    // array allocate one).
+    if (chunk.byteLength * 4 < this.arrayBytes) return undefined;
+    const state = this.#states.get(chunk.buffer as ArrayBuffer);
+    return state !== undefined && state.lent === chunk ? state : undefined;
   }
 
   #keep(buffer: ArrayBuffer): void {
@@ -133,6 +163,14 @@ export class BodyArrayPool {
       this.#free.push(buffer);
     }
   }
+}
+
+/** What the pool knows of one of its arrays. */
+interface ArrayState {
+  /** Taken and not lent yet: its taker's alone. */
+  taken: boolean;
+  /** The view lent and not released nor retained (the brand); `undefined` otherwise. */
+  lent: Uint8Array | undefined;
 }
 
 /** The process's pool of body read arrays, shared by the listener and the transport. */

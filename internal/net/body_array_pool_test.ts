@@ -33,6 +33,7 @@ Deno.test("body array pool: never takes back a chunk it did not lend", () => {
   const chunk = pool.lend(array.subarray(0, 512));
   assert.equal(pool.release(array), false, "the whole array, not the lent view");
   assert.equal(pool.release(chunk.subarray(10)), false, "a view of the lent view");
+  assert.equal(pool.release(chunk.subarray(0, 10)), false, "a small view of the lent view");
   assert.equal(pool.release(array.subarray(0, 512)), false, "an equal but other view");
   assert.equal(pool.release(chunk.slice()), false, "a copy");
   assert.equal(pool.kept, 0);
@@ -59,6 +60,7 @@ Deno.test("body array pool: lend refuses a foreign array and a second lend of on
   const pool = new BodyArrayPool(1024, 4);
   assert.throws(() => pool.lend(new Uint8Array(1024)), RangeError);
   const array = pool.take();
+  assert.throws(() => pool.lend(array.subarray(0, 255)), RangeError, "under a quarter");
   pool.lend(array.subarray(0, 300));
   assert.throws(() => pool.lend(array.subarray(300)), RangeError);
 });
@@ -93,7 +95,7 @@ Deno.test("body array pool: a detached array is not kept", () => {
   const pool = new BodyArrayPool(1024, 4);
   const chunk = pool.lend(pool.take());
   structuredClone(chunk.buffer, { transfer: [chunk.buffer] });
-  assert.equal(pool.release(chunk), true);
+  assert.equal(pool.release(chunk), false, "no bytes left to reuse");
   assert.equal(pool.kept, 0);
   assert.equal(pool.take().length, 1024);
 });
