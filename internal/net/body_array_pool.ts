@@ -11,7 +11,7 @@
  * no reference to it (nor to a view of it), or is its final consumer. The final consumer, once
  * the chunk's bytes are written to a socket (or copied out), may {@linkcode
  * BodyArrayPool.release} it: the pool takes the array back only when the chunk is the exact
- * view it lent (the brand: the lent view is recorded with its array), so a chunk a middleware made, a slice
+ * view it lent (the brand: a `WeakSet` of lent views), so a chunk a middleware made, a slice
  * or another view of a lent array, or one released already is never taken. A consumer that
  * keeps a chunk after passing it on (the retry buffer, `ReplayableBody`) first calls
  * {@linkcode BodyArrayPool.retain}: the pool forgets the chunk, and the garbage collector frees
@@ -44,12 +44,15 @@ export class BodyArrayPool {
   /** Idle arrays kept at most; more released are left to the garbage collector. */
   readonly maxKept: number;
   readonly #free: ArrayBuffer[] = [];
+  /** Buffers taken and not lent yet: the taker's alone. */
+  readonly #taken = new WeakSet<ArrayBuffer>();
   /**
-   * Each array's state, set once when the array is made: taking, lending, releasing and
-   * retaining change the record, not the map, so the steady state adds no table entries. The
-   * lent view is the brand.
+   * Views lent and not released nor retained: the brand. Weak sets keyed by what dies with the
+   * chunk, never a map from the buffer to its view: such an entry (the value reaching its own
+   * key) outlived scavenges, and with `--listener serve`, which gives nothing back, 1 MiB
+   * downloads peaked at 368–407 MB instead of 281–288 MB (981–1,057 -> 1,137–1,322 µs CPU).
    */
-  readonly #states = new WeakMap<ArrayBuffer, ArrayState>();
+  readonly #lent = new WeakSet<Uint8Array>();
   #reused = 0;
 
   /**
@@ -78,15 +81,9 @@ export class BodyArrayPool {
    */
   take(): Uint8Array<ArrayBuffer> {
     let buffer = this.#free.pop();
-    let state: ArrayState;
-    if (buffer === undefined) {
-      buffer = new ArrayBuffer(this.arrayBytes);
-      state = { taken: true, lent: undefined };
-      this.#states.set(buffer, state);
-    } else {
-      this.#reused++;
-      this.#states.get(buffer)!.taken = true;
-    }
+    if (buffer === undefined) buffer = new ArrayBuffer(this.arrayBytes);
+    else this.#reused++;
+    this.#taken.add(buffer);
     return new Uint8Array(buffer);
   }
 
@@ -100,15 +97,13 @@ export class BodyArrayPool {
    *   or `view` is under a quarter of the array.
    */
   lend<T extends Uint8Array<ArrayBuffer>>(view: T): T {
-    const state = this.#states.get(view.buffer);
-    if (state === undefined || !state.taken) {
-      throw new RangeError("lend: the array was not taken from this pool, or was lent already");
-    }
     if (view.byteLength * 4 < this.arrayBytes) {
       throw new RangeError("lend: a view under a quarter of its array");
     }
-    state.taken = false;
-    state.lent = view;
+    if (!this.#taken.delete(view.buffer)) {
+      throw new RangeError("lend: the array was not taken from this pool, or was lent already");
+    }
+    this.#lent.add(view);
     return view;
   }
 
@@ -118,10 +113,7 @@ export class BodyArrayPool {
    * @param array what {@linkcode take} returned.
    */
   giveBack(array: Uint8Array<ArrayBuffer>): void {
-    const state = this.#states.get(array.buffer);
-    if (state === undefined || !state.taken) return;
-    state.taken = false;
-    this.#keep(array.buffer);
+    if (this.#taken.delete(array.buffer)) this.#keep(array.buffer);
   }
 
   /**
@@ -131,9 +123,8 @@ export class BodyArrayPool {
    * @returns whether the array was taken back (false for any other chunk, which is left alone).
    */
   release(chunk: Uint8Array): boolean {
-    const state = this.#lentState(chunk);
-    if (state === undefined) return false;
-    state.lent = undefined;
+    // Small chunks are never lent: the check is cheap, and no chunk is looked up for nothing.
+    if (chunk.byteLength * 4 < this.arrayBytes || !this.#lent.delete(chunk)) return false;
     this.#keep(chunk.buffer as ArrayBuffer);
     return true;
   }
@@ -144,17 +135,7 @@ export class BodyArrayPool {
    * @param chunk a body chunk, the pool's or not.
    */
   retain(chunk: Uint8Array): void {
-    const state = this.#lentState(chunk);
-    if (state !== undefined) state.lent = undefined;
-  }
-
-  /** The state of `chunk`'s array when `chunk` is the view lent from it. */
-  #lentState(chunk: Uint8Array): ArrayState | undefined {
-    // Small chunks are never lent: no `buffer` getter for them (it would make a small on-heap
-    // array allocate one).
-    if (chunk.byteLength * 4 < this.arrayBytes) return undefined;
-    const state = this.#states.get(chunk.buffer as ArrayBuffer);
-    return state !== undefined && state.lent === chunk ? state : undefined;
+    if (chunk.byteLength * 4 >= this.arrayBytes) this.#lent.delete(chunk);
   }
 
   #keep(buffer: ArrayBuffer): void {
@@ -163,14 +144,6 @@ export class BodyArrayPool {
       this.#free.push(buffer);
     }
   }
-}
-
-/** What the pool knows of one of its arrays. */
-interface ArrayState {
-  /** Taken and not lent yet: its taker's alone. */
-  taken: boolean;
-  /** The view lent and not released nor retained (the brand); `undefined` otherwise. */
-  lent: Uint8Array | undefined;
 }
 
 /** The process's pool of body read arrays, shared by the listener and the transport. */
