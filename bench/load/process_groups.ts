@@ -19,6 +19,11 @@ export interface SpawnSpec {
   env?: Record<string, string>;
   /** Start the child with only `env`. @default false */
   clearEnv?: boolean;
+  /**
+   * Variables of `env` that configure the program itself (e.g. `DENO_TOKIO_EVENT_INTERVAL`),
+   * shown before the command in the report, as a shell would take them. @default none
+   */
+  shownEnv?: Record<string, string>;
   /** File the child's standard output is copied to; discarded when absent. */
   stdoutFile?: string;
   /** File the child's standard error is copied to; discarded when absent. */
@@ -32,6 +37,8 @@ export interface Spawned {
   pid: number;
   /** The command and its arguments, as started. */
   argv: string[];
+  /** `SpawnSpec.shownEnv`: variables to show before the command. */
+  shownEnv: Record<string, string>;
   child: Deno.ChildProcess;
   /** Resolves once the child has exited and its output is written out. */
   done: Promise<Deno.CommandStatus>;
@@ -90,7 +97,14 @@ export class ProcessGroups implements AsyncDisposable {
       return status;
     })();
     const argv = [spec.command, ...spec.args];
-    const spawned: Spawned = { name: spec.name, pid: child.pid, argv, child, done };
+    const spawned: Spawned = {
+      name: spec.name,
+      pid: child.pid,
+      argv,
+      shownEnv: spec.shownEnv ?? {},
+      child,
+      done,
+    };
     this.#running.add(spawned);
     done.finally(() => this.#running.delete(spawned));
     return spawned;

@@ -9,6 +9,7 @@
 import { findBinary } from "./binaries.ts";
 import type { BenchResults } from "./results.ts";
 import { waitUntilServing } from "./ready.ts";
+import type { Spawned } from "./process_groups.ts";
 import type { RunningSystem } from "./runner.ts";
 import type { SystemContext, SystemSpec } from "./systems.ts";
 
@@ -52,8 +53,7 @@ export async function startSystems(
       log(`${spec.id}: ${reason}`);
       continue;
     }
-    const command = spawned &&
-      [spawned.argv[0]!.replace(/^.*\//, ""), ...spawned.argv.slice(1)].join(" ");
+    const command = spawned && commandLine(spawned);
     running.push({
       id: spec.id,
       label: spec.label,
@@ -64,4 +64,18 @@ export async function startSystems(
     log(`${spec.id}: serving on 127.0.0.1:${port}${spawned ? `, pid ${spawned.pid}` : ""}`);
   }
   return { running, skipped };
+}
+
+/**
+ * How a started system is shown in the report: its shown variables, the program's file name and
+ * its arguments, as a shell line (`DENO_TOKIO_EVENT_INTERVAL=1 deno run … main.ts …`).
+ * @param spawned the started child.
+ * @returns the line.
+ */
+export function commandLine(spawned: Pick<Spawned, "argv" | "shownEnv">): string {
+  return [
+    ...Object.entries(spawned.shownEnv).map(([name, value]) => `${name}=${value}`),
+    spawned.argv[0]!.replace(/^.*\//, ""),
+    ...spawned.argv.slice(1),
+  ].join(" ");
 }

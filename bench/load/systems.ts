@@ -110,6 +110,7 @@ export function sluiceSystem(variant: SluiceVariant): SystemSpec {
         ],
         cwd: context.root,
         env: { ...denoEnv(), ...context.sluiceEnv },
+        shownEnv: { ...context.sluiceEnv },
         clearEnv: true,
         // The access log (JSON lines on stdout) goes to a file, as in production.
         stdoutFile: `${context.dir}/${variant.id}.access.log`,
