@@ -87,16 +87,15 @@ export function createDirector(options: DirectorOptions): Handler {
 
   return async function director(ctx: RequestContext): Promise<Response> {
     budget.beginRequest();
-    const { bytes, stream, replayable } = await prepareBody(
-      ctx,
-      retries,
-      retryBufferBytes,
-      options.timeoutMs,
-    )
-      .catch((error) => {
-        budget.endRequest();
-        throw error;
-      });
+    // No body (every GET and HEAD the http1 listener parses): nothing to prepare, no await.
+    const { bytes, stream, replayable } =
+      (ctx.body === undefined ? ctx.request.body : ctx.body) === null
+        ? NO_BODY
+        : await prepareBody(ctx, retries, retryBufferBytes, options.timeoutMs)
+          .catch((error) => {
+            budget.endRequest();
+            throw error;
+          });
     const method = ctx.request.method;
     let tried: Set<Upstream> | undefined;
     let lastError: unknown;
@@ -246,6 +245,13 @@ function selectUntried(
   return strategy.select(available.filter((u) => !tried.has(u)), ctx);
 }
 
+/** What {@linkcode prepareBody} returns for a request without a body. */
+const NO_BODY: PreparedBody = Object.freeze({
+  bytes: undefined,
+  stream: null,
+  replayable: undefined,
+});
+
 interface PreparedBody {
   /** The whole body, when it was small and had a Content-Length. */
   bytes: Uint8Array<ArrayBuffer> | undefined;
@@ -288,7 +294,7 @@ async function prepareBody(
   const request = ctx.request;
   // A middleware may have wrapped the body (bodyLimit() does for chunked uploads).
   let stream = ctx.body === undefined ? request.body : ctx.body;
-  if (stream === null) return { bytes: undefined, stream, replayable: undefined };
+  if (stream === null) return NO_BODY;
   const length = parseContentLength(requestField(ctx, "content-length"));
   if (length === null && requestField(ctx, "transfer-encoding") === null) {
     // Deno.serve gives every request but GET and HEAD a body stream, empty when the request

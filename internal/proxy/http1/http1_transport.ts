@@ -166,13 +166,14 @@ export class Http1Transport implements Transport {
    * @throws {UpstreamClosedError} closed or reset before the response head was complete.
    * @throws {MalformedResponseError} the response is not valid HTTP/1.1.
    */
-  async send(request: UpstreamRequest): Promise<Response> {
-    return (await this.#exchange(request, false)).response;
+  send(request: UpstreamRequest): Promise<Response> {
+    // The exchange's own promise: no async wrapper, no outcome object to unwrap.
+    return this.#exchange(request, false) as Promise<Response>;
   }
 
   /** @inheritdoc */
   upgrade(request: UpstreamRequest): Promise<UpstreamUpgrade> {
-    return this.#exchange(request, true);
+    return this.#exchange(request, true) as Promise<UpstreamUpgrade>;
   }
 
   /** @inheritdoc */
@@ -182,7 +183,11 @@ export class Http1Transport implements Transport {
     this.#busy.clear();
   }
 
-  async #exchange(request: UpstreamRequest, upgrade: boolean): Promise<UpstreamUpgrade> {
+  /** One exchange: the response alone for `send`, an {@linkcode UpstreamUpgrade} for `upgrade`. */
+  async #exchange(
+    request: UpstreamRequest,
+    upgrade: boolean,
+  ): Promise<Response | UpstreamUpgrade> {
     const signal = request.signal;
     if (signal.aborted) throw signal.reason;
     const cancel = signal instanceof Cancellation ? signal : Cancellation.following(signal);
@@ -269,7 +274,7 @@ export class Http1Transport implements Transport {
     cancel: Cancellation,
     upgrade: boolean,
     reused: boolean,
-  ): Promise<UpstreamUpgrade> {
+  ): Promise<Response | UpstreamUpgrade> {
     const { body, method } = request;
     const whole = body === null || body instanceof Uint8Array;
     const state: ExchangeState = {
@@ -329,7 +334,10 @@ export class Http1Transport implements Transport {
           buffer.set(body, length);
           length += body.byteLength;
         }
-        await conn.write(buffer.subarray(0, length));
+        // The socket's write awaited itself: one promise, not another around it (Http1Connection's
+        // write loops only for the rest of a partial write).
+        const written = await conn.conn.write(buffer.subarray(0, length));
+        if (written < length) await conn.write(buffer.subarray(written, length));
       } finally {
         this.#writeBuffers.give(buffer);
       }
@@ -363,7 +371,7 @@ export class Http1Transport implements Transport {
     const reader = bodyReaderFor(conn, head, method);
     if (reader === null) {
       this.#settle(conn, cancel, keepAlive, state, body);
-      return { response: bodiless(status, statusText, fields), socket: null, head: EMPTY };
+      return answer(bodiless(status, statusText, fields), upgrade);
     }
     if (head.status === 205) {
       // 205 Reset Content has no content (RFC 9110 §15.3.6) but may frame an empty one
@@ -377,7 +385,7 @@ export class Http1Transport implements Transport {
         throw this.#failure(error, request, cancel, state, false);
       }
       this.#settle(conn, cancel, keepAlive && reader.reusable, state, body);
-      return { response: bodiless(status, statusText, fields), socket: null, head: EMPTY };
+      return answer(bodiless(status, statusText, fields), upgrade);
     }
     if (reader instanceof ContentLengthReader && head.contentLength <= this.#wholeBodyMax) {
       let bytes: Uint8Array<ArrayBuffer>;
@@ -390,7 +398,7 @@ export class Http1Transport implements Transport {
       this.#settle(conn, cancel, keepAlive, state, body);
       const response = clientResponse(bytes, status, statusText, fields);
       BYTE_BODIES.set(response, bytes);
-      return { response, socket: null, head: EMPTY };
+      return answer(response, upgrade);
     }
 
     let finished = false;
@@ -419,7 +427,7 @@ export class Http1Transport implements Transport {
       cancel: () => finish(false),
     }, { highWaterMark: 0 });
     const response = clientResponse(stream, status, statusText, fields);
-    return { response, socket: null, head: EMPTY };
+    return answer(response, upgrade);
   }
 
   /**
@@ -612,4 +620,9 @@ function bodiless(status: number, statusText: string, fields: HeaderList): Respo
   const response = clientResponse(null, status, statusText, fields);
   BODILESS_RESPONSES.add(response);
   return response;
+}
+
+/** A response as `send` returns it, or as `upgrade` does (no tunnel: the answer was not 101). */
+function answer(response: Response, upgrade: boolean): Response | UpstreamUpgrade {
+  return upgrade ? { response, socket: null, head: EMPTY } : response;
 }
