@@ -6,7 +6,13 @@
 
 import { getLogger, type Logger } from "@logtape/logtape";
 import { STATUS_CLIENT_CLOSED } from "../proxy/mod.ts";
-import type { Handler, Middleware, RequestContext, ResponseOutcome } from "./context.ts";
+import {
+  type Handler,
+  type Middleware,
+  type RequestContext,
+  requestDurationMs,
+  type ResponseOutcome,
+} from "./context.ts";
 import {
   type AccessLogFields,
   accessLogLine,
@@ -116,7 +122,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   const logger = options.logger ?? getLogger(["sluice", "access"]);
   const lines = options.lines ?? (() => undefined);
   const write = (ctx: RequestContext, status: number, outcome: ResponseOutcome): void => {
-    const durationMs = performance.now() - ctx.startTime;
+    const durationMs = requestDurationMs(ctx);
     const sent = outcome.clientAborted ? STATUS_CLIENT_CLOSED : status;
     const writer = lines();
     const batch = writer !== undefined && isLineBatch(writer);

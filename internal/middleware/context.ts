@@ -60,8 +60,16 @@ export interface RequestContext {
   readonly protocol: "http" | "https";
   /** `performance.now()` when the request arrived, ms. */
   readonly startTime: number;
-  /** `Date.now()` when the request arrived, ms since the epoch. */
+  /**
+   * When the request arrived, ms since the epoch, whole: `startTime` on the wall clock (see
+   * {@linkcode wallClockMs}: `Date.now()` read at most once a second, not per request).
+   */
   readonly receivedAt: number;
+  /**
+   * `performance.now()` when the response was over (sent or abandoned), ms: read once, by the
+   * first of the metrics and the access log to ask (see {@linkcode requestDurationMs}).
+   */
+  endTime?: number | undefined;
   /** Request id (X-Request-Id): the client's when sane, else generated. Set by `requestId()`. */
   requestId: string;
   /** The upstream of the last attempt, if one was chosen. */
@@ -149,6 +157,7 @@ export function createContext(
     request.headers.get("host"),
     options.fallbackAuthority,
   );
+  const startTime = performance.now();
   return {
     request,
     target,
@@ -157,8 +166,8 @@ export function createContext(
     clientIp: clientAddress,
     protocol: options.protocol ?? "http",
     completed: options.completed ?? Promise.resolve(),
-    startTime: performance.now(),
-    receivedAt: Date.now(),
+    startTime,
+    receivedAt: wallClockMs(startTime),
     requestId: "",
     upstream: undefined,
     route: undefined,
@@ -167,5 +176,38 @@ export function createContext(
     attempts: 0,
     responseDone: undefined,
     headerFields: options.headerFields,
+    endTime: undefined,
   };
+}
+
+/**
+ * How long the request took, ms: from `ctx.startTime` to the end of its response. The end is
+ * read from the clock once per request (`ctx.endTime`), by whichever of the metrics and the
+ * access log records first (both record when the response is over; a clock read costs about
+ * 0.1 µs in Deno 2.9.6).
+ * @param ctx the request's context.
+ * @returns the duration, ms.
+ */
+export function requestDurationMs(ctx: RequestContext): number {
+  return (ctx.endTime ??= performance.now()) - ctx.startTime;
+}
+
+/** Wall clock minus monotonic clock, ms, and when (monotonic) it was last read. */
+let wallOffset = 0;
+let wallOffsetAt = -Infinity;
+
+/**
+ * A `performance.now()` time on the wall clock, whole ms since the epoch, as `Date.now()` at
+ * that moment would say: the offset between the two clocks is read again once a monotonic
+ * second has passed, so a change of the system time shows within a second.
+ * @param now a `performance.now()` time, ms (not earlier than the last one given by more than
+ *   a second).
+ * @returns ms since the epoch.
+ */
+export function wallClockMs(now: number): number {
+  if (now - wallOffsetAt >= 1000 || now < wallOffsetAt) {
+    wallOffset = Date.now() - performance.now();
+    wallOffsetAt = now;
+  }
+  return Math.floor(now + wallOffset);
 }

@@ -7,7 +7,13 @@
 
 import type { SluiceMetrics, Traffic } from "../metrics/mod.ts";
 import { STATUS_CLIENT_CLOSED, statusForError } from "../proxy/mod.ts";
-import type { Handler, Middleware, RequestContext, ResponseOutcome } from "./context.ts";
+import {
+  type Handler,
+  type Middleware,
+  type RequestContext,
+  requestDurationMs,
+  type ResponseOutcome,
+} from "./context.ts";
 
 /** Options of {@linkcode metrics}. */
 export interface MetricsOptions {
@@ -33,7 +39,7 @@ export function metrics(options: MetricsOptions): Middleware {
   const sink = options.metrics;
   const traffic = options.traffic;
   const finish = (ctx: RequestContext, status: number, bytesSent: number): void => {
-    const durationMs = performance.now() - ctx.startTime;
+    const durationMs = requestDurationMs(ctx);
     traffic.end(status, durationMs, ctx.attempts);
     sink.recordRequest(ctx, status, durationMs, bytesSent);
   };
