@@ -20,3 +20,14 @@ Deno.test("write buffers: buffers in use are never handed out twice; the free li
   for (const buffer of taken) buffers.give(buffer);
   assert.equal(buffers.free, MAX_FREE_WRITE_BUFFERS);
 });
+
+Deno.test("write buffers: one per write in flight is kept, for as many connections as wrk -c200 opens", () => {
+  const buffers = new WriteBuffers();
+  // Every connection's head encoded in one turn of the event loop, before any write settled.
+  const first = Array.from({ length: 200 }, () => buffers.take(400));
+  for (const buffer of first) buffers.give(buffer);
+  const again = Array.from({ length: 200 }, () => buffers.take(400));
+  const kept = new Set(first);
+  assert.equal(again.filter((buffer) => kept.has(buffer)).length, 200);
+  for (const buffer of again) buffers.give(buffer);
+});
