@@ -333,3 +333,67 @@ Deno.test("websocket: an open tunnel is closed when the shutdown grace period en
   assert.ok(performance.now() - started >= 300, "the tunnel was kept for the grace period");
   await within(done, 5_000, "the client's socket closed");
 });
+
+/** Bytes of a Latin-1 string, one per character (obs-text as the wire has it). */
+function latin1(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+Deno.test("websocket: the 101's header values are relayed byte for byte (obs-text 0x80-0xFF)", async () => {
+  // A raw upstream: `Deno.serve` would never send a byte 0xE9 in a field value.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serve = async (conn: Deno.Conn) => {
+    using _ = conn;
+    const buffer = new Uint8Array(16 * 1024);
+    let head = "";
+    while (!head.includes("\r\n\r\n")) {
+      const n = await conn.read(buffer);
+      if (n === null) return; // a health check's connection
+      head += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    await conn.write(latin1(
+      "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+        "X-Place: caf\xe9\r\n\r\n",
+    ));
+    // The tunnel stays open until Sluice closes it.
+    while (await conn.read(buffer) !== null);
+  };
+  const connections: Promise<void>[] = [];
+  const served = (async () => {
+    for await (const conn of listener) connections.push(serve(conn).catch(() => {}));
+  })();
+  try {
+    await using sluice = await startSluice([
+      ...TUNNEL,
+      "--backends",
+      `http://127.0.0.1:${listener.addr.port}`,
+      "--health-interval",
+      "1h",
+    ]);
+    const { port } = new URL(sluice.url);
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+    let head = "";
+    try {
+      await client.write(latin1(
+        "GET /ws HTTP/1.1\r\nHost: lb\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+      ));
+      const buffer = new Uint8Array(16 * 1024);
+      while (!head.includes("\r\n\r\n")) {
+        const n = await within(client.read(buffer), 5_000, "the 101's head");
+        if (n === null) break;
+        head += new TextDecoder("latin1").decode(buffer.subarray(0, n));
+      }
+    } finally {
+      // The client's close ends the tunnel, so the stop need not wait for a grace period.
+      client.close();
+    }
+    assert.match(head, /^HTTP\/1\.1 101 /);
+    // One byte 0xE9, as the upstream sent it: not its UTF-8 encoding (0xC3 0xA9).
+    assert.match(head, /\r\nx-place: caf\xe9\r\n/i);
+  } finally {
+    listener.close();
+    await within(served.catch(() => {}), 5_000, "the upstream's listener closed");
+    await within(Promise.all(connections), 5_000, "the upstream's connections closed");
+  }
+});

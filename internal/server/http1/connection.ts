@@ -21,6 +21,7 @@ import { BODY_ARRAYS } from "../../net/body_array_pool.ts";
 import {
   BODILESS_RESPONSES,
   BYTE_BODIES,
+  encodeLatin1Into,
   onFollow,
   RequestTimeoutError,
   takeTunnel,
@@ -869,7 +870,12 @@ export class Http1Connection {
         if (name === "connection" || name === "keep-alive" || name === "content-length") continue;
         text += `${name}: ${value}\r\n`;
       }
-      await this.#write(concat(encoder.encode(text + "connection: upgrade\r\n\r\n"), tunnel.head));
+      text += "connection: upgrade\r\n\r\n";
+      // Latin-1, one byte per character: a field value is a ByteString (obs-text stays one byte,
+      // RFC 9110 §5.5), as responseHead writes every other response.
+      const head = new Uint8Array(text.length);
+      encodeLatin1Into(text, head);
+      await this.#write(concat(head, tunnel.head));
       toClient += tunnel.head.length;
       touch();
       const clientToUpstream = (async () => {
