@@ -43,6 +43,8 @@ export class Http1Connection {
   #onIdleEvent: ((conn: Http1Connection) => void) | undefined;
   /** The idle read's settlement handler, made once per connection rather than per watch. */
   readonly #onSettled = () => this.#idleEvent();
+  /** A read's continuation, made once per connection rather than per read. */
+  readonly #onRead = (n: number | null) => this.#advance(n);
 
   /**
    * @param conn an open socket.
@@ -73,7 +75,7 @@ export class Http1Connection {
     if (pending !== undefined) {
       this.#pending = undefined;
       this.#onIdleEvent = undefined;
-      return pending.then((n) => this.#advance(n));
+      return pending.then(this.#onRead);
     }
     if (this.end === this.buf.length) {
       if (this.start === 0) {
@@ -89,7 +91,7 @@ export class Http1Connection {
       this.end -= this.start;
       this.start = 0;
     }
-    return this.conn.read(this.buf.subarray(this.end)).then((n) => this.#advance(n));
+    return this.conn.read(this.buf.subarray(this.end)).then(this.#onRead);
   }
 
   /**
