@@ -58,3 +58,22 @@ proxyTest(
     await within(up.closed(0), 2_000, "Sluice closing the upstream connection");
   },
 );
+
+proxyTest(
+  "upstream framing: a status outside 200-599 (999) → 502 (the upstream's fault, not a 500)",
+  async (variant) => {
+    // Deno's fetch hands such a status on as a Response; the http1 transport's parser refuses it.
+    await using up = startRawUpstream(() => "HTTP/1.1 999 Weird\r\nContent-Length: 2\r\n\r\nok");
+    await using sluice = await startSluice(variant, [
+      "--backends",
+      up.url,
+      "--health-interval",
+      "1m",
+    ]);
+
+    const response = await within(rawGet(sluice.url, "/weird"), 5_000, "the response");
+    const body = decoder.decode(response.body);
+    assert.equal(response.status, 502, `answered ${response.status}: ${body}`);
+    assert.match(body, /upstream/);
+  },
+);

@@ -12,7 +12,10 @@
  * - both `Content-Length` and `Transfer-Encoding` (RFC 9112 §6.3: a sender must not, and the
  *   recipient may treat it as an error; nginx answers 502). Deno's fetch (hyper) reads such a
  *   body as chunked but keeps both headers, so the Content-Length it passes on would frame
- *   the body differently for the client, and the connection may carry a smuggled response.
+ *   the body differently for the client, and the connection may carry a smuggled response;
+ * - a final status outside 200–599 (RFC 9110 §15: three digits, 1xx interim): Deno's fetch
+ *   hands on, say, `999` as a Response, which no `Response` Sluice makes from it would take
+ *   (a RangeError, answered 500 as if it were Sluice's own fault).
  *
  * The caller answers 502 and closes that connection (cancelling the body drops it from
  * fetch's pool).
@@ -26,6 +29,10 @@ export function invalidResponseReason(
 ): string | undefined {
   if (response.status === 101 && !upgradeRequested) {
     return "answered 101 Switching Protocols to a request that did not ask for an upgrade";
+  }
+  const status = response.status;
+  if (status !== 101 && !(status >= 200 && status <= 599)) {
+    return `answered with status ${status}, outside 200-599 (RFC 9110 §15)`;
   }
   const headers = response.headers;
   if (headers.has("transfer-encoding") && headers.has("content-length")) {
