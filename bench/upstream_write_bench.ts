@@ -9,7 +9,7 @@
  */
 
 import { encodeLatin1, encodeLatin1Into } from "../internal/proxy/http1/request_head.ts";
-import { WriteBuffers } from "../internal/proxy/http1/write_buffers.ts";
+import { WriteBuffers } from "../internal/net/mod.ts";
 
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const accepted = listener.accept();

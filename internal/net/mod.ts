@@ -10,6 +10,7 @@ export { type Cidr, CidrSet, formatCidr, parseCidr } from "./cidr.ts";
 export { type FieldLines, fieldValue } from "./header_fields.ts";
 export { formatIp, type IpFamily, parseIp, readIp } from "./ip.ts";
 export { ConnectFailedError, UpstreamClosedError } from "./upstream_errors.ts";
+export { MAX_FREE_WRITE_BUFFERS, WRITE_BUFFER_BYTES, WriteBuffers } from "./write_buffers.ts";
 export {
   connectUpstream,
   type UpstreamAddress,

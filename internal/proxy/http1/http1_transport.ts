@@ -34,7 +34,7 @@ import {
   writeRequestHead,
 } from "./request_head.ts";
 import type { ResponseHead } from "./response_head.ts";
-import { WriteBuffers } from "./write_buffers.ts";
+import { WriteBuffers } from "../../net/mod.ts";
 import { bodyReaderFor, readResponseHead } from "./response_reader.ts";
 
 /** Where to connect: an upstream origin. */

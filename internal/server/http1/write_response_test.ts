@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { responseHead } from "./write_response.ts";
+import { releaseBuffer, responseHead } from "./write_response.ts";
 
 const latin1 = new TextDecoder("latin1");
 
@@ -112,4 +112,17 @@ Deno.test("responseHead: a transport's FieldResponse is written from its list, a
   const chunked = responseHead(streamed, 1, false, true, undefined, true);
   assert.equal(chunked.framing, "chunked");
   await streamed.body!.cancel();
+});
+
+Deno.test("responseHead: 200 pooled heads out at once all come back for reuse", () => {
+  const body = new TextEncoder().encode("hello\n");
+  const take = () =>
+    responseHead(new Response(null), 1, false, true, body.length, true, body, true).pooled!;
+  // As under `wrk -c200`: every connection's head is out before any write settles.
+  const first = Array.from({ length: 200 }, take);
+  for (const buffer of first) releaseBuffer(buffer);
+  const again = new Set(Array.from({ length: 200 }, take));
+  const reused = first.filter((buffer) => again.has(buffer)).length;
+  for (const buffer of again) releaseBuffer(buffer);
+  assert.equal(reused, 200);
 });

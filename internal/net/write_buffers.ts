@@ -1,5 +1,6 @@
 /**
- * Reused buffers for the request heads the http1 transport writes.
+ * Reused buffers for the heads Sluice writes on its own sockets: the http1 transport's request
+ * heads and the http1 listener's response heads (with a small body after the head).
  *
  * @module
  */
