@@ -12,6 +12,7 @@
  * @module
  */
 
+import { DelegatedBody } from "./delegated_body.ts";
 import type { HeaderList } from "./headers.ts";
 
 /** Statuses whose response has no body (Fetch: null body status). */
@@ -37,7 +38,7 @@ for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
  *
  * `Deno.serve` takes only a real `Response`: {@linkcode realResponse} gives it one.
  */
-export class FieldResponse implements Response {
+export class FieldResponse extends DelegatedBody<Response> implements Response {
   readonly #status: number;
   readonly #statusText: string;
   readonly #body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | null;
@@ -59,6 +60,7 @@ export class FieldResponse implements Response {
     statusText: string,
     fields: HeaderList,
   ) {
+    super();
     if (status !== 101 && !(status >= 200 && status <= 599)) {
       throw new RangeError(
         `The status provided (${status}) is not equal to 101 and outside the range [200, 599]`,
@@ -120,64 +122,6 @@ export class FieldResponse implements Response {
   }
 
   /**
-   * As `Response.arrayBuffer()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   */
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#real().arrayBuffer();
-  }
-
-  /**
-   * As `Response.blob()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   */
-  blob(): Promise<Blob> {
-    return this.#real().blob();
-  }
-
-  /**
-   * As `Response.bytes()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   */
-  bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#real().bytes();
-  }
-
-  /**
-   * As `Response.formData()`.
-   * @throws {TypeError} (rejects) when the body was already read or is not form data.
-   */
-  formData(): Promise<FormData> {
-    return this.#real().formData();
-  }
-
-  /**
-   * As `Response.json()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   * @throws {SyntaxError} (rejects) when it is not JSON.
-   */
-  // deno-lint-ignore no-explicit-any
-  json(): Promise<any> {
-    return this.#real().json();
-  }
-
-  /**
-   * As `Response.text()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   */
-  text(): Promise<string> {
-    return this.#real().text();
-  }
-
-  /**
-   * As Deno's `Response.textStream()`.
-   * @throws {TypeError} when the body was already read.
-   */
-  textStream(): ReadableStream<string> {
-    return this.#real().textStream();
-  }
-
-  /**
    * As `Response.clone()`: a real `Response`.
    * @throws {TypeError} when the body was already read.
    */
@@ -196,6 +140,11 @@ export class FieldResponse implements Response {
   }
 
   /** The real response, made once: the body, the status and the list appended to its Headers. */
+  /** @inheritdoc */
+  protected real(): Response {
+    return this.#real();
+  }
+
   #real(): Response {
     if (this.#response !== undefined) return this.#response;
     const response = new Response(this.#body, {

@@ -72,6 +72,7 @@ export {
   type UpstreamUpgrade,
 } from "./transport.ts";
 export { parseContentLength } from "./content_length.ts";
+export { DelegatedBody } from "./delegated_body.ts";
 export {
   FieldResponse,
   realResponse,

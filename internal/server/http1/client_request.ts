@@ -10,6 +10,8 @@
  * @module
  */
 
+import { DelegatedBody } from "../../proxy/mod.ts";
+
 /**
  * URL of the `Request` made on first use (see {@linkcode ClientRequest}): never parsed per
  * request, never resolvable (RFC 6761 `.invalid`). Only that inner request carries it; `url`
@@ -53,7 +55,7 @@ type FieldLines = readonly (readonly [string, string])[];
  * would read it as a URL string). For a forbidden method, the inner request (and a clone)
  * carries GET (no body) or POST instead.
  */
-export class ClientRequest implements Request {
+export class ClientRequest extends DelegatedBody<Request> implements Request {
   readonly #method: string;
   readonly #authority: string;
   readonly #path: string;
@@ -86,6 +88,7 @@ export class ClientRequest implements Request {
     fields: FieldLines,
     body: ReadableStream<Uint8Array> | null,
   ) {
+    super();
     this.#method = method;
     this.#authority = authority;
     this.#path = path;
@@ -185,64 +188,6 @@ export class ClientRequest implements Request {
   }
 
   /**
-   * The body read whole, as `Request.arrayBuffer()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   */
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#real().arrayBuffer();
-  }
-
-  /**
-   * The body as a `Blob` typed by Content-Type, as `Request.blob()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   */
-  blob(): Promise<Blob> {
-    return this.#real().blob();
-  }
-
-  /**
-   * The body read whole, as `Request.bytes()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   */
-  bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#real().bytes();
-  }
-
-  /**
-   * The body parsed by Content-Type, as `Request.formData()`.
-   * @throws {TypeError} (rejects) when the body was already read or is not form data.
-   */
-  formData(): Promise<FormData> {
-    return this.#real().formData();
-  }
-
-  /**
-   * The body parsed as JSON, as `Request.json()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   * @throws {SyntaxError} (rejects) when it is not JSON.
-   */
-  // deno-lint-ignore no-explicit-any
-  json(): Promise<any> {
-    return this.#real().json();
-  }
-
-  /**
-   * The body decoded as UTF-8, as `Request.text()`.
-   * @throws {TypeError} (rejects) when the body was already read.
-   */
-  text(): Promise<string> {
-    return this.#real().text();
-  }
-
-  /**
-   * The body decoded as UTF-8, streamed, as Deno's `Request.textStream()`.
-   * @throws {TypeError} when the body was already read.
-   */
-  textStream(): ReadableStream<string> {
-    return this.#real().textStream();
-  }
-
-  /**
    * A real `Request` with this one's URL, method (GET or POST for a forbidden method),
    * headers, a tee of its body (as `Request.clone()`) and its `signal`.
    * @throws {TypeError} when the body was already read.
@@ -306,6 +251,11 @@ export class ClientRequest implements Request {
    * appended to its own `Headers` (an init's header list costs more: its conversion iterates a
    * sequence of sequences) and the body stream, which it keeps as its `body`.
    */
+  /** @inheritdoc */
+  protected real(): Request {
+    return this.#real();
+  }
+
   #real(): Request {
     if (this.#request !== undefined) return this.#request;
     const body = this.#body;
