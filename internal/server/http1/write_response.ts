@@ -152,10 +152,12 @@ export function responseHead(
     length = Number(declared);
     text += `content-length: ${declared}\r\n`;
     framing = head ? "none" : "length";
+  } else if (head) {
+    // No length known: none sent (RFC 9110 §8.6: a HEAD's Content-Length must be the GET's;
+    // an upstream's HEAD answer framed as chunked has none, and 0 would be a lie to caches).
+    framing = "none";
   } else if (!hasBody) {
     text += "content-length: 0\r\n";
-    framing = "none";
-  } else if (head) {
     framing = "none";
   } else if (minor === 1) {
     text += "transfer-encoding: chunked\r\n";

@@ -126,3 +126,14 @@ Deno.test("responseHead: 200 pooled heads out at once all come back for reuse", 
   for (const buffer of again) releaseBuffer(buffer);
   assert.equal(reused, 200);
 });
+
+Deno.test("responseHead: HEAD of a response without a body or a length says no Content-Length: 0", () => {
+  // An upstream's HEAD answer with Transfer-Encoding: chunked (stripped) and no Content-Length:
+  // the GET's length is unknown, and RFC 9110 §8.6 forbids any other value than it.
+  const head = responseHead(new Response(null), 1, true, true, undefined, false);
+  assert.equal(head.framing, "none");
+  assert.doesNotMatch(text(head.bytes), /content-length/i);
+  // A GET's bodiless answer still frames its empty body.
+  const get = responseHead(new Response(null), 1, false, true, undefined, false);
+  assert.match(text(get.bytes), /\r\ncontent-length: 0\r\n/);
+});
