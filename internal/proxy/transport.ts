@@ -99,7 +99,8 @@ export interface Transport {
   /**
    * True when the transport's own response parser refuses every response that
    * `invalidResponseReason` looks for (both Content-Length and Transfer-Encoding, a 101 to a
-   * request without an upgrade), so the proxy does not read the headers again to check.
+   * request without an upgrade, a status outside 200–599), so the proxy does not read the
+   * headers again to check.
    */
   readonly refusesInvalidResponses?: boolean;
 }
