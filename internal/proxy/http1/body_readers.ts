@@ -95,6 +95,18 @@ export class ContentLengthReader implements BodyReader {
   }
 
   /**
+   * The whole body when the connection's buffer already holds all of it (the usual small
+   * response, read with its head), without the promise of {@linkcode all}.
+   * @returns the body (a copy), or `null` when more must be read first (then call `all`).
+   */
+  allBuffered(): Uint8Array<ArrayBuffer> | null {
+    const length = this.#remaining;
+    if (this.#conn.buffered < length) return null;
+    this.#remaining = 0;
+    return take(this.#conn, length);
+  }
+
+  /**
    * Reads the whole body into one array.
    * @returns the body.
    * @throws {UpstreamClosedError} the connection ended first.

@@ -35,7 +35,7 @@ import {
 } from "./request_head.ts";
 import type { ResponseHead } from "./response_head.ts";
 import { WriteBuffers } from "../../net/mod.ts";
-import { bodyReaderFor, readResponseHead } from "./response_reader.ts";
+import { bodyReaderFor, ResponseHeadReader } from "./response_reader.ts";
 
 /** Where to connect: an upstream origin. */
 export interface ConnectTarget {
@@ -139,7 +139,7 @@ export class Http1Transport implements Transport {
   /** Each response is new, its headers editable, hop-by-hop fields removed. */
   readonly clientReadyResponses = true;
   /**
-   * `parseResponseHead` refuses Content-Length with Transfer-Encoding, `readResponseHead` a 101
+   * `parseResponseHead` refuses Content-Length with Transfer-Encoding, `ResponseHeadReader` a 101
    * to a request without an upgrade (MalformedResponseError, the connection closed).
    */
   readonly refusesInvalidResponses = true;
@@ -346,7 +346,11 @@ export class Http1Transport implements Transport {
       if (body !== null && !(body instanceof Uint8Array)) {
         void pump(conn, body, framing.kind === "chunked", contentLength(request.headers), state);
       }
-      head = await readResponseHead(conn, upgrade, state);
+      // The head read here, not in an async function of its own: one promise fewer.
+      const heads = new ResponseHeadReader(conn, upgrade, state);
+      let next: ResponseHead | null;
+      while ((next = heads.next()) === null) heads.readDone(await conn.read());
+      head = next;
     } catch (error) {
       this.#done(conn, cancel, false);
       throw this.#failure(error, request, cancel, state, reused);
@@ -388,12 +392,15 @@ export class Http1Transport implements Transport {
       return answer(bodiless(status, statusText, fields), upgrade);
     }
     if (reader instanceof ContentLengthReader && head.contentLength <= this.#wholeBodyMax) {
-      let bytes: Uint8Array<ArrayBuffer>;
-      try {
-        bytes = await reader.all();
-      } catch (error) {
-        this.#done(conn, cancel, false);
-        throw this.#failure(error, request, cancel, state, false);
+      // Already buffered (read with the head) as a rule: no promise then.
+      let bytes = reader.allBuffered();
+      if (bytes === null) {
+        try {
+          bytes = await reader.all();
+        } catch (error) {
+          this.#done(conn, cancel, false);
+          throw this.#failure(error, request, cancel, state, false);
+        }
       }
       this.#settle(conn, cancel, keepAlive, state, body);
       const response = clientResponse(bytes, status, statusText, fields);

@@ -34,8 +34,97 @@ export interface ResponseProgress {
 }
 
 /**
- * Reads the final response head: 1xx interim answers (100 Continue, 103 Early Hints, …) are
- * read and dropped; 101 is returned only when `upgrade`, refused otherwise.
+ * Reads the final response head in steps, without an async frame of its own: the caller
+ * awaits the connection's read itself (one promise fewer per exchange than an async reader).
+ * 1xx interim answers (100 Continue, 103 Early Hints, …) are read and dropped; 101 is returned
+ * only when `upgrade`, refused otherwise.
+ *
+ * ```ts
+ * const heads = new ResponseHeadReader(conn, upgrade, progress);
+ * let head;
+ * while ((head = heads.next()) === null) heads.readDone(await conn.read());
+ * ```
+ */
+export class ResponseHeadReader {
+  readonly #conn: Http1Connection;
+  readonly #upgrade: boolean;
+  readonly #progress: ResponseProgress;
+  /** Where the search for the head's end goes on (see `findHeadEnd`). */
+  readonly #scan: HeadScan;
+  #interim = 0;
+  /** The buffer's start when a read was asked for (a read may move the buffered bytes). */
+  #before = 0;
+
+  /**
+   * @param conn the connection, after the request was written.
+   * @param upgrade whether the request asked for an upgrade.
+   * @param progress set to `responseStarted` once a byte arrives.
+   */
+  constructor(conn: Http1Connection, upgrade: boolean, progress: ResponseProgress) {
+    this.#conn = conn;
+    this.#upgrade = upgrade;
+    this.#progress = progress;
+    this.#scan = { from: conn.start };
+  }
+
+  /**
+   * The final head if the buffer holds it; the connection's buffer then starts at the body.
+   * @returns the head, or `null` when more bytes are needed: await `conn.read()` and pass its
+   *   result to {@linkcode readDone}, then call this again.
+   * @throws {MalformedResponseError} see `parseResponseHead`; a head over 64 KiB; an
+   *   unsolicited 101; more than {@linkcode MAX_INTERIM} interim answers.
+   */
+  next(): ResponseHead | null {
+    const conn = this.#conn;
+    for (;;) {
+      const end = conn.buffered === 0
+        ? -1
+        : findHeadEnd(conn.buf, conn.start, conn.end, this.#scan);
+      if (end < 0) {
+        if (conn.buffered >= MAX_HEAD_BYTES) {
+          throw new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`);
+        }
+        this.#before = conn.start;
+        return null;
+      }
+      if (end - conn.start > MAX_HEAD_BYTES) {
+        throw new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`);
+      }
+      const head = parseResponseHead(conn.buf, conn.start, end);
+      conn.start = end;
+      if (conn.start === conn.end) conn.start = conn.end = 0;
+      if (head.status >= 200) return head;
+      if (head.status === 101) {
+        if (this.#upgrade) return head;
+        throw new MalformedResponseError("101 Switching Protocols to a request without Upgrade");
+      }
+      if (++this.#interim > MAX_INTERIM) {
+        throw new MalformedResponseError(`more than ${MAX_INTERIM} interim responses`);
+      }
+      this.#scan.from = conn.start;
+    }
+  }
+
+  /**
+   * Takes the result of the `conn.read()` that {@linkcode next} asked for.
+   * @param n what the read resolved to: bytes read, or `null` at end of stream.
+   * @throws {UpstreamClosedError} end of stream before the head was complete.
+   */
+  readDone(n: number | null): void {
+    if (n === null) {
+      throw new UpstreamClosedError(
+        this.#progress.responseStarted ? "inside the response head" : "before the response head",
+        this.#progress,
+      );
+    }
+    this.#progress.responseStarted = true;
+    this.#scan.from -= this.#before - this.#conn.start;
+  }
+}
+
+/**
+ * Reads the final response head (see {@linkcode ResponseHeadReader}, which the transport
+ * drives itself).
  * @param conn the connection, after the request was written.
  * @param upgrade whether the request asked for an upgrade.
  * @param progress set to `responseStarted` once a byte arrives.
@@ -50,41 +139,10 @@ export async function readResponseHead(
   upgrade: boolean,
   progress: ResponseProgress,
 ): Promise<ResponseHead> {
-  const scan: HeadScan = { from: conn.start };
-  let interim = 0;
-  for (;;) {
-    const end = conn.buffered === 0 ? -1 : findHeadEnd(conn.buf, conn.start, conn.end, scan);
-    if (end < 0) {
-      if (conn.buffered >= MAX_HEAD_BYTES) {
-        throw new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`);
-      }
-      const before = conn.start;
-      if (await conn.read() === null) {
-        throw new UpstreamClosedError(
-          progress.responseStarted ? "inside the response head" : "before the response head",
-          progress,
-        );
-      }
-      progress.responseStarted = true;
-      scan.from -= before - conn.start;
-      continue;
-    }
-    if (end - conn.start > MAX_HEAD_BYTES) {
-      throw new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`);
-    }
-    const head = parseResponseHead(conn.buf, conn.start, end);
-    conn.start = end;
-    if (conn.start === conn.end) conn.start = conn.end = 0;
-    if (head.status >= 200) return head;
-    if (head.status === 101) {
-      if (upgrade) return head;
-      throw new MalformedResponseError("101 Switching Protocols to a request without Upgrade");
-    }
-    if (++interim > MAX_INTERIM) {
-      throw new MalformedResponseError(`more than ${MAX_INTERIM} interim responses`);
-    }
-    scan.from = conn.start;
-  }
+  const heads = new ResponseHeadReader(conn, upgrade, progress);
+  let head: ResponseHead | null;
+  while ((head = heads.next()) === null) heads.readDone(await conn.read());
+  return head;
 }
 
 /**
