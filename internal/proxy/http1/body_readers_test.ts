@@ -39,6 +39,25 @@ Deno.test("Content-Length body: exact bytes at every split, leftover stays buffe
   assert.equal(await new ContentLengthReader(scriptedConnection([]), 0).next(), null);
 });
 
+Deno.test("Content-Length body: allBuffered takes a buffered body, else reads nothing", async () => {
+  const conn = scriptedConnection(["hel", "lo!NEXT"]);
+  const reader = new ContentLengthReader(conn, 6);
+  assert.equal(reader.allBuffered(), null, "nothing buffered yet");
+  await conn.read();
+  assert.equal(reader.allBuffered(), null, "3 of 6 bytes buffered");
+  assert.equal(conn.buffered, 3, "the partial body left in the buffer");
+  await conn.read();
+  const body = reader.allBuffered();
+  assert.equal(body === null ? null : text(body), "hello!");
+  assert.equal(reader.reusable, true);
+  assert.equal(text(conn.buf.subarray(conn.start, conn.end)), "NEXT");
+  // A copy: the connection's buffer may be overwritten by the next response.
+  assert.notEqual(body?.buffer, conn.buf.buffer);
+  const partial = new ContentLengthReader(scriptedConnection(["he", "llo!"]), 6);
+  assert.equal(partial.allBuffered(), null);
+  assert.equal(text(await partial.all()), "hello!", "all() after a null allBuffered");
+});
+
 Deno.test("Content-Length body: early close is UpstreamClosedError", async () => {
   await assert.rejects(
     readAll(new ContentLengthReader(scriptedConnection(["hel"]), 6)),
