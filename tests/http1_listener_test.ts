@@ -8,6 +8,7 @@
  */
 
 import * as assert from "node:assert/strict";
+import type { RequestContext } from "../internal/middleware/mod.ts";
 import { BODILESS_RESPONSES, BYTE_BODIES } from "../internal/proxy/mod.ts";
 import { Http1Listener } from "../internal/server/mod.ts";
 import { get, startSluice, startUpstream, within } from "./_fixtures.ts";
@@ -339,6 +340,58 @@ Deno.test("http1 listener: a transport's byte-body and bodiless responses are wr
       second.close();
     }
     assert.equal(reads.count, 0, "the body getter was called");
+  } finally {
+    await listener.shutdown();
+  }
+});
+
+Deno.test("http1 listener: ctx.completed resolves after a delivered response, rejects (handled) when the client left first", async () => {
+  const contexts: RequestContext[] = [];
+  const late = Promise.withResolvers<RequestContext>();
+  const listener = new Http1Listener(async (ctx) => {
+    contexts.push(ctx);
+    if (ctx.target === "/done") return new Response("done");
+    late.resolve(ctx);
+    // Answered once the client left (the listener's read saw it close): 8 MiB cannot all be
+    // written to the closed connection.
+    const signal = ctx.request.signal;
+    if (!signal.aborted) {
+      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    }
+    return new Response(new Uint8Array(8 * 1024 * 1024));
+  }, { hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = listener.addr.port;
+    const first = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await writeAll(first, "GET /done HTTP/1.1\r\nHost: x\r\n\r\n");
+      await within(readResponses(first, 1), 5_000, "the first response");
+      await within(contexts[0]!.completed, 5_000, "completed after a delivered response");
+    } finally {
+      first.close();
+    }
+    const second = await Deno.connect({ hostname: "127.0.0.1", port });
+    await writeAll(second, "GET /late HTTP/1.1\r\nHost: x\r\n\r\n");
+    second.close();
+    // Nothing attached to `completed` before it rejects: an unhandled rejection would fail the
+    // test (Deno reports it at the end of the event loop's turn, before `within` settles).
+    await within(
+      assert.rejects(
+        (async () => {
+          const ctx = await late.promise;
+          await new Promise<void>((resolve) => {
+            if (ctx.request.signal.aborted) resolve();
+            else ctx.request.signal.addEventListener("abort", () => resolve(), { once: true });
+          });
+          // A turn of the event loop after the client left and the response failed.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          return await ctx.completed;
+        })(),
+        /the client closed the connection/,
+      ),
+      5_000,
+      "completed rejected",
+    );
   } finally {
     await listener.shutdown();
   }

@@ -157,6 +157,38 @@ export function createContext(
     request.headers.get("host"),
     options.fallbackAuthority,
   );
+  return contextOf(
+    request,
+    clientAddress,
+    options.protocol ?? "http",
+    options.completed ?? Promise.resolve(),
+    target,
+    authority,
+    options.headerFields,
+  );
+}
+
+/**
+ * Creates a context from its parts, without an options object: the http1 listener's path, once
+ * per request (see {@linkcode createContext} for what each part is).
+ * @param request the client's request.
+ * @param clientAddress the client's IP address.
+ * @param protocol how the client connected.
+ * @param completed settles when the response was delivered.
+ * @param target the request target as it came.
+ * @param authority the request's authority (Host).
+ * @param headerFields the header fields as the listener parsed them, if it did.
+ * @returns a context with a placeholder request id and no upstream yet.
+ */
+export function contextOf(
+  request: Request,
+  clientAddress: string,
+  protocol: "http" | "https",
+  completed: Promise<void>,
+  target: string,
+  authority: string,
+  headerFields: readonly (readonly [string, string])[] | undefined,
+): RequestContext {
   const startTime = performance.now();
   return {
     request,
@@ -164,8 +196,8 @@ export function createContext(
     authority,
     clientAddress,
     clientIp: clientAddress,
-    protocol: options.protocol ?? "http",
-    completed: options.completed ?? Promise.resolve(),
+    protocol,
+    completed,
     startTime,
     receivedAt: wallClockMs(startTime),
     requestId: "",
@@ -175,7 +207,7 @@ export function createContext(
     pinned: undefined,
     attempts: 0,
     responseDone: undefined,
-    headerFields: options.headerFields,
+    headerFields,
     endTime: undefined,
   };
 }

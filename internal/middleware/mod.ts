@@ -28,6 +28,7 @@ export {
   negotiateEncoding,
 } from "./compress.ts";
 export {
+  contextOf,
   createContext,
   type CreateContextOptions,
   type Handler,

@@ -16,7 +16,7 @@ import {
   type TextMapGetter,
   type Tracer,
 } from "@opentelemetry/api";
-import { createContext, type Handler, type RequestContext } from "../../middleware/mod.ts";
+import { contextOf, type Handler, type RequestContext } from "../../middleware/mod.ts";
 import { BODY_ARRAYS } from "../../net/body_array_pool.ts";
 import {
   BODILESS_RESPONSES,
@@ -384,14 +384,17 @@ export class Http1Connection {
       return false;
     }
     exchange.request = request;
+    // Its rejection is marked handled when it is rejected (below), not by a `.catch` per request.
     const completed = Promise.withResolvers<void>();
-    completed.promise.catch(() => {});
-    const ctx: RequestContext = createContext(request, this.#remote, {
-      completed: completed.promise,
-      protocol: settings.protocol ?? "http",
-      address,
-      headerFields: head.fields,
-    });
+    const ctx: RequestContext = contextOf(
+      request,
+      this.#remote,
+      settings.protocol ?? "http",
+      completed.promise,
+      address.target,
+      address.authority,
+      head.fields,
+    );
     if (exchange.bodyDone) this.#watchForClose(exchange);
 
     let response: Response;
@@ -435,6 +438,7 @@ export class Http1Connection {
     const ok = await this.#writeResponse(response, exchange, keepAlive);
     if (ok) completed.resolve();
     else {
+      completed.promise.catch(() => {});
       completed.reject(new Error("the client closed the connection"));
       request.clientGone();
     }
