@@ -9,6 +9,7 @@ import type { Http1Connection } from "./connection.ts";
 import { UpstreamClosedError } from "../../net/mod.ts";
 import { MalformedResponseError } from "./errors.ts";
 import { findHeadEnd, type HeadScan } from "./response_head.ts";
+import { copyBody } from "./body_slab.ts";
 
 /** Reads one response body from a connection, chunk by chunk. */
 export interface BodyReader {
@@ -62,6 +63,17 @@ function take(conn: Http1Connection, max: number): Uint8Array<ArrayBuffer> {
   return chunk;
 }
 
+/**
+ * Takes a whole body of `length` buffered bytes out of the connection's buffer: a small one into
+ * the shared slab (see `copyBody`), a larger one into an array of its own.
+ */
+function takeWhole(conn: Http1Connection, length: number): Uint8Array<ArrayBuffer> {
+  const body = copyBody(conn.buf, conn.start, length);
+  conn.start += length;
+  if (conn.start === conn.end) conn.start = conn.end = 0;
+  return body;
+}
+
 async function fill(conn: Http1Connection, what: string): Promise<void> {
   const n = await conn.read();
   if (n === null) throw new UpstreamClosedError(what, CLOSED_MID_BODY);
@@ -97,13 +109,14 @@ export class ContentLengthReader implements BodyReader {
   /**
    * The whole body when the connection's buffer already holds all of it (the usual small
    * response, read with its head), without the promise of {@linkcode all}.
-   * @returns the body (a copy), or `null` when more must be read first (then call `all`).
+   * @returns the body (a copy; a small one a view of a shared slab, see `copyBody`), or `null`
+   *   when more must be read first (then call `all`).
    */
   allBuffered(): Uint8Array<ArrayBuffer> | null {
     const length = this.#remaining;
     if (this.#conn.buffered < length) return null;
     this.#remaining = 0;
-    return take(this.#conn, length);
+    return takeWhole(this.#conn, length);
   }
 
   /**
@@ -116,7 +129,7 @@ export class ContentLengthReader implements BodyReader {
     const length = this.#remaining;
     if (conn.buffered >= length) {
       this.#remaining = 0;
-      return take(conn, length);
+      return takeWhole(conn, length);
     }
     const body = new Uint8Array(length);
     let at = 0;
