@@ -738,10 +738,7 @@ export class Http1Connection {
       reader = exchange.reader = body.getReader();
       for (let reads = 0; reads < 2; reads++) {
         const read = reader.read();
-        // A body that fails at once (the upstream closed after its head) fails in the write
-        // loop below, after the head went out: never an empty reply, which a client may take
-        // for a stale keep-alive connection and send again.
-        const result = await settledSoon(read).catch(() => undefined);
+        const result = await settledSoon(read);
         if (result === undefined) {
           next = read;
           break;
@@ -848,8 +845,10 @@ export class Http1Connection {
       return true;
     } catch (error) {
       logger.debug("Response to {client} cut: {error}", { client: this.#remote, error });
-      // The body failed before any of it was sent: the head still goes out (as `Deno.serve`
-      // sends it, and as the access log records the status), then the connection is cut.
+      // The body failed before any of it was sent (the upstream closed right after its head):
+      // the head still goes out (as `Deno.serve` sends it, and as the access log records the
+      // status), then the cut; never an empty reply, which a client may take for a stale
+      // keep-alive connection and send again.
       if (pending !== undefined && pending === out.bytes) {
         await this.#write(pending).catch(() => {});
       }
