@@ -282,21 +282,26 @@ export class Http1Connection {
       }
     }
     const reading = this.#conn.read(this.#buffer.subarray(this.#end)).then(
-      (n) => {
-        this.#reading = undefined;
-        if (n === null) this.#eof = true;
-        else this.#end += n;
-        return n;
-      },
-      () => {
-        this.#reading = undefined;
-        this.#eof = true;
-        return null;
-      },
+      this.#onRead,
+      this.#onReadFailed,
     );
     this.#reading = reading;
     return reading;
   }
+
+  /** A read's continuations, made once per connection rather than two closures per read. */
+  readonly #onRead = (n: number | null): number | null => {
+    this.#reading = undefined;
+    if (n === null) this.#eof = true;
+    else this.#end += n;
+    return n;
+  };
+
+  readonly #onReadFailed = (): null => {
+    this.#reading = undefined;
+    this.#eof = true;
+    return null;
+  };
 
   /** Serves one request; resolves whether the connection stays open. */
   async #serveOne(): Promise<boolean> {
