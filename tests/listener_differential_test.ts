@@ -14,20 +14,9 @@
 import * as assert from "node:assert/strict";
 import { exchange, startEchoPair, type Verdict, verdict } from "./_echo_servers.ts";
 import { concat } from "./_bytes.ts";
+import { seeded } from "./_seeded.ts";
 
 const latin1 = new TextDecoder("latin1");
-
-/** Seeded PRNG (mulberry32), so every run sends the same mutations. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALID = [
   "GET /a/b?c=d HTTP/1.1\r\nHost: example.test\r\nUser-Agent: t\r\nAccept: */*\r\n\r\n",
