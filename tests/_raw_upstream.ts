@@ -31,14 +31,25 @@ export interface RawUpstream extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** Options of {@linkcode startRawUpstream}. */
+export interface RawUpstreamOptions {
+  /** Close each connection right after its first answer (an upstream cutting a response). */
+  closeAfterAnswer?: boolean;
+}
+
 /**
  * Starts a TCP server on 127.0.0.1 that reads request heads (requests without a body) and
  * writes `answer(head)` for each, keeping the connection open for the next request until the
- * client closes it.
- * @param answer the raw response bytes for a request head (request line and headers).
+ * client closes it (unless `closeAfterAnswer`).
+ * @param answer the raw response for a request head (request line and headers): a string is
+ *   sent as UTF-8, bytes as they are (obs-text 0x80–0xFF as one byte each).
+ * @param options see {@linkcode RawUpstreamOptions}.
  * @returns the running server.
  */
-export function startRawUpstream(answer: (head: string) => string): RawUpstream {
+export function startRawUpstream(
+  answer: (head: string) => string | Uint8Array,
+  options: RawUpstreamOptions = {},
+): RawUpstream {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const heads: string[] = [];
   const connectionOf: number[] = [];
@@ -64,6 +75,7 @@ export function startRawUpstream(answer: (head: string) => string): RawUpstream 
           heads.push(head);
           connectionOf.push(number);
           await writeAll(conn, answer(head));
+          if (options.closeAfterAnswer) return;
         }
       }
     } catch {

@@ -11,6 +11,7 @@ import { gzipSync } from "node:zlib";
 import { startSluice, startUpstream, within } from "./_fixtures.ts";
 import { proxyTest } from "./_matrix.ts";
 import { rawGet } from "./_raw_http.ts";
+import { startRawUpstream } from "./_raw_upstream.ts";
 
 const MiB = 1024 * 1024;
 const encoder = new TextEncoder();
@@ -355,28 +356,14 @@ proxyTest(
   "bodies: an upstream closing right after its head leaves the client a cut response, not an empty reply",
   async (variant) => {
     // A raw upstream: the head of a chunked 200, then the connection closed before any chunk.
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const serve = async (conn: Deno.Conn) => {
-      using _ = conn;
-      const buffer = new Uint8Array(16 * 1024);
-      let head = "";
-      while (!head.includes("\r\n\r\n")) {
-        const n = await conn.read(buffer);
-        if (n === null) return; // a health check's connection
-        head += decoder.decode(buffer.subarray(0, n));
-      }
-      await conn.write(encoder.encode(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n",
-      ));
-    };
-    const connections: Promise<void>[] = [];
-    const accepting = (async () => {
-      for await (const conn of listener) connections.push(serve(conn).catch(() => {}));
-    })();
-    try {
+    await using upstream = startRawUpstream(
+      () => "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n",
+      { closeAfterAnswer: true },
+    );
+    {
       await using sluice = await startSluice(variant, [
         "--backends",
-        `http://127.0.0.1:${listener.addr.port}`,
+        upstream.url,
         "--health-interval",
         "1h",
       ]);
@@ -394,10 +381,6 @@ proxyTest(
       // (even a POST); the head as Deno.serve sends it, and the access log's 200, then the cut.
       assert.match(received, /^HTTP\/1\.1 200 /);
       assert.doesNotMatch(received, /\r\n0\r\n\r\n$/, "a cut body never gets its last chunk");
-    } finally {
-      listener.close();
-      await within(accepting.catch(() => {}), 5_000, "the upstream's listener closed");
-      await within(Promise.all(connections), 5_000, "the upstream's connections closed");
     }
   },
 );

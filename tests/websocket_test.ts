@@ -10,6 +10,7 @@
 import * as assert from "node:assert/strict";
 import { startSluice, within } from "./_fixtures.ts";
 import { rawRequest } from "./_raw_http.ts";
+import { startRawUpstream } from "./_raw_upstream.ts";
 
 const TUNNEL = ["--listener", "http1", "--transport", "http1"];
 
@@ -341,32 +342,18 @@ function latin1(text: string): Uint8Array {
 
 Deno.test("websocket: the 101's header values are relayed byte for byte (obs-text 0x80-0xFF)", async () => {
   // A raw upstream: `Deno.serve` would never send a byte 0xE9 in a field value.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const serve = async (conn: Deno.Conn) => {
-    using _ = conn;
-    const buffer = new Uint8Array(16 * 1024);
-    let head = "";
-    while (!head.includes("\r\n\r\n")) {
-      const n = await conn.read(buffer);
-      if (n === null) return; // a health check's connection
-      head += new TextDecoder().decode(buffer.subarray(0, n));
-    }
-    await conn.write(latin1(
+  // The connection (the tunnel) stays open until Sluice closes it.
+  await using upstream = startRawUpstream(() =>
+    latin1(
       "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
         "X-Place: caf\xe9\r\n\r\n",
-    ));
-    // The tunnel stays open until Sluice closes it.
-    while (await conn.read(buffer) !== null);
-  };
-  const connections: Promise<void>[] = [];
-  const served = (async () => {
-    for await (const conn of listener) connections.push(serve(conn).catch(() => {}));
-  })();
-  try {
+    )
+  );
+  {
     await using sluice = await startSluice([
       ...TUNNEL,
       "--backends",
-      `http://127.0.0.1:${listener.addr.port}`,
+      upstream.url,
       "--health-interval",
       "1h",
     ]);
@@ -391,9 +378,5 @@ Deno.test("websocket: the 101's header values are relayed byte for byte (obs-tex
     assert.match(head, /^HTTP\/1\.1 101 /);
     // One byte 0xE9, as the upstream sent it: not its UTF-8 encoding (0xC3 0xA9).
     assert.match(head, /\r\nx-place: caf\xe9\r\n/i);
-  } finally {
-    listener.close();
-    await within(served.catch(() => {}), 5_000, "the upstream's listener closed");
-    await within(Promise.all(connections), 5_000, "the upstream's connections closed");
   }
 });
